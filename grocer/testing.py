@@ -1,0 +1,105 @@
+"""Helpers shared by the test suites of every app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def clear_test_cache() -> None:
+    """Empty this run's cache without touching other runs sharing the Redis server.
+
+    `cache.clear()` on Redis is FLUSHDB, which would wipe concurrent test runs (and
+    their channel layers), so on Redis only this run's prefixed keys go.
+    """
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}:*", count=500))
+    if keys:
+        client.delete(*keys)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, *, timeout: float = 20.0) -> None:
+    """Poll `url` until it answers (any status) or raise after `timeout` seconds."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - local test server
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout}s") from None
+            time.sleep(0.1)
+
+
+class ServerProcess:
+    """A real daphne process serving grocer.asgi on a free port, for end-to-end tests.
+
+    Use as a context manager; `env` is added to (not replacing) the environment.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str] | None = None,
+        settings_module: str = "grocer.settings.local",
+    ) -> None:
+        import os
+
+        from grocer.env import BASE_DIR
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, "GROCER_QUIET": "1", **(env or {})}
+        self._env["DJANGO_SETTINGS_MODULE"] = settings_module
+        self._cwd = BASE_DIR
+        self.process = None
+
+    def __enter__(self) -> ServerProcess:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        daphne = Path(sys.executable).with_name("daphne")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "grocer.asgi:application"],
+            cwd=self._cwd,
+            env=self._env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_http(f"{self.url}/healthz")
+        except TimeoutError:
+            self.process.kill()
+            output = self.process.communicate()[0].decode(errors="replace")
+            raise TimeoutError(f"daphne did not start:\n{output[-3000:]}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()

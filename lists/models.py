@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from grocer.models import AliveManager, SoftDeleteModel, TimeStampedModel
+
+from .querysets import GroceryListQuerySet, ListItemQuerySet
+
+
+class Category(models.TextChoices):
+    """Aisle categories, in a sensible default walking order."""
+
+    PRODUCE = "produce", "Produce"
+    BAKERY = "bakery", "Bakery"
+    DAIRY = "dairy", "Dairy"
+    MEAT_FISH = "meat_fish", "Meat & fish"
+    FROZEN = "frozen", "Frozen"
+    PANTRY = "pantry", "Pantry"
+    DRINKS = "drinks", "Drinks"
+    HOUSEHOLD = "household", "Household"
+    OTHER = "other", "Other"
+
+
+class GroceryList(SoftDeleteModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+        ORDERED = "ordered", "Ordered"
+
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="lists")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The seq of the newest ListEvent; bumped under the row lock by services.
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = AliveManager.from_queryset(GroceryListQuerySet)()
+    all_objects = models.Manager.from_queryset(GroceryListQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_objects"
+        indexes = [models.Index(fields=["family", "status"], name="list_family_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="list_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListItem(SoftDeleteModel):
+    class Status(models.TextChoices):
+        NEEDED = "needed", "Needed"
+        IN_CART = "in_cart", "In cart"
+        PURCHASED = "purchased", "Purchased"
+
+    grocery_list = models.ForeignKey(GroceryList, on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(max_length=200)
+    quantity_text = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEEDED)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_items",
+    )
+    note = models.TextField(blank=True, max_length=1000)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    position = models.IntegerField(default=0)
+    # Optimistic concurrency: every accepted change bumps it; a write based on an older
+    # version is merged field by field or refused, never applied blindly.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    objects = AliveManager.from_queryset(ListItemQuerySet)()
+    all_objects = models.Manager.from_queryset(ListItemQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ["position", "created_at"]
+        indexes = [models.Index(fields=["grocery_list", "status"], name="item_list_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="item_name_not_blank"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="item_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_text} {self.name}".strip()
+
+
+class ListEvent(TimeStampedModel):
+    """Append-only log of what happened to a list; `seq` increases by one per list.
+
+    Feeds the activity feed, undo and real-time catch-up. Never updated or deleted
+    by the application.
+    """
+
+    grocery_list = models.ForeignKey(GroceryList, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who did it, as shown in the feed, kept even if the user goes away (or for a
+    # shopper link, which has no user).
+    actor_label = models.CharField(max_length=120, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["grocery_list", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["grocery_list", "seq"], name="event_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from grocer.models import SoftDeleteModel, TimeStampedModel
+
+
+def default_currency() -> str:
+    return settings.GROCER_CURRENCY
+
+
+class Order(SoftDeleteModel):
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        CONFIRMED = "confirmed", "Confirmed"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="orders")
+    grocery_list = models.ForeignKey(
+        "lists.GroceryList", on_delete=models.PROTECT, related_name="orders"
+    )
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="orders")
+    share = models.ForeignKey(
+        "vendors.VendorShare",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default=default_currency)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["family", "status"], name="order_family_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {str(self.id)[:8]} ({self.status})"
+
+
+class OrderLine(TimeStampedModel):
+    """A snapshot of one item as ordered: later edits to the list never change it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    list_item = models.ForeignKey(
+        "lists.ListItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    quantity_text = models.CharField(max_length=50, blank=True)
+    available = models.BooleanField(default=True)
+    substitute = models.CharField(max_length=200, blank=True)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
+                name="orderline_price_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="orderline_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
