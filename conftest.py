@@ -30,3 +30,64 @@ def _isolated_cache():
     """Each test starts with an empty cache."""
     clear_test_cache()
     yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright, shared by the session's tests."""
+    import os
+    import shutil
+
+    from grocer.testing import CHROMIUM, CHROMIUM_ARGS
+
+    if not shutil.which(CHROMIUM):
+        if settings.REQUIRE_SERVICES:
+            pytest.fail(f"GROCER_REQUIRE_SERVICES=1 but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    # Sync Playwright runs an event loop in this thread; the ORM calls the tests make
+    # around it are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_context(browser):
+    """A fresh context (cookies, storage) at phone width: 360 px."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture
+def live_daphne(transactional_db):
+    """A real daphne process serving this test's database, cache and channel layer.
+
+    Data the test writes (committed, thanks to `transactional_db`) is visible to the
+    server, and events the server publishes go through the same Redis prefix.
+    """
+    from grocer.testing import ServerProcess
+
+    db = settings.DATABASES["default"]
+    env = {"REDIS_URL": settings.REDIS_URL, "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX}
+    if db["ENGINE"].endswith("postgresql"):
+        from django.db import connection
+
+        name = connection.settings_dict["NAME"]
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+    else:
+        pytest.skip("live_daphne needs PostgreSQL (the SQLite test database is in memory)")
+    env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    env["GROCER_ACCEPT_TEST_HASHES"] = "true"
+    with ServerProcess(env=env) as server:
+        yield server

@@ -103,3 +103,33 @@ class ServerProcess:
             self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def assert_accessible(page, *, context: str | None = None) -> None:
+    """Run axe-core on the page: no serious or critical violations allowed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    bad = [
+        violation
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    details = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in bad
+    )
+    assert not bad, f"axe found serious/critical violations on {page.url}:\n{details}"
