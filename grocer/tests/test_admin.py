@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from families.tests.factories import InvitationFactory, MembershipFactory, UserFactory
 from lists.models import ListItem
-from lists.services import list_event_record
+from lists.services import category_preference_remember, list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from vendors.tests.factories import VendorShareFactory
@@ -29,6 +29,7 @@ def one_of_everything():
     InvitationFactory(family=item.grocery_list.family)
     Group.objects.create(name="shop staff")
     list_event_record(grocery_list=item.grocery_list, type="item.added", actor=None)
+    category_preference_remember(family=item.grocery_list.family, name="tofu", category="dairy")
     VendorShareFactory(grocery_list=item.grocery_list)
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
     return item
