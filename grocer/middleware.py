@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 
 def build_content_security_policy() -> str:
@@ -49,4 +54,43 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"
         )
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection becomes a clean 503 with Retry-After, not a 500.
+
+    With CONN_HEALTH_CHECKS on, the next request after the database comes back opens a
+    fresh connection, so the app recovers without a restart.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as error:
+            # Raised outside a view (session or auth middleware): same answer.
+            return self._unavailable(request, error)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return self._unavailable(request, exception)
+        return None
+
+    @staticmethod
+    def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+        logger.error("Database unavailable: %s", error)
+        # The broken connection must not be reused by the next request on this thread.
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        if request.headers.get("Accept", "").startswith("application/json"):
+            response: HttpResponse = JsonResponse(
+                {"error": "The service is temporarily unavailable. Please retry shortly."},
+                status=503,
+            )
+        else:
+            response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
         return response

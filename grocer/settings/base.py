@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "grocer.middleware.SecurityHeadersMiddleware",
+    "grocer.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +73,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short-lived pooled connections work behind PgBouncer in transaction mode too.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        # Transaction pooling hands each transaction a different server connection:
+        # a server-side cursor (iterator()) would outlive its transaction.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
