@@ -20,10 +20,12 @@ unavailable (Redis down): the page retries with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from families.models import Membership
 
@@ -82,6 +84,17 @@ def client_event(message: dict) -> dict:
 
 
 class ListConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisError, OSError):
+            # The channel layer lost Redis under an open socket. Close it with a code the
+            # page understands, instead of an internal error: it retries with backoff and
+            # catches up once Redis is back.
+            logger.warning("Channel layer failed; closing a list socket", exc_info=True)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
     async def connect(self) -> None:
         self.joined: list[str] = []
         self.tab: presence.Tab | None = None
