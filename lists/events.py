@@ -137,6 +137,7 @@ def event_message(event: ListEvent, *, items: dict[str, ListItem] | None = None)
         "seq": event.seq,
         "event_type": event.type,
         "actor": event.actor_label,
+        "actor_id": str(event.actor_id) if event.actor_id else None,
         "payload": event.payload,
         "item_id": item_id,
         "category": item.category if item else None,
