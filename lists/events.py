@@ -73,17 +73,19 @@ def describe(event: ListEvent, item: ListItem | None) -> str:
         status = payload.get("status") or (item.status if item else "")
         return f"{who} {STATUS_VERBS.get(status, 'changed')} {name}"
     if event.type == "item.assigned":
-        assignee = item.assigned_to if item else None
-        if assignee is None:
+        # The payload names the assignee as of the event (a replay may be older than now).
+        if "assignee" in payload:
+            assignee = payload["assignee"]
+        else:
+            assignee = item.assigned_to.name if item and item.assigned_to else ""
+        if not assignee:
             return f"{who} unassigned {name}"
-        return f"{who} assigned {name} to {assignee.name}"
+        return f"{who} assigned {name} to {assignee}"
     if event.type in SIMPLE_VERBS:
         return f"{who} {SIMPLE_VERBS[event.type]} {name}"
     if event.type == "items.cleared":
         count = len(payload.get("item_ids") or [])
         return f"{who} cleared {count} item{'' if count == 1 else 's'}"
-    if event.type.startswith("list."):
-        return f"{who} changed the list"
     return f"{who} changed the list"
 
 
