@@ -17,7 +17,7 @@ from families.tests.factories import MembershipFactory
 from grocer.testing import ServerProcess
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
-from lists.tests.realtime import session_cookie
+from lists.tests.realtime import in_thread, session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -85,7 +85,8 @@ def test_changes_through_one_process_reach_a_socket_on_the_other(two_servers):
             ]
             # A write (published on commit, through the shared Redis) reaches both.
             item = ListItemFactory(grocery_list=grocery_list, name="milk")
-            list_event_record(
+            in_thread(
+                list_event_record,
                 grocery_list=grocery_list,
                 type="item.added",
                 actor=ana.user,

@@ -13,6 +13,35 @@ from django.test import Client
 from lists.routing import websocket_urlpatterns
 
 RECEIVE_TIMEOUT = 5
+SCENARIO_TIMEOUT = 60
+
+
+def in_thread(func, *args, **kwargs):
+    """Call `func` in a fresh thread and return its result (or raise its exception).
+
+    Once a sync Playwright browser is up, the test thread has an event loop marked as
+    running, and `async_to_sync` (used by scenarios and by the on-commit publisher)
+    refuses to run there. The thread's database connections are closed afterwards.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(call).result(timeout=SCENARIO_TIMEOUT)
+
+
+def run(scenario):
+    """Run an async test scenario to completion (see `in_thread`)."""
+    from asgiref.sync import async_to_sync
+
+    return in_thread(async_to_sync(scenario))
 
 
 def session_cookie(user) -> str:

@@ -1,8 +1,8 @@
 """The list socket on the real Redis channel layer: authorization, delivery, catch-up, presence.
 
-Each scenario runs in `async_to_sync`, so the ORM calls it makes through
-`database_sync_to_async` (and the consumer's) come back to the test's thread; the
-database is transactional so that events are really published on commit.
+Each scenario runs in its own thread and event loop (`realtime.run`); the database is
+transactional so that the consumer sees the test's rows and events are really
+published on commit.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.test import override_settings
 
@@ -20,13 +19,9 @@ from lists.events import publish_membership_revoked
 from lists.models import ListItem
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
-from lists.tests.realtime import communicator, receive, receive_close, session_cookie
+from lists.tests.realtime import communicator, receive, receive_close, run, session_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def run(scenario):
-    return async_to_sync(scenario)()
 
 
 def add_item(grocery_list, actor, name="milk") -> ListItem:

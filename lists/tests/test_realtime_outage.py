@@ -6,7 +6,6 @@ Runs against a redis-server this test starts, stops and restarts itself.
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from families.tests.factories import MembershipFactory
@@ -15,7 +14,7 @@ from lists.cache import cached_list_items, list_items_key
 from lists.models import GroceryList, ListItem
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
-from lists.tests.realtime import communicator, receive, receive_close, session_cookie
+from lists.tests.realtime import communicator, receive, receive_close, run, session_cookie
 from lists.tests.redis_server import private_redis  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -58,7 +57,7 @@ def test_redis_outage_degrades_and_recovers(private_redis):  # noqa: F811 - fixt
         return code
 
     # The open socket is told live updates are unavailable (the page retries).
-    assert async_to_sync(open_socket_then_lose_redis)() == consumers.CLOSE_UNAVAILABLE
+    assert run(open_socket_then_lose_redis) == consumers.CLOSE_UNAVAILABLE
 
     # Writes and reads go on from PostgreSQL, without an error.
     add_item(grocery_list, ana.user, "eggs")
@@ -71,7 +70,7 @@ def test_redis_outage_degrades_and_recovers(private_redis):  # noqa: F811 - fixt
         await comm.disconnect()
         return code
 
-    assert async_to_sync(connect_while_down)() == consumers.CLOSE_UNAVAILABLE
+    assert run(connect_while_down) == consumers.CLOSE_UNAVAILABLE
 
     private_redis.start()  # same port, empty: nothing survived the outage
 
@@ -87,7 +86,7 @@ def test_redis_outage_degrades_and_recovers(private_redis):  # noqa: F811 - fixt
         await comm.disconnect()
         return missed, done, live
 
-    missed, done, live = async_to_sync(reconnect_and_catch_up)()
+    missed, done, live = run(reconnect_and_catch_up)
     assert (missed["seq"], missed["summary"]) == (2, "Ana added eggs")
     assert done["seq"] == 2
     assert (live["seq"], live["summary"]) == (3, "Ana added bread")
