@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 
 from families.models import Family, User
 
+from .cache import cached_list_items
 from .models import Category, GroceryList, ListEvent, ListItem
 
 ACTIVITY_LIMIT = 30
@@ -87,8 +88,10 @@ def list_activity(*, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT) -> 
 
 
 def list_for_page(*, grocery_list: GroceryList) -> ListPage:
-    """Everything the list page shows, in four queries."""
-    items = list_items(grocery_list=grocery_list)
+    """Everything the list page shows, in four queries (three when the items are cached)."""
+    items = cached_list_items(
+        grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
+    )
     return ListPage(
         groups=group_by_category(items),
         members=family_members(family_id=grocery_list.family_id),

@@ -374,10 +374,11 @@ def item_delete(request: HttpRequest, *, grocery_list: GroceryList, item: ListIt
         "item_ids": [str(item.id)],
     }
     if request.htmx:
-        # The row's swap target gets nothing (it disappears); the toast arrives out of band.
+        # The toast is the swap target and the row goes out of band: a real-time push
+        # may already have removed the row, and a swap into a detached row would be lost.
         counts = selectors.list_counts(grocery_list=grocery_list)
         return TemplateResponse(
-            request, "lists/detail.html#toast-oob", {"undo": undo, "counts": counts}
+            request, "lists/detail.html#item-deleted", {"undo": undo, "counts": counts}
         )
     _set_undo(request, **undo)
     return redirect(_detail_url(grocery_list))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from lists.models import ListEvent
 
@@ -49,3 +53,13 @@ def event_summary(event: ListEvent) -> str:
             count = payload.get("count") or len(payload.get("item_ids", []))
             return f"cleared {count} purchased item{'s' if count != 1 else ''}"
     return event.type
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """ "just now" for the last minute, else "5 minutes ago" (Django's timesince)."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -288,7 +288,7 @@ def test_delete_then_undo_with_htmx(client_in, grocery_list):
     response = client_in.post(item_url("item_delete", item), **HTMX)
     html = response.content.decode()
     assert "Deleted milk" in html
-    assert 'hx-swap-oob="innerHTML"' in html
+    assert f'<li id="item-{item.id}" hx-swap-oob="delete"></li>' in html
     assert f'value="{item.id}"' in html
     assert not ListItem.objects.filter(pk=item.pk).exists()
     undo = client_in.post(

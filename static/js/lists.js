@@ -16,7 +16,42 @@
     });
     var empty = document.querySelector("#categories .empty-list");
     if (empty) empty.hidden = any;
+    recount();
   }
+
+  // The counts follow the rows on the page, whoever changed them (this page's own
+  // answers, or rows other people's changes pushed in through live.js).
+  function recount() {
+    var counts = document.getElementById("list-counts");
+    var categories = document.getElementById("categories");
+    if (!counts || !categories) return;
+    ["needed", "in_cart", "purchased"].forEach(function (status) {
+      var number = counts.querySelector(".count-" + status + " strong");
+      var n = categories.querySelectorAll("li.item[data-status='" + status + "']").length;
+      if (number && number.textContent !== String(n)) number.textContent = String(n);
+    });
+  }
+
+  // A 400 carries the form with its errors and a 409 the edit form with the conflict:
+  // both are meant to be shown, which htmx does not do for 4xx answers by default.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if ((status === 400 || status === 409) && event.detail.elt &&
+        event.detail.elt.closest && event.detail.elt.closest("#grocery-list, .items")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // The adder's own page may already have the new row: the real-time push (live.js)
+  // can arrive before the htmx answer. Never append a second copy of a row.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.querySelectorAll) return;
+    fragment.querySelectorAll("li.item[id]").forEach(function (row) {
+      if (document.getElementById(row.id) && row.parentNode === fragment) row.remove();
+    });
+  });
 
   function dismissToast(button) {
     var toast = button.closest(".toast");
@@ -40,9 +75,14 @@
 
   // After the add form is swapped, keep typing: focus goes back to the add box.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "add-form") {
+    var target = event.detail.target;
+    if (target && target.id === "add-form") {
       var input = document.getElementById("add-text");
       if (input) input.focus();
+    }
+    if (target && target.id === "toast") {
+      var undo = target.querySelector(".toast-undo");
+      if (undo) undo.focus({ preventScroll: true });
     }
   });
 
@@ -55,11 +95,6 @@
       if (first) first.focus();
     }
     syncCategories();
-  });
-
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var undo = event.detail.target && event.detail.target.querySelector(".toast-undo");
-    if (undo && event.detail.target.id === "toast") undo.focus();
   });
 
   function start() {
