@@ -224,7 +224,7 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
         if request.htmx:
             return TemplateResponse(
                 request,
-                "lists/detail.html#add-form",
+                "lists/detail.html#add-errors",
                 {"grocery_list": grocery_list, "add_form": form},
                 status=400,
             )
@@ -241,7 +241,7 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
         status_context = {"grocery_list": grocery_list, "add_form": form}
         if request.htmx:
             return TemplateResponse(
-                request, "lists/detail.html#add-form", status_context, status=400
+                request, "lists/detail.html#add-errors", status_context, status=400
             )
         return _detail_page(request, grocery_list, add_form=form, status=400)
     item = result.item

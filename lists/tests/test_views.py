@@ -204,7 +204,7 @@ def test_add_with_htmx_returns_the_form_and_the_row_out_of_band(client_in, groce
     html = response.content.decode()
     item = ListItem.objects.get(grocery_list=grocery_list)
     assert response.status_code == 200
-    assert 'id="add-form"' in html
+    assert html.strip().startswith('<div id="add-errors" class="add-errors"></div>')
     assert 'hx-swap-oob="beforeend:#category-dairy"' in html
     assert f'<li id="item-{item.id}" class="item status-needed"' in html
     assert "Added milk (2) to Dairy." in html
@@ -227,8 +227,9 @@ def test_bad_add_input_with_htmx_is_a_400_with_the_errors(client_in, grocery_lis
         reverse("lists:item_add", kwargs={"list_id": grocery_list.id}), {"text": text}, **HTMX
     )
     assert response.status_code == 400
-    assert 'class="errorlist"' in response.content.decode()
-    assert 'aria-invalid="true"' in response.content.decode()
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="add-errors"')
+    assert '<ul class="errorlist" role="alert">' in html
     assert not ListItem.objects.exists()
 
 
@@ -238,6 +239,7 @@ def test_bad_add_input_without_js_rerenders_the_page_with_errors(client_in, groc
     )
     assert response.status_code == 400
     assert "Type what you need" in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
 
 
 def test_status_posts_the_target_state(client_in, grocery_list):

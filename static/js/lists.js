@@ -43,6 +43,18 @@
     }
   });
 
+  // In development (DEBUG) django-htmx replaces the whole page with any 400 answer, to
+  // show Django's error page. Our 400s are forms with their errors, meant for the swap
+  // above, so they stop at the window before reaching that document-level listener
+  // (stopping propagation does not cancel the event: htmx carries on).
+  window.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var elt = event.detail && event.detail.elt;
+    if (xhr && xhr.status === 400 && elt && elt.closest && elt.closest("#grocery-list, .items")) {
+      event.stopPropagation();
+    }
+  }, true);
+
   // The adder's own page may already have the new row: the real-time push (live.js)
   // can arrive before the htmx answer. Never append a second copy of a row.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
@@ -73,13 +85,27 @@
     }
   });
 
-  // After the add form is swapped, keep typing: focus goes back to the add box.
+  // The add form itself is never swapped (so typing on is always safe): after an
+  // answer, empty it on success or mark it invalid, and keep focus in the box.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "add-form") return;
+    var input = document.getElementById("add-text");
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (!input) return;
+    if (status >= 200 && status < 300) {
+      input.value = "";
+      input.removeAttribute("aria-invalid");
+    } else if (status === 400) {
+      input.setAttribute("aria-invalid", "true");
+    }
+    if (document.activeElement === document.body || form.contains(document.activeElement)) {
+      input.focus();
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "add-form") {
-      var input = document.getElementById("add-text");
-      if (input) input.focus();
-    }
     if (target && target.id === "toast") {
       var undo = target.querySelector(".toast-undo");
       if (undo) undo.focus({ preventScroll: true });
