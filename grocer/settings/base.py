@@ -35,6 +35,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "grocer.middleware.SecurityHeadersMiddleware",
+    "grocer.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +74,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short-lived pooled connections work behind PgBouncer in transaction mode too.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        # Transaction pooling hands each transaction a different server connection:
+        # a server-side cursor (iterator()) would outlive its transaction.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
@@ -107,6 +113,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Security headers (see grocer/middleware.py) -----------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+
 # --- Photos: S3 when a bucket is configured, local files otherwise ------------------
 # Family photos are private: the bucket gets no public ACL and every photo is handed out
 # as a short-lived pre-signed GET, per member request (see photos/storage.py).
@@ -133,6 +147,19 @@ if AWS_STORAGE_BUCKET_NAME:
 GROCER_PHOTO_MAX_BYTES = env.int("GROCER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 GROCER_PHOTO_URL_EXPIRY = env.int("GROCER_PHOTO_URL_EXPIRY", default=300)
 GROCER_PHOTO_RETENTION_DAYS = env.int("GROCER_PHOTO_RETENTION_DAYS", default=30)
+if AWS_STORAGE_BUCKET_NAME:
+    # Browsers upload to and load photos from the bucket: the CSP must allow it.
+    _s3_origins = [
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{env('AWS_S3_REGION_NAME', default='us-east-1')}"
+        ".amazonaws.com",
+    ]
+    if _s3_endpoint:
+        _s3_origins = [_s3_endpoint.rstrip("/")]
+    if env("AWS_S3_CUSTOM_DOMAIN", default=""):
+        _s3_origins.append(f"https://{env('AWS_S3_CUSTOM_DOMAIN')}")
+    CSP_EXTRA_IMG_SRC = [*CSP_EXTRA_IMG_SRC, *_s3_origins]
+    CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_s3_origins]
 
 # --- Redis: channel layer, cache and Celery broker --------------------------------
 REDIS_URL = env("REDIS_URL", default="")
