@@ -133,6 +133,12 @@
   }
 
   function replaceRow(old, row) {
+    // Keep the row's menu open if the viewer had it open.
+    var menu = old.querySelector("details[open]");
+    if (menu && menu.className) {
+      var twin = row.querySelector("details." + menu.className.split(" ")[0]);
+      if (twin) twin.open = true;
+    }
     var active = document.activeElement;
     var focusIndex = -1;
     if (active && old.contains(active)) {
@@ -149,6 +155,10 @@
   function placeRow(row, category) {
     var old = document.getElementById(row.id);
     var target = container(category || row.dataset.category);
+    if (old && old.classList.contains("editing")) {
+      // Their open edit form stays; saving it merges with this change (item_update).
+      return;
+    }
     if (old && document.activeElement && old.contains(document.activeElement) &&
         isTyping(document.activeElement)) {
       // Never pull the field out from under someone typing: apply when they leave it.
@@ -194,6 +204,17 @@
     }
   }
 
+  // The header's "3 needed · 1 in cart" counts, recomputed from the rows on the page.
+  function refreshCounts() {
+    ["needed", "in_cart", "purchased"].forEach(function (status) {
+      var count = root.querySelector(".count-" + status + " strong");
+      if (count) {
+        count.textContent = String(
+          root.querySelectorAll("ul.items .item[data-status='" + status + "']").length);
+      }
+    });
+  }
+
   function addActivity(html) {
     var feed = document.getElementById("activity");
     if (!feed || !html) return;
@@ -222,6 +243,7 @@
         return;
       }
     }
+    refreshCounts();
     addActivity(message.activity_html);
   }
 
