@@ -259,6 +259,24 @@
     if (!catchingUp && message.actor_id !== myId) announce(message.summary);
   }
 
+  // The page's own htmx response and the push of the same change race: whichever comes
+  // second may add a row that is already there. Keep the newest copy of each row.
+  function dedupeRows() {
+    var seen = {};
+    root.querySelectorAll("ul.items > li.item[id]").forEach(function (row) {
+      var other = seen[row.id];
+      if (!other) { seen[row.id] = row; return; }
+      var older = (parseInt(other.dataset.version, 10) || 0) >
+        (parseInt(row.dataset.version, 10) || 0) ? row : other;
+      seen[row.id] = older === row ? other : row;
+      var list = older.parentNode;
+      older.remove();
+      refreshEmpty(list);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", dedupeRows);
+  document.addEventListener("htmx:oobAfterSwap", dedupeRows);
+
   // --- the socket ------------------------------------------------------------------
 
   function send(payload) {
