@@ -74,6 +74,8 @@ class Stack:
     worker_concurrency: int = 4
     extra_env: dict[str, str] = field(default_factory=dict)
     keep_database: bool = False
+    # False: only the database and this process's Django (for in-process profiling).
+    servers: bool = True
 
     def __post_init__(self) -> None:
         self.run_id = f"{os.getpid()}_{secrets.token_hex(3)}"
@@ -133,6 +135,8 @@ class Stack:
         call_command("migrate", interactive=False, verbosity=0)
         # Production serves hashed static files from the manifest: without it pages 500.
         call_command("collectstatic", interactive=False, verbosity=0)
+        if not self.servers:
+            return
         for _ in range(self.web_processes):
             port = free_port()
             self._spawn(
