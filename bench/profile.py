@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("what", choices=["page", "add", "check", "dashboard"])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--all", action="store_true", help="show library frames too")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
     with Stack(servers=False):
@@ -79,7 +80,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 response = request()
         per_request = (time.perf_counter() - start) / args.repeats * 1000
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=args.all))
         print(f"{args.what}: {per_request:.1f} ms per request (profiled) over {args.repeats}")
         if args.html:
             with open(args.html, "w") as handle:
