@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--all", action="store_true", help="show library frames too")
+    parser.add_argument("--flat", action="store_true", help="self time per function, not a tree")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
     with Stack(servers=False):
@@ -80,7 +81,9 @@ def main() -> None:
             for _ in range(args.repeats):
                 response = request()
         per_request = (time.perf_counter() - start) / args.repeats * 1000
-        print(profiler.output_text(unicode=True, color=False, show_all=args.all))
+        print(
+            profiler.output_text(unicode=True, color=False, show_all=args.all, flat=args.flat)
+        )
         print(f"{args.what}: {per_request:.1f} ms per request (profiled) over {args.repeats}")
         if args.html:
             with open(args.html, "w") as handle:
