@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="show library frames too")
     parser.add_argument("--flat", action="store_true", help="self time per function, not a tree")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions instead")
     args = parser.parse_args()
     with Stack(servers=False):
         from django.test import Client
@@ -75,6 +76,17 @@ def main() -> None:
 
         response = request()
         assert response.status_code == 200, (response.status_code, response.content[:500])
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as cprofiler:
+                for _ in range(args.repeats):
+                    request()
+            stats = pstats.Stats(cprofiler).sort_stats("tottime")
+            stats.print_stats(30)
+            stats.sort_stats("cumulative").print_stats(60)
+            return
         profiler = Profiler(interval=0.0005)
         start = time.perf_counter()
         with profiler:
