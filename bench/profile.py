@@ -93,9 +93,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 response = request()
         per_request = (time.perf_counter() - start) / args.repeats * 1000
-        print(
-            profiler.output_text(unicode=True, color=False, show_all=args.all, flat=args.flat)
-        )
+        print(profiler.output_text(unicode=True, color=False, show_all=args.all, flat=args.flat))
         print(f"{args.what}: {per_request:.1f} ms per request (profiled) over {args.repeats}")
         if args.html:
             with open(args.html, "w") as handle:
