@@ -98,6 +98,8 @@ class Stack:
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": self.name,
             "BENCH_CELERY_QUEUE": self.name,
+            "CELERY_TASK_DEFAULT_QUEUE": self.name,
+            "CELERY_BROKER_KEY_PREFIX": f"{self.name}:broker:",
             "BENCH_STATIC_ROOT": str(self.static_root),
             "LOG_LEVEL": "WARNING",
             "GROCER_QUIET": "1",
