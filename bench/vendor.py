@@ -65,7 +65,7 @@ def _script(fake, *, calls: int, failure_rate: float, rng: random.Random) -> Non
 def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) -> dict:
     from django.db import transaction
 
-    from families.models import User
+    from families.models import Family, User
     from lists.models import GroceryList
     from vendors import services
     from vendors.models import ShareDelivery, Vendor
@@ -75,7 +75,9 @@ def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) 
     (family,) = seed.families(tag=tag, count=1, members_per_family=1, lists_per_family=shares)
     actor = User.objects.get(pk=family.members[0].user_id)
     vendor = Vendor.objects.create(
-        family_id=family.family_id, name=f"{tag} vendor", whatsapp_number="+34600111222"
+        family=Family.objects.get(pk=family.family_id),
+        name=f"{tag} vendor",
+        whatsapp_number="+34600111222",
     )
     lists = list(GroceryList.objects.filter(family_id=family.family_id))
     with fake._lock:
