@@ -4,6 +4,8 @@
     python -m bench.profile add                   # an htmx item add (with its event)
     python -m bench.profile check                 # an htmx status change
     python -m bench.profile dashboard             # the dashboard with 50 lists
+    python -m bench.profile deliver               # one vendor delivery (task body) to the
+                                                  # fake Graph API answering at once
 
 Prints pyinstrument's call tree of `--repeats` requests (after one warm-up request).
 For the running servers use py-spy instead: `py-spy record -o out.svg --pid <daphne pid>`.
@@ -19,7 +21,7 @@ from .stack import Stack
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("what", choices=["page", "add", "check", "dashboard"])
+    parser.add_argument("what", choices=["page", "add", "check", "dashboard", "deliver"])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--all", action="store_true", help="show library frames too")
@@ -27,6 +29,9 @@ def main() -> None:
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions instead")
     args = parser.parse_args()
+    if args.what == "deliver":
+        _profile_delivery(args)
+        return
     with Stack(servers=False):
         from django.test import Client
         from pyinstrument import Profiler
@@ -102,3 +107,53 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _profile_delivery(args) -> None:
+    from . import vendor
+
+    fake = vendor.start_fake_graph()
+    try:
+        with Stack(servers=False, extra_env=vendor.fake_graph_env(fake)):
+            from django.db import transaction
+            from pyinstrument import Profiler
+
+            from families.models import Family, User
+            from lists.models import GroceryList
+            from vendors import services
+            from vendors.models import ShareDelivery, Vendor
+
+            from . import seed
+
+            count = args.repeats + 1
+            (family,) = seed.families(
+                tag="deliver", count=1, members_per_family=1, lists_per_family=count
+            )
+            actor = User.objects.get(pk=family.members[0].user_id)
+            shop = Vendor.objects.create(
+                family=Family.objects.get(pk=family.family_id),
+                name="profile vendor",
+                whatsapp_number="+34600111222",
+            )
+            # The tasks these enqueue go to this run's queue, which no worker reads.
+            with transaction.atomic():
+                for grocery_list in GroceryList.objects.filter(family_id=family.family_id):
+                    services.share_send(
+                        grocery_list=grocery_list,
+                        vendor=shop,
+                        message="profile",
+                        actor=actor,
+                        base_url="http://127.0.0.1",
+                    )
+            ids = list(ShareDelivery.objects.values_list("id", flat=True))
+            assert services.delivery_send(delivery_id=ids.pop()) == "sent"
+            profiler = Profiler(interval=0.0005)
+            start = time.perf_counter()
+            with profiler:
+                for delivery_id in ids:
+                    services.delivery_send(delivery_id=delivery_id)
+            per_call = (time.perf_counter() - start) / len(ids) * 1000
+            print(profiler.output_text(unicode=True, color=False, show_all=args.all))
+            print(f"deliver: {per_call:.1f} ms per delivery_send over {len(ids)}")
+    finally:
+        fake.__exit__(None, None, None)
