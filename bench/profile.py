@@ -105,10 +105,6 @@ def main() -> None:
                 handle.write(profiler.output_html())
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _profile_delivery(args) -> None:
     from . import vendor
 
@@ -157,3 +153,7 @@ def _profile_delivery(args) -> None:
             print(f"deliver: {per_call:.1f} ms per delivery_send over {len(ids)}")
     finally:
         fake.__exit__(None, None, None)
+
+
+if __name__ == "__main__":
+    main()
