@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -158,6 +159,10 @@ class Stack:
         for url, proc in zip(self.web_urls, self.procs, strict=False):
             wait_for_http(f"{url}/healthz", timeout=60, process=proc.popen)
         self._wait_for_log("celery-worker", "ready.", timeout=60)
+        # For `py-spy record --pid ...` while the bench runs.
+        (self.logs / "pids.json").write_text(
+            json.dumps({proc.name: proc.popen.pid for proc in self.procs}, indent=2)
+        )
 
     def spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Proc:
         """Start another process that `stop()` will end (a fake API server, say)."""
