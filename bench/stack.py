@@ -59,6 +59,16 @@ def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None 
             time.sleep(0.1)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class Proc:
     name: str
@@ -235,19 +245,37 @@ class Stack:
 
     def _create_database(self) -> None:
         with self._admin_connection() as conn:
+            self._drop_orphans(conn)
             conn.execute(f'CREATE DATABASE "{self.name}"')
         self._database_created = True
+
+    @staticmethod
+    def _drop_orphans(conn) -> None:
+        """Drop databases of bench runs whose process is gone (killed before cleanup)."""
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'grocer\\_bench\\_%'"
+        ).fetchall()
+        for (name,) in rows:
+            pid = name.split("_")[2]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            with contextlib.suppress(Exception):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _drop_database(self) -> None:
         with contextlib.suppress(Exception):
             from django.db import connections
 
             connections.close_all()
-        try:
-            with self._admin_connection() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        except Exception as error:  # leave a note rather than mask the run's own outcome
-            print(f"warning: could not drop database {self.name}: {error}", file=sys.stderr)
+        for attempt in range(5):
+            try:
+                with self._admin_connection() as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                return
+            except Exception as error:  # e.g. the server is out of connection slots
+                if attempt == 4:  # the next run drops it as an orphan
+                    print(f"warning: could not drop {self.name}: {error}", file=sys.stderr)
+                time.sleep(1 + attempt)
 
     def _delete_redis_keys(self) -> None:
         import redis
