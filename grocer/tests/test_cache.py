@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -27,7 +28,9 @@ def _pools_of_two_requests() -> list:
     async def two_requests():
         return [await asyncio.create_task(request()) for _ in range(2)]
 
-    return asyncio.run(two_requests())
+    # Off the test thread: Playwright's sync API may keep an event loop running there.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, two_requests()).result(timeout=30)
 
 
 def test_requests_in_new_contexts_reuse_one_connection_pool():
