@@ -30,14 +30,22 @@ ITEM_EVENT_TYPES = frozenset(
         "item.assigned",
         "item.deleted",
         "item.restored",
+        "item.photo_changed",
+        "item.photo_removed",
     }
 )
-STATUS_VERBS = {"purchased": "checked", "in_cart": "put in the cart", "needed": "unchecked"}
+STATUS_PHRASES = {
+    "purchased": "checked {name}",
+    "in_cart": "put {name} in the cart",
+    "needed": "moved {name} back to needed",
+}
 SIMPLE_VERBS = {
     "item.added": "added",
     "item.updated": "changed",
     "item.deleted": "removed",
     "item.restored": "restored",
+    "item.photo_changed": "added a photo of",
+    "item.photo_removed": "removed the photo of",
 }
 
 
@@ -60,7 +68,9 @@ def items_for_events(events: Iterable[ListEvent]) -> dict[str, ListItem]:
     ids = {item_id for event in events if (item_id := _item_id(event))}
     if not ids:
         return {}
-    items = ListItem.all_objects.select_related("assigned_to", "grocery_list").filter(pk__in=ids)
+    items = ListItem.all_objects.select_related("assigned_to", "grocery_list", "photo").filter(
+        pk__in=ids
+    )
     return {str(item.pk): item for item in items}
 
 
@@ -71,7 +81,7 @@ def describe(event: ListEvent, item: ListItem | None) -> str:
     name = (item.name if item else "") or payload.get("name") or "an item"
     if event.type == "item.status_changed":
         status = payload.get("status") or (item.status if item else "")
-        return f"{who} {STATUS_VERBS.get(status, 'changed')} {name}"
+        return f"{who} " + STATUS_PHRASES.get(status, "changed {name}").format(name=name)
     if event.type == "item.assigned":
         # The payload names the assignee as of the event (a replay may be older than now).
         if "assignee" in payload:

@@ -8,6 +8,7 @@ from lists.models import ListItem
 from lists.services import category_preference_remember, list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
+from photos.tests.factories import ItemPhotoFactory
 from vendors.tests.factories import VendorShareFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ def one_of_everything():
     category_preference_remember(family=item.grocery_list.family, name="tofu", category="dairy")
     VendorShareFactory(grocery_list=item.grocery_list)
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
+    ItemPhotoFactory(item=item)
     return item
 
 
