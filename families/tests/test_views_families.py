@@ -101,7 +101,7 @@ def test_top_bar_lists_the_users_families_and_not_others(client):
     MembershipFactory(family__name="Strangers")
     client.force_login(user)
     html = client.get(_members_url(mine)).content.decode()
-    assert "Switch to Also mine" in html
+    assert "Switch to </span>Also mine" in html
     assert "Strangers" not in html
     assert 'action="/accounts/logout/"' in html
 
