@@ -4,7 +4,7 @@
   "use strict";
 
   function openMenus() {
-    return document.querySelectorAll("details.menu[open]");
+    return document.querySelectorAll("details.nav-menu[open]");
   }
 
   document.addEventListener("click", function (event) {
