@@ -215,3 +215,35 @@ def test_password_reset_confirm_with_a_bad_link_is_friendly(client):
     )
     assert response.status_code == 200
     assert b"no longer works" in response.content
+
+
+def test_login_attempts_are_rate_limited_per_account(client):
+    UserFactory(email="ben@example.com")
+    for _ in range(10):
+        response = client.post(
+            reverse("login"), {"username": "ben@example.com", "password": "wrong"}
+        )
+        assert response.status_code == 200
+    response = client.post(reverse("login"), {"username": "BEN@example.com", "password": PASSWORD})
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+    # Another account from the same address is not locked out.
+    other = UserFactory(email="cleo@example.com")
+    client.post(reverse("login"), {"username": other.email, "password": PASSWORD})
+    assert client.session[SESSION_KEY] == str(other.pk)
+
+
+def test_signups_are_rate_limited(client):
+    for n in range(10):
+        _signup(client, email=f"user{n}@example.com")
+        client.logout()
+    assert _signup(client, email="one-too-many@example.com").status_code == 429
+    assert not User.objects.filter(email="one-too-many@example.com").exists()
+
+
+def test_password_reset_requests_are_rate_limited(client):
+    UserFactory(email="cleo@example.com")
+    for _ in range(5):
+        client.post(reverse("password_reset"), {"email": "cleo@example.com"})
+    assert client.post(reverse("password_reset"), {"email": "cleo@example.com"}).status_code == 429
+    assert len(mail.outbox) == 5
