@@ -8,6 +8,7 @@ from lists.models import ListItem
 from lists.services import list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
+from photos.tests.factories import ItemPhotoFactory
 from vendors.tests.factories import VendorShareFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ def one_of_everything():
     list_event_record(grocery_list=item.grocery_list, type="item.added", actor=None)
     VendorShareFactory(grocery_list=item.grocery_list)
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
+    ItemPhotoFactory(item=item)
     return item
 
 
