@@ -16,9 +16,15 @@ def remember_family(request: HttpRequest, family_id: UUID | str) -> None:
         request.session[CURRENT_FAMILY_KEY] = str(family_id)
 
 
-def family_landing_url(family_id: UUID | str) -> str:
-    """The family's dashboard, or its overview while the lists app has no dashboard."""
+def dashboard_url(family_id: UUID | str) -> str | None:
+    """The lists app's dashboard of the family, if that app provides one."""
     try:
         return reverse("lists:dashboard", kwargs={"family_id": family_id})
     except NoReverseMatch:
-        return reverse("families:members", kwargs={"family_id": family_id})
+        return None
+
+
+def family_landing_url(family_id: UUID | str) -> str:
+    """Where "go to this family" leads: its dashboard, else `/`, which then shows the
+    (remembered) family's overview. Callers remember the family first."""
+    return dashboard_url(family_id) or reverse("families:home")

@@ -19,6 +19,13 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     )
 
 
+def family_active_lists(*, family: Family) -> QuerySet:
+    """The family's active lists by name, for the overview page."""
+    from lists.models import GroceryList
+
+    return GroceryList.objects.for_family(family).active().order_by("name")
+
+
 def membership_current(
     *, memberships: list[Membership], family_id: UUID | str | None
 ) -> Membership | None:

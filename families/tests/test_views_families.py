@@ -1,13 +1,23 @@
 import pytest
 from django.urls import reverse
 
-from families.current import CURRENT_FAMILY_KEY, family_landing_url
+from families.current import CURRENT_FAMILY_KEY, dashboard_url, family_landing_url
 from families.models import Family, Membership
 from families.tests.factories import FamilyFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 ADMIN, MEMBER = Membership.Role.ADMIN, Membership.Role.MEMBER
+
+
+def _assert_lands_on(response, family_id):
+    """`/` shows the family: its dashboard when the lists app has one, else the overview."""
+    dashboard = dashboard_url(family_id)
+    if dashboard:
+        assert response["Location"] == dashboard
+    else:
+        assert response.status_code == 200
+        assert response.context["family"].id == family_id
 
 
 def _members_url(membership):
@@ -28,14 +38,13 @@ def test_home_goes_to_the_remembered_family(client):
     MembershipFactory(user=user, family__name="A family")
     second = MembershipFactory(user=user, family__name="B family")
     client.force_login(user)
-    response = client.get("/")
-    assert response["Location"] == family_landing_url(
-        Membership.objects.get(user=user, family__name="A family").family_id
-    )
+    first = Membership.objects.get(user=user, family__name="A family")
+    _assert_lands_on(client.get("/"), first.family_id)
+    assert client.session[CURRENT_FAMILY_KEY] == str(first.family_id)
     session = client.session
     session[CURRENT_FAMILY_KEY] = str(second.family_id)
     session.save()
-    assert client.get("/")["Location"] == family_landing_url(second.family_id)
+    _assert_lands_on(client.get("/"), second.family_id)
 
 
 def test_home_forgets_a_family_the_user_left(client):
@@ -45,13 +54,29 @@ def test_home_forgets_a_family_the_user_left(client):
     session = client.session
     session[CURRENT_FAMILY_KEY] = str(FamilyFactory().id)  # not theirs
     session.save()
-    assert client.get("/")["Location"] == family_landing_url(stays.family_id)
+    _assert_lands_on(client.get("/"), stays.family_id)
 
 
 def test_home_sends_anonymous_visitors_to_log_in(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_overview_without_a_dashboard_lists_the_familys_active_lists(client, settings):
+    """The fallback `/` page, used while no app provides `lists:dashboard`."""
+    from lists.tests.factories import GroceryListFactory
+
+    settings.ROOT_URLCONF = "families.tests.urls_without_dashboard"
+    membership = MembershipFactory(family__name="The Smiths")
+    GroceryListFactory(family=membership.family, name="Sunday list")
+    GroceryListFactory(name="Someone else's list")
+    client.force_login(membership.user)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The Smiths" in html and "Sunday list" in html
+    assert "Someone else" not in html
 
 
 def test_create_family(client):

@@ -14,12 +14,14 @@ from ..access import family_member_required, membership_or_404
 from ..current import (
     CURRENT_FAMILY_KEY,
     PENDING_INVITE_KEY,
+    dashboard_url,
     family_landing_url,
     remember_family,
 )
 from ..forms import FamilyForm, InvitationForm, InviteLinkForm, RoleForm
 from ..models import Membership
 from ..selectors import (
+    family_active_lists,
     family_members,
     family_open_invitations,
     membership_current,
@@ -51,7 +53,16 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {"family_form": FamilyForm(), "link_form": InviteLinkForm()}
         return TemplateResponse(request, "families/onboarding.html", context)
     remember_family(request, current.family_id)
-    return redirect(family_landing_url(current.family_id))
+    dashboard = dashboard_url(current.family_id)
+    if dashboard:
+        return redirect(dashboard)
+    # Without the lists app's dashboard, `/` is the family's overview.
+    context = {
+        "membership": current,
+        "family": current.family,
+        "lists": family_active_lists(family=current.family),
+    }
+    return TemplateResponse(request, "families/overview.html", context)
 
 
 @login_required
