@@ -1,7 +1,7 @@
 import factory
 
 from lists.tests.factories import GroceryListFactory
-from vendors.models import Vendor, VendorShare
+from vendors.models import ShareDelivery, Vendor, VendorShare
 
 
 class VendorFactory(factory.django.DjangoModelFactory):
@@ -18,3 +18,14 @@ class VendorShareFactory(factory.django.DjangoModelFactory):
 
     grocery_list = factory.SubFactory(GroceryListFactory)
     vendor = factory.SubFactory(VendorFactory)
+
+
+class ShareDeliveryFactory(factory.django.DjangoModelFactory):
+    """A queued send of a share, as `share_send` leaves it with WhatsApp configured."""
+
+    class Meta:
+        model = ShareDelivery
+
+    share = factory.SubFactory(VendorShareFactory, send_count=1)
+    number = factory.SelfAttribute("share.send_count")
+    vendor_url = factory.LazyAttribute(lambda d: f"https://grocer.example/v/{d.share.token}/")
