@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,6 +12,9 @@ from families.models import Family, Membership, User
 from lists.models import GroceryList, ListItem
 
 from .models import Vendor, VendorAnswerLine, VendorShare
+
+
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def list_for_member_or_404(*, user: User, list_id: UUID | str) -> tuple[GroceryList, Membership]:
@@ -62,8 +66,8 @@ def share_for_list_or_404(*, grocery_list: GroceryList, share_id: UUID | str) ->
 
 def share_for_token(*, token: str) -> VendorShare | None:
     """The share behind a vendor link (alive, with a live list and family), or None."""
-    if not token or len(token) > 64:
-        return None
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        return None  # never let junk (NUL bytes, megabytes) reach the database
     return (
         VendorShare.objects.filter(
             token=token,

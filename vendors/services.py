@@ -447,21 +447,27 @@ def delivery_give_up(*, delivery_id: uuid.UUID | str) -> None:
 def webhook_process(*, payload: dict[str, Any]) -> None:
     """Apply a verified webhook body: statuses (deduplicated, forward only) and the
     vendors' own messages (which open the 24-hour text window)."""
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            for status in value.get("statuses") or []:
-                if isinstance(status, dict):
-                    webhook_status_apply(status=status)
-            for message in value.get("messages") or []:
-                if isinstance(message, dict) and message.get("from"):
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            for status in _dicts(value.get("statuses")):
+                webhook_status_apply(status=status)
+            for message in _dicts(value.get("messages")):
+                if message.get("from"):
                     _vendor_wrote(number=str(message["from"]), timestamp=message.get("timestamp"))
+
+
+def _dicts(value: Any) -> list[dict]:
+    """The dict items of a list from a webhook body; anything else is ignored."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _vendor_wrote(*, number: str, timestamp: Any) -> None:
     try:
         at = datetime.fromtimestamp(int(timestamp), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         at = timezone.now()
     Vendor.objects.filter(whatsapp_number=whatsapp.from_digits(number)).update(last_inbound_at=at)
 
