@@ -13,7 +13,6 @@ from lists.models import GroceryList, ListItem
 
 from .models import Vendor, VendorAnswerLine, VendorShare
 
-
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 

@@ -77,7 +77,7 @@ def answered_share():
 def test_placing_an_order_snapshots_lines_and_total(answered_share, settings):
     settings.GROCER_CURRENCY = "GBP"
     order = services.order_place(share=answered_share, actor=answered_share.user)
-    assert order.total == Decimal("3.00")  # 2 × 0.45 + 2.10 once; saffron not available
+    assert order.total == Decimal("3.00")  # 2 * 0.45 + 2.10 once; saffron not available
     assert order.currency == "GBP"
     assert order.status == Order.Status.PLACED
     assert order.note == "8pm"

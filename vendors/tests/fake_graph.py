@@ -96,10 +96,10 @@ class FakeGraph:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 fake._handle(self)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 fake._write(self, 400, _error_body(100, "Unsupported get request."))
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

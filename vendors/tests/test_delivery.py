@@ -161,7 +161,7 @@ def test_a_claim_still_in_flight_elsewhere_is_left_alone(whatsapp_on):
         state=ShareDelivery.State.SENDING, send_started_at=timezone.now()
     )
     assert run(delivery) == "waiting"
-    delivery, share = refreshed(delivery)
+    delivery, _ = refreshed(delivery)
     assert delivery.state == ShareDelivery.State.SENDING
     assert whatsapp_on.requests == []
 
