@@ -49,5 +49,9 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	$(BIN)/celery -A grocer beat --loglevel=INFO
 
+## Benchmark the production shape on this machine (bench/README.md). BENCH_ARGS="--smoke".
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -133,3 +133,97 @@ def assert_accessible(page, *, context: str | None = None) -> None:
         for v in bad
     )
     assert not bad, f"axe found serious/critical violations on {page.url}:\n{details}"
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster on a free port, for tests that stop and start it.
+
+    The shared server on 5432 is never touched. Runs as the `postgres` system user
+    (initdb refuses root).
+    """
+
+    BIN = "/usr/lib/postgresql/{version}/bin"
+
+    def __init__(self) -> None:
+        import glob
+        import tempfile
+        from pathlib import Path
+
+        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not versions:
+            raise RuntimeError("PostgreSQL server binaries are not installed")
+        self.bin = Path(versions[-1]).parent
+        # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
+        self.dir = Path(tempfile.mkdtemp(prefix="grocer-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *argv: str, check: bool = True):
+        import subprocess
+
+        command = ["runuser", "-u", "postgres", "--", *argv]
+        return subprocess.run(command, check=check, capture_output=True, text=True)  # noqa: S603
+
+    def __enter__(self) -> PrivatePostgres:
+        import shutil
+
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._as_postgres(
+            str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"
+        )
+        self.start()
+        return self
+
+    def start(self) -> None:
+        self._as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop"
+        )
+
+    def __exit__(self, *exc) -> None:
+        import shutil
+
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop", check=False
+        )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """Run `manage.py` in a subprocess with local settings plus `env`; return stdout."""
+    import os
+    import subprocess
+    import sys
+
+    from grocer.env import BASE_DIR
+
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "grocer.settings.local",
+        "GROCER_QUIET": "1",
+        **env,
+    }
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "manage.py", *args],
+        env=full_env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout

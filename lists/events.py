@@ -2,27 +2,136 @@
 
 Delivery is at-most-once: a lost message is recovered by the page's catch-up from
 ListEvent, so a channel-layer failure is logged and never fails the write.
+
+A message is rendered once, here, by the publisher (the row HTML every open page
+swaps in), and consumers only forward it: N viewers cost one render, not N.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from .models import ListEvent
+from .models import ListEvent, ListItem
 
 logger = logging.getLogger(__name__)
+
+# Item events name their item in payload["item_id"]; the page swaps (or removes) its row.
+ITEM_EVENT_TYPES = frozenset(
+    {
+        "item.added",
+        "item.updated",
+        "item.status_changed",
+        "item.assigned",
+        "item.deleted",
+        "item.restored",
+    }
+)
+STATUS_VERBS = {"purchased": "checked", "in_cart": "put in the cart", "needed": "unchecked"}
+SIMPLE_VERBS = {
+    "item.added": "added",
+    "item.updated": "changed",
+    "item.deleted": "removed",
+    "item.restored": "restored",
+}
 
 
 def list_group_name(list_id: UUID | str) -> str:
     return f"list-{list_id}"
 
 
-def event_message(event: ListEvent) -> dict:
-    """The JSON-serializable message for one event, as sent to the list's group."""
+def member_group_name(*, user_id: UUID | str, family_id: UUID | str) -> str:
+    """The group of one user's sockets on one family's lists (used to revoke them)."""
+    return f"user-{user_id}-family-{family_id}"
+
+
+def _item_id(event: ListEvent) -> str | None:
+    item_id = (event.payload or {}).get("item_id")
+    return str(item_id) if item_id else None
+
+
+def items_for_events(events: Iterable[ListEvent]) -> dict[str, ListItem]:
+    """The current state of every item the events name, alive or soft-deleted, in one query."""
+    ids = {item_id for event in events if (item_id := _item_id(event))}
+    if not ids:
+        return {}
+    items = ListItem.all_objects.select_related("assigned_to", "grocery_list").filter(pk__in=ids)
+    return {str(item.pk): item for item in items}
+
+
+def describe(event: ListEvent, item: ListItem | None) -> str:
+    """A short sentence for the page's live region: "Ana checked milk"."""
+    payload = event.payload or {}
+    who = event.actor_label or "Someone"
+    name = (item.name if item else "") or payload.get("name") or "an item"
+    if event.type == "item.status_changed":
+        status = payload.get("status") or (item.status if item else "")
+        return f"{who} {STATUS_VERBS.get(status, 'changed')} {name}"
+    if event.type == "item.assigned":
+        # The payload names the assignee as of the event (a replay may be older than now).
+        if "assignee" in payload:
+            assignee = payload["assignee"]
+        else:
+            assignee = item.assigned_to.name if item and item.assigned_to else ""
+        if not assignee:
+            return f"{who} unassigned {name}"
+        return f"{who} assigned {name} to {assignee}"
+    if event.type in SIMPLE_VERBS:
+        return f"{who} {SIMPLE_VERBS[event.type]} {name}"
+    if event.type == "items.cleared":
+        count = len(payload.get("item_ids") or [])
+        return f"{who} cleared {count} item{'' if count == 1 else 's'}"
+    return f"{who} changed the list"
+
+
+def _render_row(item: ListItem | None) -> str | None:
+    """The row as the page renders it, or None when there is no row to show any more."""
+    if item is None or item.deleted_at is not None:
+        return None
+    try:
+        from .rendering import render_item_row
+    except ImportError:  # interim until the list page's partials land on main
+        return _interim_row(item)
+    return render_item_row(item=item)
+
+
+def _render_activity(event: ListEvent) -> str | None:
+    try:
+        from .rendering import render_activity_entry
+    except ImportError:  # interim until the list page's partials land on main
+        return None
+    return render_activity_entry(event=event)
+
+
+def _interim_row(item: ListItem) -> str:
+    from django.utils.html import format_html
+
+    return format_html(
+        '<li id="item-{}" class="item" data-version="{}" data-status="{}" data-category="{}">'
+        "{}</li>",
+        item.pk,
+        item.version,
+        item.status,
+        item.category,
+        str(item),
+    )
+
+
+def event_message(event: ListEvent, *, items: dict[str, ListItem] | None = None) -> dict[str, Any]:
+    """The JSON-serializable message for one event, as sent to the list's group.
+
+    `items` (from `items_for_events`) lets catch-up render a batch without a query per
+    event; the row is the item's current state, which is what the page must converge to.
+    """
+    if items is None:
+        items = items_for_events([event])
+    item_id = _item_id(event)
+    item = items.get(item_id) if item_id else None
     return {
         "type": "list.event",
         "list_id": str(event.grocery_list_id),
@@ -30,18 +139,49 @@ def event_message(event: ListEvent) -> dict:
         "seq": event.seq,
         "event_type": event.type,
         "actor": event.actor_label,
+        "actor_id": str(event.actor_id) if event.actor_id else None,
         "payload": event.payload,
+        "item_id": item_id,
+        "category": item.category if item else None,
+        "html": _render_row(item) if event.type in ITEM_EVENT_TYPES else None,
+        "activity_html": _render_activity(event),
+        "summary": describe(event, item),
     }
 
 
 def publish_list_event(*, event_id: UUID | str) -> None:
-    """Send a committed event to every open page of its list."""
-    event = ListEvent.objects.filter(pk=event_id).first()
+    """Send a committed event to every open page of its list (called on commit).
+
+    The list's cached items are dropped first, so a page loaded after this event
+    never renders the state before it.
+    """
+    from .cache import invalidate_list_items
+
+    event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
     if event is None:
+        return
+    invalidate_list_items(family_id=event.grocery_list.family_id, list_id=event.grocery_list_id)
+    try:
+        message = event_message(event)
+    except Exception:  # a broken partial must not fail the write; catch-up re-renders
+        logger.exception("Could not render list event %s", event_id)
         return
     try:
         async_to_sync(get_channel_layer().group_send)(
-            list_group_name(event.grocery_list_id), event_message(event)
+            list_group_name(event.grocery_list_id), message
         )
     except Exception:  # Redis down or slow: pages catch up from ListEvent later
         logger.warning("Could not publish list event %s", event_id, exc_info=True)
+
+
+def publish_membership_revoked(*, family_id: UUID | str, user_id: UUID | str) -> None:
+    """Close every socket the user has open on the family's lists (called on commit)."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            member_group_name(user_id=user_id, family_id=family_id),
+            {"type": "membership.revoked", "family_id": str(family_id)},
+        )
+    except Exception:  # the consumer also re-checks membership on every reconnect
+        logger.warning(
+            "Could not revoke sockets of user %s in family %s", user_id, family_id, exc_info=True
+        )

@@ -1,0 +1,1 @@
+"""Grocer's benchmark: `make bench` (or `python -m bench --help`). See bench/README.md."""

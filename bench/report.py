@@ -1,0 +1,194 @@
+"""The issue's targets, checked against a run's results, and the printed table."""
+
+from __future__ import annotations
+
+
+def _get(results: dict, *path, default=None):
+    value = results
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return default
+        value = value[key]
+    return value
+
+
+def _page(results: dict, items: int) -> dict | None:
+    for row in _get(results, "pages", "list_page", default=[]) or []:
+        if row.get("items") == items:
+            return row
+    return None
+
+
+def ratios(results: dict) -> dict:
+    p50 = _get(results, "propagation", "latency_ms", "p50")
+    layer = _get(results, "floor", "channel_layer", "p50")
+    pubsub = _get(results, "floor", "redis_pubsub", "p50")
+    return {
+        "p50_to_channel_layer": round(p50 / layer, 2) if p50 and layer else None,
+        "p50_to_redis_pubsub": round(p50 / pubsub, 2) if p50 and pubsub else None,
+    }
+
+
+def targets(results: dict) -> list[dict]:
+    """One row per target of the issue: the value measured and whether it is met."""
+    rows = []
+
+    def add(name: str, target: str, value, met) -> None:
+        rows.append({"target": name, "goal": target, "value": value, "met": met})
+
+    prop = results.get("propagation") or {}
+    if "latency_ms" in prop:
+        clients = prop.get("clients")
+        add(
+            f"propagation p50 ({clients} clients)",
+            "<= 10 ms",
+            prop["latency_ms"]["p50"],
+            _le(prop["latency_ms"]["p50"], 10),
+        )
+        add(
+            f"propagation p99 ({clients} clients)",
+            "<= 50 ms",
+            prop["latency_ms"]["p99"],
+            _le(prop["latency_ms"]["p99"], 50),
+        )
+        add("events lost", "0", prop["events_lost"], prop["events_lost"] == 0)
+        ratio = ratios(results)["p50_to_channel_layer"]
+        add("p50 / bare channel-layer p50", "<= 5x", ratio, _le(ratio, 5))
+    row = _page(results, 1000)
+    if row:
+        add(
+            "1,000-item list page server p50",
+            "<= 60 ms",
+            row["server_ms"]["p50"],
+            _le(row["server_ms"]["p50"], 60),
+        )
+        add("1,000-item list page queries", "<= 10", row["queries"], _le(row["queries"], 10))
+    writes = results.get("writes") or {}
+    if "ratio" in writes:
+        add("item adds/s vs trivial view", ">= 0.5", writes["ratio"], _ge(writes["ratio"], 0.5))
+    vendor = results.get("vendor") or {}
+    if "runs" in vendor:
+        for run in vendor["runs"]:
+            label = f"vendor msgs/s ({run['failure_rate']:.0%} failing)"
+            add(label, ">= 80/s", run["per_second"], _ge(run["per_second"], 80))
+            add(
+                f"vendor all delivered once ({run['failure_rate']:.0%} failing)",
+                "all, 0 twice",
+                f"{run['delivered']}/{run['shares']}, {run['duplicates']} twice",
+                run["delivered"] == run["shares"] and run["duplicates"] == 0,
+            )
+    return rows
+
+
+def _le(value, limit) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def _ge(value, limit) -> bool | None:
+    return None if value is None else value >= limit
+
+
+def _ms(summary: dict | None) -> str:
+    if not summary or not summary.get("n"):
+        return "-"
+    return " / ".join(f"{summary[key]:.2f}" for key in ("p50", "p95", "p99", "max"))
+
+
+def table(results: dict) -> str:
+    lines = []
+    meta = results["meta"]
+    lines.append(
+        f"Grocer bench {meta['started_at']} commit {meta['commit']}"
+        f"{' (smoke)' if meta['smoke'] else ''}, {meta['cpus']} CPUs, load "
+        f"{meta['load_average_at_start']} -> {meta.get('load_average_at_end')}"
+    )
+    lines.append("")
+
+    floor = results.get("floor") or {}
+    if "channel_layer" in floor:
+        lines.append("Floor (ms, p50 / p95 / p99 / max)")
+        lines.append(f"  channel layer group_send -> receive  {_ms(floor['channel_layer'])}")
+        lines.append(f"  Redis PUBLISH -> message             {_ms(floor['redis_pubsub'])}")
+        lines.append("")
+    lines.extend(_section("floor", floor))
+
+    prop = results.get("propagation") or {}
+    if "latency_ms" in prop:
+        r = ratios(results)
+        lines.append(
+            f"Propagation: {prop['clients']} clients, {prop['families']} families, "
+            f"{prop['writes']} writes at {prop['write_rate']}/s"
+        )
+        lines.append(f"  write start -> event (ms)            {_ms(prop['latency_ms'])}")
+        lines.append(f"  write HTTP response (ms)             {_ms(prop['write_http_ms'])}")
+        lines.append(f"  client event-loop lag (ms)           {_ms(prop['client_loop_lag_ms'])}")
+        lines.append(
+            f"  events expected {prop['events_expected']}, lost {prop['events_lost']}, "
+            f"duplicates {prop['duplicates']}, connect failures {prop['connect_failures']}"
+        )
+        lines.append(
+            f"  p50 = {r['p50_to_channel_layer']}x the channel-layer floor, "
+            f"{r['p50_to_redis_pubsub']}x the Redis PUBLISH floor"
+        )
+        lines.append("")
+    lines.extend(_section("propagation", prop))
+
+    pages = results.get("pages") or {}
+    if "list_page" in pages:
+        lines.append("Page cost (server p50 ms in-process, queries, HTTP p50 ms via daphne)")
+        for row in pages["list_page"]:
+            lines.append(
+                f"  list page, {row['items']:>5} items       {row['server_ms']['p50']:>8.2f} ms"
+                f"  {row['queries']:>3} queries   {row['http_ms']['p50']:>8.2f} ms"
+                f"   (cold {row['cold']['ms']:.1f} ms, {row['cold']['queries']} queries)"
+            )
+        row = pages.get("dashboard")
+        if row:
+            lines.append(
+                f"  dashboard, {row['lists']:>3} lists          {row['server_ms']['p50']:>8.2f} ms"
+                f"  {row['queries']:>3} queries   {row['http_ms']['p50']:>8.2f} ms"
+                f"   (cold {row['cold']['ms']:.1f} ms, {row['cold']['queries']} queries)"
+            )
+        lines.append("")
+    lines.extend(_section("pages", pages))
+
+    writes = results.get("writes") or {}
+    if "ratio" in writes:
+        lines.append(f"Writes: {writes['concurrency']} concurrent clients")
+        for key, label in (("item_add", "item add (htmx POST)"), ("trivial_view", "/healthz")):
+            w = writes[key]
+            lines.append(
+                f"  {label:<22} {w['per_second']:>8.1f}/s  latency {_ms(w['latency_ms'])} ms"
+                f"  statuses {w['statuses']} errors {w['errors']}"
+            )
+        lines.append(f"  ratio {writes['ratio']}")
+        lines.append("")
+    lines.extend(_section("writes", writes))
+
+    vendor = results.get("vendor") or {}
+    if "runs" in vendor:
+        lines.append(f"Vendor delivery (fake Graph API, {vendor.get('latency_ms')} ms latency)")
+        for run in vendor["runs"]:
+            lines.append(
+                f"  {run['failure_rate']:>4.0%} failing: {run['per_second']:>7.1f} msgs/s, "
+                f"delivered {run['delivered']}/{run['shares']}, sent twice {run['duplicates']}, "
+                f"API calls {run['api_calls']}"
+            )
+        lines.append("")
+    lines.extend(_section("vendor", vendor))
+
+    rows = results.get("targets") or []
+    if rows:
+        lines.append("Targets")
+        for row in rows:
+            mark = {True: "met", False: "MISSED", None: "n/a"}[row["met"]]
+            lines.append(f"  {row['target']:<44} {row['goal']:>14}  {row['value']!s:>16}  {mark}")
+    return "\n".join(lines)
+
+
+def _section(name: str, part: dict) -> list[str]:
+    if "skipped" in part:
+        return [f"{name}: skipped ({part['skipped']})", ""]
+    if "error" in part:
+        return [f"{name}: FAILED\n{part['error']}", ""]
+    return []

@@ -1,0 +1,154 @@
+"""`python -m bench`: start the production shape, measure, print a table, write JSON.
+
+Parts (all by default): floor, propagation, pages, writes, vendor. A part whose app
+code is not on this branch reports "skipped" with the reason instead of failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import report
+from .stack import BASE_DIR, REDIS_URL, Stack
+
+PARTS = ("floor", "propagation", "pages", "writes", "vendor")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--clients", type=int, default=1000, help="websocket clients (max 5000)")
+    parser.add_argument("--families", type=int, default=200, help="families the clients span")
+    parser.add_argument(
+        "--duration", type=float, default=30.0, help="seconds of each sustained write run"
+    )
+    parser.add_argument(
+        "--propagation-seconds", type=float, default=30.0, help="seconds of writes to sockets"
+    )
+    parser.add_argument("--write-rate", type=float, default=20.0, help="propagation writes/s")
+    parser.add_argument("--floor-count", type=int, default=2000, help="floor round trips")
+    parser.add_argument("--page-repeats", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--shares", type=int, default=400, help="vendor deliveries per run")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
+    )
+    parser.add_argument("--worker-pool", default="prefork", help="Celery worker --pool")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery --concurrency")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
+    parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.clients, args.families = 20, 4
+        args.duration, args.propagation_seconds, args.write_rate = 2.0, 3.0, 5.0
+        args.floor_count, args.page_repeats, args.shares = 50, 2, 20
+    if not 1 <= args.clients <= 5000:
+        parser.error("--clients must be between 1 and 5000")
+    if not 1 <= args.families <= args.clients:
+        parser.error("--families must be between 1 and --clients")
+    unknown = set(args.parts.split(",")) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    return args
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except Exception:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    parts = [part for part in PARTS if part in args.parts.split(",")]
+    started = datetime.now(tz=UTC)
+    results: dict = {
+        "meta": {
+            "started_at": started.isoformat(timespec="seconds"),
+            "commit": _git_commit(),
+            "smoke": args.smoke,
+            "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        }
+    }
+    failed = False
+    with Stack(worker_pool=args.worker_pool, worker_concurrency=args.worker_concurrency) as stack:
+        results["meta"]["stack"] = {
+            "settings": stack.env["DJANGO_SETTINGS_MODULE"],
+            "web": stack.web_urls,
+            "worker": f"--pool={args.worker_pool} --concurrency={args.worker_concurrency}",
+            "database": stack.name,
+        }
+        print(f"stack up: {', '.join(stack.web_urls)}, logs in {stack.logs}", file=sys.stderr)
+        for part in parts:
+            print(f"-- {part}", file=sys.stderr)
+            begin = time.perf_counter()
+            try:
+                results[part] = _run_part(part, args, stack)
+            except Exception:
+                failed = True
+                results[part] = {"error": traceback.format_exc()}
+                print(results[part]["error"], file=sys.stderr)
+                print(stack.tail_logs(), file=sys.stderr)
+            results[part]["part_seconds"] = round(time.perf_counter() - begin, 2)
+    results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(results)
+    output = args.output or RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(report.table(results))
+    print(f"\nJSON written to {output}")
+    return 1 if failed else 0
+
+
+def _run_part(part: str, args: argparse.Namespace, stack: Stack) -> dict:
+    if part == "floor":
+        from . import floor
+
+        return asyncio.run(
+            floor.measure(redis_url=REDIS_URL, prefix=stack.name, count=args.floor_count)
+        )
+    if part == "propagation":
+        from . import propagation
+
+        return propagation.measure(
+            web_urls=stack.web_urls,
+            clients=args.clients,
+            families=args.families,
+            write_rate=args.write_rate,
+            duration=args.propagation_seconds,
+        )
+    if part == "pages":
+        from . import pages
+
+        return pages.measure(web_url=stack.web_urls[0], repeats=args.page_repeats)
+    if part == "writes":
+        from . import writes
+
+        return writes.measure(web_urls=stack.web_urls, duration=args.duration)
+    if part == "vendor":
+        from . import vendor
+
+        return vendor.measure(stack=stack, shares=args.shares)
+    raise ValueError(part)

@@ -1,0 +1,88 @@
+"""The benchmark keeps working: `python -m bench --smoke` runs every part end to end.
+
+Asserts completion and the shape of the results, and that no event was lost; never a
+timing (the numbers of a smoke run on a busy CI machine mean nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from grocer.env import BASE_DIR
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _postgres_server_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+
+
+def _latency(summary: dict) -> None:
+    assert summary["n"] > 0
+    for key in ("p50", "p95", "p99", "max"):
+        assert isinstance(summary[key], float)
+    assert summary["p50"] <= summary["p95"] <= summary["p99"] <= summary["max"]
+
+
+def test_smoke_run_completes_with_well_formed_results(tmp_path):
+    output = tmp_path / "smoke.json"
+    env = {
+        **os.environ,
+        "BENCH_POSTGRES_URL": _postgres_server_url(),
+        "BENCH_REDIS_URL": settings.REDIS_URL,
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--output", str(output)],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-5000:]
+    results = json.loads(output.read_text())
+    assert results["meta"]["smoke"] is True
+    for part in ("floor", "propagation", "pages", "writes", "vendor"):
+        assert "error" not in results[part], results[part]["error"]
+
+    _latency(results["floor"]["channel_layer"])
+    _latency(results["floor"]["redis_pubsub"])
+
+    # Parts whose app code is not on main yet report why they were skipped.
+    prop = results["propagation"]
+    if "skipped" not in prop:
+        assert prop["connect_failures"] == 0
+        assert prop["events_expected"] > 0
+        assert prop["events_lost"] == 0
+        assert prop["duplicates"] == 0
+        _latency(prop["latency_ms"])
+
+    pages = results["pages"]
+    if "skipped" not in pages:
+        for row in [*pages["list_page"], pages["dashboard"]]:
+            assert row["status"] == [200]
+            assert isinstance(row["queries"], int) and row["queries"] > 0
+            _latency(row["server_ms"])
+
+    writes = results["writes"]
+    if "skipped" not in writes:
+        assert writes["item_add"]["ok"] > 0
+        assert writes["item_add"]["errors"] == 0
+        assert writes["trivial_view"]["ok"] > 0
+        assert isinstance(writes["ratio"], float)
+
+    vendor = results["vendor"]
+    if "skipped" not in vendor:
+        for run in vendor["runs"]:
+            assert run["delivered"] == run["shares"]
+            assert run["duplicates"] == 0
+
+    assert all(set(row) == {"target", "goal", "value", "met"} for row in results["targets"])
+    assert "Targets" in completed.stdout or not results["targets"]

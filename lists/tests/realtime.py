@@ -1,0 +1,93 @@
+"""Helpers for the socket tests: real sessions, the real ASGI stack, bounded receives."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from lists.routing import websocket_urlpatterns
+
+RECEIVE_TIMEOUT = 5
+SCENARIO_TIMEOUT = 60
+
+
+def in_thread(func, *args, **kwargs):
+    """Call `func` in a fresh thread and return its result (or raise its exception).
+
+    Once a sync Playwright browser is up, the test thread has an event loop marked as
+    running, and `async_to_sync` (used by scenarios and by the on-commit publisher)
+    refuses to run there. The thread's database connections are closed afterwards.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(call).result(timeout=SCENARIO_TIMEOUT)
+
+
+def run(scenario):
+    """Run an async test scenario to completion (see `in_thread`)."""
+    from asgiref.sync import async_to_sync
+
+    return in_thread(async_to_sync(scenario))
+
+
+def session_cookie(user) -> str:
+    """A real session for `user`, as the browser would send it."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def application():
+    """The websocket stack exactly as grocer.asgi builds it, with the current settings.
+
+    Built per test because the origin validator reads ALLOWED_HOSTS when constructed.
+    """
+    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+
+def communicator(
+    list_id, *, cookie: str | None = None, origin: str = "http://testserver"
+) -> WebsocketCommunicator:
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(application(), f"/ws/lists/{list_id}/", headers=headers)
+
+
+async def receive(comm: WebsocketCommunicator, kind: str, *, timeout: float = RECEIVE_TIMEOUT):
+    """The next message of type `kind`, skipping presence updates (unless asked for)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"no {kind!r} message within {timeout}s")
+        message = await comm.receive_json_from(timeout=remaining)
+        if message["type"] == kind:
+            return message
+        if message["type"] != "presence":
+            raise AssertionError(f"expected {kind!r}, got {message!r}")
+
+
+async def receive_close(comm: WebsocketCommunicator, *, timeout: float = RECEIVE_TIMEOUT) -> int:
+    """The close code the server sends next (presence updates before it are skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        output = await comm.receive_output(timeout=max(deadline - loop.time(), 0.01))
+        if output["type"] == "websocket.close":
+            return output.get("code", 1000)

@@ -1,0 +1,86 @@
+"""Cache-aside for a list's items: served from Redis, never stale after a write."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from grocer.testing import free_port
+from lists.cache import cached_list_items, list_items_key
+from lists.models import GroceryList
+from lists.services import list_event_record
+from lists.tests.factories import GroceryListFactory, ListItemFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+
+
+class Loader:
+    """Reads the list's item names from the database, counting how often it had to."""
+
+    def __init__(self, grocery_list: GroceryList) -> None:
+        self.grocery_list = grocery_list
+        self.calls = 0
+
+    def __call__(self) -> list[str]:
+        self.calls += 1
+        return list(self.grocery_list.items.order_by("name").values_list("name", flat=True))
+
+
+def read(grocery_list: GroceryList, loader: Loader | None = None) -> list[str]:
+    # As a page does: the list row fresh from the database, then its items.
+    fresh = GroceryList.objects.get(pk=grocery_list.pk)
+    return cached_list_items(grocery_list=fresh, load=loader or Loader(fresh))
+
+
+def test_second_read_comes_from_the_cache_under_the_family_key():
+    grocery_list = GroceryListFactory()
+    ListItemFactory(grocery_list=grocery_list, name="milk")
+    loader = Loader(grocery_list)
+    assert read(grocery_list, loader) == ["milk"]
+    assert read(grocery_list, loader) == ["milk"]
+    assert loader.calls == 1
+    key = f"family:{grocery_list.family_id}:list:{grocery_list.pk}"
+    assert list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk) == key
+    assert cache.get(key) == (0, ["milk"])
+    assert cache._cache.get_client(key).ttl(cache.make_key(key)) > 0
+
+
+def test_no_stale_read_after_a_write(django_capture_on_commit_callbacks):
+    grocery_list = GroceryListFactory()
+    ListItemFactory(grocery_list=grocery_list, name="milk")
+    assert read(grocery_list) == ["milk"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ListItemFactory(grocery_list=grocery_list, name="eggs")
+        list_event_record(grocery_list=grocery_list, type="item.added", actor=None)
+
+    key = list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk)
+    assert cache.get(key) is None  # the event's publisher dropped it
+    assert read(grocery_list) == ["eggs", "milk"]
+
+
+def test_a_value_cached_before_the_last_event_is_never_served():
+    """A slow reader may store old items after the invalidation; the seq stamp rejects them."""
+    grocery_list = GroceryListFactory()
+    ListItemFactory(grocery_list=grocery_list, name="milk")
+    list_event_record(grocery_list=grocery_list, type="item.added", actor=None)
+    key = list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk)
+    cache.set(key, (0, ["stale"]))
+    assert read(grocery_list) == ["milk"]
+
+
+def test_an_unreachable_cache_is_a_miss_not_an_error(settings):
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    grocery_list = GroceryListFactory()
+    ListItemFactory(grocery_list=grocery_list, name="milk")
+    loader = Loader(grocery_list)
+    assert read(grocery_list, loader) == ["milk"]
+    assert read(grocery_list, loader) == ["milk"]
+    assert loader.calls == 2

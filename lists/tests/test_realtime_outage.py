@@ -1,0 +1,93 @@
+"""With Redis down, writes and reads keep working from PostgreSQL; sockets recover after.
+
+Runs against a redis-server this test starts, stops and restarts itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from families.tests.factories import MembershipFactory
+from lists import consumers
+from lists.cache import cached_list_items, list_items_key
+from lists.models import GroceryList, ListItem
+from lists.services import list_event_record
+from lists.tests.factories import GroceryListFactory, ListItemFactory
+from lists.tests.realtime import communicator, receive, receive_close, run, session_cookie
+from lists.tests.redis_server import private_redis  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def add_item(grocery_list, actor, name) -> ListItem:
+    item = ListItemFactory(grocery_list=grocery_list, name=name)
+    list_event_record(
+        grocery_list=grocery_list, type="item.added", actor=actor, payload={"item_id": str(item.pk)}
+    )
+    return item
+
+
+def load_names(grocery_list) -> list[str]:
+    fresh = GroceryList.objects.get(pk=grocery_list.pk)
+    return cached_list_items(
+        grocery_list=fresh,
+        load=lambda: list(fresh.items.order_by("name").values_list("name", flat=True)),
+    )
+
+
+def test_redis_outage_degrades_and_recovers(private_redis):  # noqa: F811 - fixture
+    from django.core.cache import cache
+
+    ana = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=ana.family)
+    cookie = session_cookie(ana.user)
+    add_item(grocery_list, ana.user, "milk")
+    assert load_names(grocery_list) == ["milk"]
+    assert cache.get(list_items_key(family_id=ana.family_id, list_id=grocery_list.pk))
+
+    async def open_socket_then_lose_redis():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_json_to({"type": "catch_up", "last_seq": 1})
+        await receive(comm, "caught_up")
+        private_redis.stop()
+        code = await receive_close(comm)
+        await comm.disconnect()
+        return code
+
+    # The open socket is told live updates are unavailable (the page retries).
+    assert run(open_socket_then_lose_redis) == consumers.CLOSE_UNAVAILABLE
+
+    # Writes and reads go on from PostgreSQL, without an error.
+    add_item(grocery_list, ana.user, "eggs")
+    assert load_names(grocery_list) == ["eggs", "milk"]
+
+    async def connect_while_down():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        await comm.connect()
+        code = await receive_close(comm)
+        await comm.disconnect()
+        return code
+
+    assert run(connect_while_down) == consumers.CLOSE_UNAVAILABLE
+
+    private_redis.start()  # same port, empty: nothing survived the outage
+
+    async def reconnect_and_catch_up():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_json_to({"type": "catch_up", "last_seq": 1})
+        missed = await receive(comm, "event")
+        done = await receive(comm, "caught_up")
+        # And live delivery works again.
+        await database_sync_to_async(add_item)(grocery_list, ana.user, "bread")
+        live = await receive(comm, "event")
+        await comm.disconnect()
+        return missed, done, live
+
+    missed, done, live = run(reconnect_and_catch_up)
+    assert (missed["seq"], missed["summary"]) == (2, "Ana added eggs")
+    assert done["seq"] == 2
+    assert (live["seq"], live["summary"]) == (3, "Ana added bread")
+    assert load_names(grocery_list) == ["bread", "eggs", "milk"]

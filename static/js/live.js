@@ -1,0 +1,307 @@
+/* Live updates for the list page: swaps rows other people change, catches up after
+ * any disconnect, shows who else is viewing. Protocol: see lists/consumers.py.
+ *
+ * The page works without this file (every action is a plain POST); this only keeps
+ * an open page current. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("grocery-list");
+  if (!root || !root.dataset.listId || !("WebSocket" in window)) return;
+
+  var HEARTBEAT_MS = 20000;
+  var BACKOFF_BASE_MS = 1000;
+  var BACKOFF_MAX_MS = 30000;
+  var ANNOUNCE_MS = 6000;
+  var STOP_CODES = {
+    4401: "You are signed out. Reload the page to sign in again.",
+    4403: "You no longer have access to this list.",
+    4404: "This list is no longer available."
+  };
+
+  var listId = root.dataset.listId;
+  var lastSeq = parseInt(root.dataset.lastSeq || "0", 10) || 0;
+  var socket = null;
+  var attempt = 0;
+  var heartbeat = null;
+  var retryTimer = null;
+  var catchingUp = false;
+  var stopped = false;
+  var wasPaused = false;
+  var myId = null;
+
+  // --- status line: connection state and "Ana checked milk" ---------------------------
+
+  var statusBox = document.getElementById("live-status");
+  if (!statusBox) {
+    statusBox = document.createElement("div");
+    statusBox.id = "live-status";
+    statusBox.setAttribute("role", "status");
+    statusBox.setAttribute("aria-live", "polite");
+    root.insertBefore(statusBox, root.firstChild);
+  }
+  statusBox.classList.add("live-status");
+  var connectionLine = document.createElement("span");
+  connectionLine.className = "live-connection";
+  var announceLine = document.createElement("span");
+  announceLine.className = "live-announce";
+  statusBox.appendChild(connectionLine);
+  statusBox.appendChild(announceLine);
+  var announceTimer = null;
+
+  function setState(state, text) {
+    root.dataset.live = state;
+    statusBox.dataset.state = state;
+    connectionLine.textContent = text || "";
+  }
+
+  function announce(text) {
+    if (!text) return;
+    announceLine.textContent = text;
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () { announceLine.textContent = ""; }, ANNOUNCE_MS);
+  }
+
+  // --- presence --------------------------------------------------------------------
+
+  var presenceBox = document.getElementById("presence");
+  if (!presenceBox) {
+    presenceBox = document.createElement("p");
+    presenceBox.id = "presence";
+    presenceBox.className = "presence";
+    presenceBox.hidden = true;
+    statusBox.parentNode.insertBefore(presenceBox, statusBox.nextSibling);
+  }
+
+  function showPresence(viewers) {
+    var others = [];
+    viewers.forEach(function (viewer) {
+      if (viewer.you) myId = viewer.id;
+      else others.push(viewer.name);
+    });
+    presenceBox.dataset.viewers = viewers.map(function (v) { return v.name; }).join(",");
+    presenceBox.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
+    presenceBox.hidden = others.length === 0;
+  }
+
+  // --- applying events -------------------------------------------------------------
+
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function processHtmx(element) {
+    if (window.htmx && element) window.htmx.process(element);
+  }
+
+  function isTyping(element) {
+    if (!element) return false;
+    var tag = element.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" ||
+      (tag === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/i.test(element.type)) ||
+      element.isContentEditable;
+  }
+
+  function focusables(element) {
+    return element.querySelectorAll("a[href], button, input, select, textarea, [tabindex]");
+  }
+
+  function container(category) {
+    return document.getElementById("category-" + category) ||
+      root.querySelector("ul.items[data-category='other']") ||
+      root.querySelector("ul.items");
+  }
+
+  // A category (heading and list) shows only while it has items; the page-wide
+  // "nothing on this list yet" note only while none has.
+  function section(list) {
+    return (list && list.closest(".category")) || list;
+  }
+
+  function refreshEmpty(list) {
+    if (list && !list.querySelector(".item")) section(list).hidden = true;
+    var note = root.querySelector(".empty-list");
+    if (note) note.hidden = !!root.querySelector("ul.items .item");
+  }
+
+  function reveal(list) {
+    list.hidden = false;
+    section(list).hidden = false;
+    refreshEmpty(null);
+  }
+
+  function replaceRow(old, row) {
+    var active = document.activeElement;
+    var focusIndex = -1;
+    if (active && old.contains(active)) {
+      focusIndex = Array.prototype.indexOf.call(focusables(old), active);
+    }
+    old.replaceWith(row);
+    processHtmx(row);
+    if (focusIndex >= 0) {
+      var target = focusables(row)[focusIndex] || row.querySelector("button, input, a[href]");
+      if (target) target.focus({ preventScroll: true });
+    }
+  }
+
+  function placeRow(row, category) {
+    var old = document.getElementById(row.id);
+    var target = container(category || row.dataset.category);
+    if (old && document.activeElement && old.contains(document.activeElement) &&
+        isTyping(document.activeElement)) {
+      // Never pull the field out from under someone typing: apply when they leave it.
+      old.addEventListener("focusout", function later() {
+        old.removeEventListener("focusout", later);
+        setTimeout(function () {
+          if (document.body.contains(old)) placeRow(row, category);
+        }, 0);
+      });
+      return;
+    }
+    if (old && target && old.parentNode !== target) { // moved to another category
+      var from = old.parentNode;
+      var hadFocus = old.contains(document.activeElement);
+      old.remove();
+      refreshEmpty(from);
+      target.appendChild(row);
+      reveal(target);
+      processHtmx(row);
+      if (hadFocus && focusables(row)[0]) focusables(row)[0].focus({ preventScroll: true });
+      return;
+    }
+    if (old) {
+      replaceRow(old, row);
+    } else if (target) {
+      target.appendChild(row);
+      reveal(target);
+      processHtmx(row);
+    }
+  }
+
+  function removeRow(itemId) {
+    var row = document.getElementById("item-" + itemId);
+    if (!row) return;
+    var hadFocus = document.activeElement && row.contains(document.activeElement);
+    var next = row.nextElementSibling || row.previousElementSibling;
+    var list = row.parentNode;
+    row.remove();
+    refreshEmpty(list);
+    if (hadFocus) {
+      var target = next && focusables(next)[0];
+      (target || document.getElementById("main") || root).focus({ preventScroll: true });
+    }
+  }
+
+  function addActivity(html) {
+    var feed = document.getElementById("activity");
+    if (!feed || !html) return;
+    var entry = fragment(html);
+    if (!entry || (entry.id && document.getElementById(entry.id))) return;
+    feed.insertBefore(entry, feed.firstChild);
+    processHtmx(entry);
+  }
+
+  function render(message) {
+    var type = message.event_type;
+    if (type === "item.deleted") {
+      removeRow(message.item_id);
+    } else if (type === "items.cleared") {
+      (message.payload.item_ids || []).forEach(removeRow);
+    } else if (type.indexOf("item.") === 0) {
+      if (message.html) placeRow(fragment(message.html), message.category);
+      else if (message.item_id) removeRow(message.item_id);
+    } else if (type.indexOf("list.") === 0) {
+      var name = message.payload && message.payload.name;
+      var heading = root.querySelector("[data-list-name]") || root.querySelector("h1");
+      if ((type === "list.renamed" || type === "list.updated") && name && heading) {
+        heading.textContent = name;
+      } else {
+        window.location.reload();
+        return;
+      }
+    }
+    addActivity(message.activity_html);
+  }
+
+  function onEvent(message) {
+    if (message.seq <= lastSeq) return; // already rendered (replay overlap, own write)
+    if (message.seq > lastSeq + 1) { // something was lost in transit: ask for it
+      requestCatchUp();
+      return;
+    }
+    render(message);
+    lastSeq = message.seq;
+    root.dataset.lastSeq = String(lastSeq);
+    if (!catchingUp && message.actor_id !== myId) announce(message.summary);
+  }
+
+  // --- the socket ------------------------------------------------------------------
+
+  function send(payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(payload));
+  }
+
+  function requestCatchUp() {
+    if (catchingUp) return;
+    catchingUp = true;
+    send({ type: "catch_up", last_seq: lastSeq });
+  }
+
+  function onMessage(raw) {
+    var message;
+    try { message = JSON.parse(raw.data); } catch (e) { return; }
+    if (message.type === "event") onEvent(message);
+    else if (message.type === "caught_up") {
+      catchingUp = false;
+      if (wasPaused) announce("Live updates resumed.");
+      wasPaused = false;
+    } else if (message.type === "presence") showPresence(message.viewers);
+    else if (message.type === "reload") window.location.reload();
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/lists/" + listId + "/");
+    socket.addEventListener("open", function () {
+      attempt = 0;
+      setState("live", "");
+      catchingUp = false;
+      requestCatchUp();
+      clearInterval(heartbeat);
+      heartbeat = setInterval(function () { send({ type: "heartbeat" }); }, HEARTBEAT_MS);
+    });
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", function (event) {
+      clearInterval(heartbeat);
+      socket = null;
+      catchingUp = false;
+      showPresence([]);
+      if (STOP_CODES[event.code]) {
+        stopped = true;
+        setState("stopped", STOP_CODES[event.code]);
+        return;
+      }
+      wasPaused = true;
+      setState("paused", "Live updates paused \u2014 reconnecting\u2026");
+      // Exponential backoff with jitter, so a restarted server is not stampeded.
+      var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
+      attempt += 1;
+      retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
+    });
+  }
+
+  // Back from sleep or offline: try now rather than at the end of the backoff.
+  window.addEventListener("online", connect);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") return;
+    if (socket && socket.readyState === WebSocket.OPEN) requestCatchUp();
+    else connect();
+  });
+
+  setState("connecting", "");
+  connect();
+})();
