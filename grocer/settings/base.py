@@ -160,6 +160,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # consuming each other's tasks.
     "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
 }
+if env("CELERY_UNACKED_RESTORE_SECONDS", default=""):
+    # How often a worker sweeps for messages a dead worker left unacknowledged
+    # (kombu's default is about every 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int(
+        "CELERY_UNACKED_RESTORE_SECONDS"
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}

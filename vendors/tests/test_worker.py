@@ -106,6 +106,7 @@ def worker_env(transactional_db, fake_graph):
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
         # Unacked messages of a dead worker come back after this many seconds.
         "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_UNACKED_RESTORE_SECONDS": "1",
         "WHATSAPP_API_BASE": fake_graph.url,
         "WHATSAPP_API_VERSION": fake_graph.version,
         "WHATSAPP_TOKEN": fake_graph.token,
