@@ -34,7 +34,6 @@ def _link_error(request: HttpRequest, state: str) -> TemplateResponse:
     response = TemplateResponse(
         request, "vendors/link_error.html", {"title": title, "hint": hint}, status=status
     )
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -114,8 +113,9 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
         "currency": settings.GROCER_CURRENCY,
     }
     response = TemplateResponse(request, "vendors/vendor_page.html", context, status=status)
-    # The token is the only credential: keep it out of Referer headers and caches.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is the only credential: keep it out of other sites' Referer headers
+    # ("no-referrer" would make browsers send `Origin: null` and fail CSRF) and caches.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 

@@ -126,7 +126,7 @@ def _statuses_context(request: HttpRequest, grocery_list: GroceryList) -> dict:
     if whatsapp.is_configured() and statuses & IN_FLIGHT:
         poll = "every 2s"
     elif statuses & (AWAITING_ANSWER | IN_FLIGHT):
-        poll = "every 15s"  # the live socket usually gets there first
+        poll = "every 5s"  # waiting for the answer; on the list page the socket is faster
     else:
         poll = ""
     return {

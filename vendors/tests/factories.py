@@ -1,7 +1,15 @@
 import factory
+from django.utils import timezone
 
 from lists.tests.factories import GroceryListFactory
-from vendors.models import ShareDelivery, Vendor, VendorShare
+from vendors.models import (
+    ShareDelivery,
+    Vendor,
+    VendorAnswer,
+    VendorAnswerLine,
+    VendorShare,
+    WebhookReceipt,
+)
 
 
 class VendorFactory(factory.django.DjangoModelFactory):
@@ -29,3 +37,27 @@ class ShareDeliveryFactory(factory.django.DjangoModelFactory):
     share = factory.SubFactory(VendorShareFactory, send_count=1)
     number = factory.SelfAttribute("share.send_count")
     vendor_url = factory.LazyAttribute(lambda d: f"https://grocer.example/v/{d.share.token}/")
+
+
+class VendorAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VendorAnswer
+
+    share = factory.SubFactory(VendorShareFactory)
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class VendorAnswerLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VendorAnswerLine
+
+    answer = factory.SubFactory(VendorAnswerFactory)
+    name = factory.Sequence(lambda n: f"item {n}")
+
+
+class WebhookReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookReceipt
+
+    whatsapp_message_id = factory.Sequence(lambda n: f"wamid.{n}")
+    status = "delivered"

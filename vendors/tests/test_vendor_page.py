@@ -57,7 +57,7 @@ def test_shows_family_and_items_without_a_login(client, share, django_assert_max
     body = response.content.decode()
     assert "The Smiths" in body and "Apples" in body and "1 kg" in body
     assert "Bought already" not in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store"
 
 

@@ -213,7 +213,7 @@ def test_share_page_shows_progress_and_failure_reasons(client, world, settings):
     body = client.get(f"/lists/{world['list'].id}/shares/").content.decode()
     assert "Sending to Global Greengrocer…" in body
     assert "number is not on WhatsApp" in body
-    assert 'hx-trigger="every 2s"' in body  # polls while something is in flight
+    assert 'hx-trigger="every 2s, grocer:refresh"' in body  # polls while in flight
 
 
 def test_share_pages_query_counts(client, world, django_assert_max_num_queries):

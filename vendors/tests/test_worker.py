@@ -40,7 +40,10 @@ class Worker:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
+        # Lives as long as the worker, closed in __exit__, hence no `with`.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="celery-worker-", suffix=".log", delete=False
+        )
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Worker:
