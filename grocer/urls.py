@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("lists.urls")),
     path("", include("vendors.urls")),
     path("", include("orders.urls")),
+    path("", include("photos.urls")),
 ]

@@ -32,7 +32,11 @@ ITEM_EVENT_TYPES = frozenset(
         "item.restored",
     }
 )
-STATUS_VERBS = {"purchased": "checked", "in_cart": "put in the cart", "needed": "unchecked"}
+STATUS_PHRASES = {
+    "purchased": "checked {name}",
+    "in_cart": "put {name} in the cart",
+    "needed": "moved {name} back to needed",
+}
 SIMPLE_VERBS = {
     "item.added": "added",
     "item.updated": "changed",
@@ -71,7 +75,7 @@ def describe(event: ListEvent, item: ListItem | None) -> str:
     name = (item.name if item else "") or payload.get("name") or "an item"
     if event.type == "item.status_changed":
         status = payload.get("status") or (item.status if item else "")
-        return f"{who} {STATUS_VERBS.get(status, 'changed')} {name}"
+        return f"{who} " + STATUS_PHRASES.get(status, "changed {name}").format(name=name)
     if event.type == "item.assigned":
         # The payload names the assignee as of the event (a replay may be older than now).
         if "assignee" in payload:

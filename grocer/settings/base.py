@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "lists",
     "vendors",
     "orders",
+    "photos",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,46 @@ CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
 CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
 
+# --- Photos: S3 when a bucket is configured, local files otherwise ------------------
+# Family photos are private: the bucket gets no public ACL and every photo is handed out
+# as a short-lived pre-signed GET, per member request (see photos/storage.py).
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": _s3_endpoint,
+            # Vendor logos only: family photos never go through the custom domain.
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Local S3-compatible servers (SeaweedFS, MinIO) have no virtual-host DNS.
+            "addressing_style": "path" if _s3_endpoint else None,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("GROCER_PHOTO_URL_EXPIRY", default=300),
+        },
+    }
+GROCER_PHOTO_MAX_BYTES = env.int("GROCER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+GROCER_PHOTO_URL_EXPIRY = env.int("GROCER_PHOTO_URL_EXPIRY", default=300)
+GROCER_PHOTO_RETENTION_DAYS = env.int("GROCER_PHOTO_RETENTION_DAYS", default=30)
+if AWS_STORAGE_BUCKET_NAME:
+    # Browsers upload to and load photos from the bucket: the CSP must allow it.
+    _s3_origins = [
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+        f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{env('AWS_S3_REGION_NAME', default='us-east-1')}"
+        ".amazonaws.com",
+    ]
+    if _s3_endpoint:
+        _s3_origins = [_s3_endpoint.rstrip("/")]
+    if env("AWS_S3_CUSTOM_DOMAIN", default=""):
+        _s3_origins.append(f"https://{env('AWS_S3_CUSTOM_DOMAIN')}")
+    CSP_EXTRA_IMG_SRC = [*CSP_EXTRA_IMG_SRC, *_s3_origins]
+    CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_s3_origins]
+
 # --- Redis: channel layer, cache and Celery broker --------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
@@ -170,6 +211,10 @@ if env("CELERY_UNACKED_RESTORE_SECONDS", default=""):
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
+    "task": "photos.tasks.purge_deleted_photos",
+    "schedule": 6 * 60 * 60,
+}
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = env(

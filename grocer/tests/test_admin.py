@@ -8,6 +8,7 @@ from lists.models import ListItem
 from lists.services import list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
+from photos.tests.factories import ItemPhotoFactory
 from vendors.tests.factories import (
     ShareDeliveryFactory,
     VendorAnswerLineFactory,
@@ -39,6 +40,7 @@ def one_of_everything():
     VendorAnswerLineFactory(answer__share=share, list_item=item)
     WebhookReceiptFactory()
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
+    ItemPhotoFactory(item=item)
     return item
 
 

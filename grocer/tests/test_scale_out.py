@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -17,26 +15,11 @@ from families.tests.factories import MembershipFactory
 from grocer.testing import ServerProcess
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
-from lists.tests.realtime import in_thread, session_cookie
+from lists.tests.realtime import in_thread, server_env, session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 RECEIVE_TIMEOUT = 10
-
-
-def server_env() -> dict[str, str]:
-    """Like the `live_daphne` fixture: this test's database and Redis prefix."""
-    db = settings.DATABASES["default"]
-    name = connection.settings_dict["NAME"]
-    return {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}",
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "GROCER_ACCEPT_TEST_HASHES": "true",
-        # Sessions made by the test client are signed with the test settings' key.
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
 
 
 @pytest.fixture

@@ -44,6 +44,27 @@ def run(scenario):
     return in_thread(async_to_sync(scenario))
 
 
+def server_env() -> dict[str, str]:
+    """Environment for a daphne `ServerProcess` on this test's database and Redis prefix.
+
+    Like the `live_daphne` fixture, plus the test settings' SECRET_KEY so that sessions
+    made with `session_cookie` are valid there.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    name = connection.settings_dict["NAME"]
+    return {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}",
+        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "GROCER_ACCEPT_TEST_HASHES": "true",
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+
+
 def session_cookie(user) -> str:
     """A real session for `user`, as the browser would send it."""
     client = Client()

@@ -133,6 +133,12 @@
   }
 
   function replaceRow(old, row) {
+    // Keep the row's menu open if the viewer had it open.
+    var menu = old.querySelector("details[open]");
+    if (menu && menu.className) {
+      var twin = row.querySelector("details." + menu.className.split(" ")[0]);
+      if (twin) twin.open = true;
+    }
     var active = document.activeElement;
     var focusIndex = -1;
     if (active && old.contains(active)) {
@@ -149,6 +155,10 @@
   function placeRow(row, category) {
     var old = document.getElementById(row.id);
     var target = container(category || row.dataset.category);
+    if (old && old.classList.contains("editing")) {
+      // Their open edit form stays; saving it merges with this change (item_update).
+      return;
+    }
     if (old && document.activeElement && old.contains(document.activeElement) &&
         isTyping(document.activeElement)) {
       // Never pull the field out from under someone typing: apply when they leave it.
@@ -194,6 +204,17 @@
     }
   }
 
+  // The header's "3 needed · 1 in cart" counts, recomputed from the rows on the page.
+  function refreshCounts() {
+    ["needed", "in_cart", "purchased"].forEach(function (status) {
+      var count = root.querySelector(".count-" + status + " strong");
+      if (count) {
+        count.textContent = String(
+          root.querySelectorAll("ul.items .item[data-status='" + status + "']").length);
+      }
+    });
+  }
+
   function addActivity(html) {
     var feed = document.getElementById("activity");
     if (!feed || !html) return;
@@ -222,6 +243,7 @@
         return;
       }
     }
+    refreshCounts();
     addActivity(message.activity_html);
   }
 
@@ -236,6 +258,24 @@
     root.dataset.lastSeq = String(lastSeq);
     if (!catchingUp && message.actor_id !== myId) announce(message.summary);
   }
+
+  // The page's own htmx response and the push of the same change race: whichever comes
+  // second may add a row that is already there. Keep the newest copy of each row.
+  function dedupeRows() {
+    var seen = {};
+    root.querySelectorAll("ul.items > li.item[id]").forEach(function (row) {
+      var other = seen[row.id];
+      if (!other) { seen[row.id] = row; return; }
+      var older = (parseInt(other.dataset.version, 10) || 0) >
+        (parseInt(row.dataset.version, 10) || 0) ? row : other;
+      seen[row.id] = older === row ? other : row;
+      var list = older.parentNode;
+      older.remove();
+      refreshEmpty(list);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", dedupeRows);
+  document.addEventListener("htmx:oobAfterSwap", dedupeRows);
 
   // --- the socket ------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""What the publisher sends: one rendered, JSON-safe message per event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from families.tests.factories import MembershipFactory
+from lists.events import describe, event_message
+from lists.models import ListItem
+from lists.services import list_event_record
+from lists.tests.factories import GroceryListFactory, ListItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def milk():
+    membership = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=membership.family)
+    item = ListItemFactory(grocery_list=grocery_list, name="milk")
+    return membership.user, item
+
+
+def record(item, actor, type, **payload):
+    return list_event_record(
+        grocery_list=item.grocery_list,
+        type=type,
+        actor=actor,
+        payload={"item_id": str(item.pk), **payload},
+    )
+
+
+@pytest.mark.parametrize(
+    ("type", "payload", "summary"),
+    [
+        ("item.added", {}, "Ana added milk"),
+        ("item.status_changed", {"status": "in_cart"}, "Ana put milk in the cart"),
+        ("item.status_changed", {"status": "purchased"}, "Ana checked milk"),
+        ("item.status_changed", {"status": "needed"}, "Ana moved milk back to needed"),
+        ("item.assigned", {"assignee": "Ben"}, "Ana assigned milk to Ben"),
+        ("item.assigned", {"assignee": ""}, "Ana unassigned milk"),
+        ("item.updated", {}, "Ana changed milk"),
+        ("item.deleted", {}, "Ana removed milk"),
+    ],
+)
+def test_summaries_say_who_did_what(milk, type, payload, summary):
+    actor, item = milk
+    assert describe(record(item, actor, type, **payload), item) == summary
+
+
+def test_message_carries_the_current_row_and_round_trips_through_json(milk):
+    actor, item = milk
+    ListItem.objects.filter(pk=item.pk).update(status="in_cart", version=2)
+    message = event_message(record(item, actor, "item.status_changed", status="in_cart"))
+    assert json.loads(json.dumps(message)) == message
+    assert message["seq"] == 1
+    assert message["actor"] == "Ana"
+    assert message["actor_id"] == str(actor.pk)
+    assert message["item_id"] == str(item.pk)
+    assert message["category"] == item.category
+    assert f'id="item-{item.pk}"' in message["html"]
+    assert 'data-status="in_cart"' in message["html"]
+
+
+def test_a_deleted_item_sends_no_row(milk):
+    actor, item = milk
+    item.delete()
+    message = event_message(record(item, actor, "item.deleted"))
+    assert message["html"] is None
+    assert message["summary"] == "Ana removed milk"
+
+
+def test_cleared_items_are_counted(milk):
+    actor, item = milk
+    event = list_event_record(
+        grocery_list=item.grocery_list,
+        type="items.cleared",
+        actor=actor,
+        payload={"item_ids": [str(item.pk)]},
+    )
+    message = event_message(event)
+    assert message["summary"] == "Ana cleared 1 item"
+    assert message["html"] is None

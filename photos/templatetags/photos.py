@@ -1,0 +1,37 @@
+"""`{% photo_figure item %}`: an owner's thumbnail, or a placeholder, never a broken image.
+
+Pages listing many owners load the photos with `select_related("photo")` (items),
+`"logo"` (vendors) or `"avatar"` (users), so this costs no query per row.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.core.exceptions import ObjectDoesNotExist
+from django.template.loader import get_template
+
+from families.models import User
+from lists.models import ListItem
+from vendors.models import Vendor
+
+register = template.Library()
+
+_OWNERS = {
+    ListItem: ("item", "photo", "Photo of {}"),
+    Vendor: ("logo", "logo", "Logo of {}"),
+    User: ("avatar", "avatar", "Picture of {}"),
+}
+
+
+@register.simple_tag(takes_context=True)
+def photo_figure(context, owner) -> str:
+    kind, attribute, alt = _OWNERS[type(owner)]
+    try:
+        photo = getattr(owner, attribute)
+    except ObjectDoesNotExist:
+        photo = None
+    label = owner.name if hasattr(owner, "name") else str(owner)
+    return get_template("photos/_photo.html#figure").render(
+        {"kind": kind, "owner_id": owner.pk, "photo": photo, "alt": alt.format(label)},
+        context.get("request"),
+    )

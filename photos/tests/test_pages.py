@@ -1,0 +1,89 @@
+"""The photo page, the figure partial and the `photo_figure` tag: never a broken image."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from lists.models import ListItem
+from photos.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+
+def _photo(item, status, **extra) -> Photo:
+    return Photo.objects.create(
+        kind="item",
+        family=item.grocery_list.family,
+        item=item,
+        key=f"families/x/items/{item.pk}/a.jpg",
+        content_type="image/jpeg",
+        size=1,
+        width=640,
+        height=480,
+        status=status,
+        **extra,
+    )
+
+
+def _render_row(item) -> str:
+    request = RequestFactory().get("/")
+    template = Template('{% load photos %}<li class="item">{% photo_figure item %}</li>')
+    return template.render(Context({"item": item, "request": request}))
+
+
+def test_no_photo_renders_a_placeholder(item):
+    html = _render_row(item)
+    assert "<img" not in html
+    assert 'role="img"' in html and 'aria-label="No photo yet"' in html
+
+
+def test_a_pending_photo_renders_a_polling_placeholder(item):
+    _photo(item, Photo.Status.PENDING)
+    html = _render_row(ListItem.objects.select_related("photo").get(pk=item.pk))
+    assert "<img" not in html
+    assert "preparing the preview" in html
+    assert f'hx-get="{reverse("photos:figure", args=["item", item.pk])}"' in html
+
+
+def test_a_failed_photo_renders_a_placeholder_that_does_not_poll(item):
+    _photo(item, Photo.Status.FAILED, error="The photo could not be read.")
+    html = _render_row(item)
+    assert "<img" not in html
+    assert "the preview could not be made" in html
+    assert "hx-get" not in html
+
+
+def test_a_ready_photo_renders_its_thumbnail_link(item):
+    _photo(
+        item, Photo.Status.READY, thumbnail_key="t.webp", thumbnail_width=256, thumbnail_height=192
+    )
+    html = _render_row(item)
+    assert f'src="{reverse("photos:thumb", args=["item", item.pk])}"' in html
+    assert 'width="256" height="192"' in html
+    assert f'href="{reverse("photos:full", args=["item", item.pk])}"' in html
+
+
+def test_the_thumbnail_url_is_a_404_not_a_broken_image_while_pending(client, member, item):
+    _photo(item, Photo.Status.PENDING)
+    client.force_login(member.user)
+    assert client.get(reverse("photos:thumb", args=["item", item.pk])).status_code == 404
+
+
+def test_the_photo_page_shows_the_widget(client, member, item, django_assert_max_num_queries):
+    """Prevents N+1: the page costs a fixed number of queries."""
+    _photo(item, Photo.Status.FAILED)
+    client.force_login(member.user)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("photos:page", args=["item", item.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Photo of oat milk</h1>" in html
+    assert "data-photo-upload" in html
+    assert f'action="{reverse("photos:upload", args=["item", item.pk])}"' in html
+    assert '<label for="photo-file-' in html
+    assert "js/uploads.js" in html
+    assert "<script>" not in html  # no inline script
+    assert "Remove photo" in html
