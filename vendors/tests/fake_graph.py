@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import re
 import threading
 import uuid
@@ -60,6 +61,9 @@ class FakeGraph:
     phone_number_id: str = "105550001"
     version: str = "v21.0"
     template_name: str = "grocer_list_shared"
+    # Unscripted requests: this much latency, and this share of them answered 500.
+    latency: float = 0.0
+    failure_rate: float = 0.0
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -129,6 +133,12 @@ class FakeGraph:
             self.requests.append(recorded)
             reply = self._script.pop(0) if self._script else None
             self.received.notify_all()
+        if reply is None and self.failure_rate and random.random() < self.failure_rate:
+            reply = http_status(500)
+        if reply is None and self.latency:
+            reply = ok(delay=self.latency)
+        elif reply is not None and self.latency and not reply.delay:
+            reply.delay = self.latency
 
         status, payload = self._validate(handler, body)
         if status == 200 and reply is not None:
