@@ -18,7 +18,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import report
+from . import report, vendor
 from .stack import BASE_DIR, REDIS_URL, Stack
 
 PARTS = ("floor", "propagation", "pages", "writes", "vendor")
@@ -92,8 +92,36 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
         }
     }
+    fake = None
+    extra_env: dict[str, str] = {}
+    if "vendor" in parts and vendor.available() is None:
+        # Started before the stack: the worker learns the fake API's URL from its environment.
+        fake = vendor.start_fake_graph()
+        extra_env.update(vendor.fake_graph_env(fake))
+    try:
+        failed = _run_parts(args, parts, results, extra_env=extra_env, fake=fake)
+    finally:
+        if fake is not None:
+            fake.__exit__(None, None, None)
+    results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = report.targets(results)
+    output = args.output or RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(report.table(results))
+    print(f"\nJSON written to {output}")
+    return 1 if failed else 0
+
+
+def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) -> bool:
+    """Start the stack, run each part in turn; True when a part failed."""
     failed = False
-    with Stack(worker_pool=args.worker_pool, worker_concurrency=args.worker_concurrency) as stack:
+    with Stack(
+        worker_pool=args.worker_pool,
+        worker_concurrency=args.worker_concurrency,
+        extra_env=extra_env,
+        keep_database=args.keep_db,
+    ) as stack:
         results["meta"]["stack"] = {
             "settings": stack.env["DJANGO_SETTINGS_MODULE"],
             "web": stack.web_urls,
@@ -105,24 +133,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- {part}", file=sys.stderr)
             begin = time.perf_counter()
             try:
-                results[part] = _run_part(part, args, stack)
+                results[part] = _run_part(part, args, stack, fake)
             except Exception:
                 failed = True
                 results[part] = {"error": traceback.format_exc()}
                 print(results[part]["error"], file=sys.stderr)
                 print(stack.tail_logs(), file=sys.stderr)
             results[part]["part_seconds"] = round(time.perf_counter() - begin, 2)
-    results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["targets"] = report.targets(results)
-    output = args.output or RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print(report.table(results))
-    print(f"\nJSON written to {output}")
-    return 1 if failed else 0
+    return failed
 
 
-def _run_part(part: str, args: argparse.Namespace, stack: Stack) -> dict:
+def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
     if part == "floor":
         from . import floor
 
@@ -148,7 +169,7 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack) -> dict:
 
         return writes.measure(web_urls=stack.web_urls, duration=args.duration)
     if part == "vendor":
-        from . import vendor
-
-        return vendor.measure(stack=stack, shares=args.shares)
+        if fake is None:
+            return {"skipped": vendor.available() or "the fake Graph API did not start"}
+        return vendor.measure(stack=stack, fake=fake, shares=args.shares)
     raise ValueError(part)

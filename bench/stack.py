@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -58,6 +59,16 @@ def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None 
             time.sleep(0.1)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class Proc:
     name: str
@@ -74,6 +85,8 @@ class Stack:
     worker_concurrency: int = 4
     extra_env: dict[str, str] = field(default_factory=dict)
     keep_database: bool = False
+    # False: only the database and this process's Django (for in-process profiling).
+    servers: bool = True
 
     def __post_init__(self) -> None:
         self.run_id = f"{os.getpid()}_{secrets.token_hex(3)}"
@@ -96,6 +109,8 @@ class Stack:
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": self.name,
             "BENCH_CELERY_QUEUE": self.name,
+            "CELERY_TASK_DEFAULT_QUEUE": self.name,
+            "CELERY_BROKER_KEY_PREFIX": f"{self.name}:broker:",
             "BENCH_STATIC_ROOT": str(self.static_root),
             "LOG_LEVEL": "WARNING",
             "GROCER_QUIET": "1",
@@ -133,6 +148,8 @@ class Stack:
         call_command("migrate", interactive=False, verbosity=0)
         # Production serves hashed static files from the manifest: without it pages 500.
         call_command("collectstatic", interactive=False, verbosity=0)
+        if not self.servers:
+            return
         for _ in range(self.web_processes):
             port = free_port()
             self._spawn(
@@ -152,6 +169,10 @@ class Stack:
         for url, proc in zip(self.web_urls, self.procs, strict=False):
             wait_for_http(f"{url}/healthz", timeout=60, process=proc.popen)
         self._wait_for_log("celery-worker", "ready.", timeout=60)
+        # For `py-spy record --pid ...` while the bench runs.
+        (self.logs / "pids.json").write_text(
+            json.dumps({proc.name: proc.popen.pid for proc in self.procs}, indent=2)
+        )
 
     def spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> Proc:
         """Start another process that `stop()` will end (a fake API server, say)."""
@@ -224,19 +245,37 @@ class Stack:
 
     def _create_database(self) -> None:
         with self._admin_connection() as conn:
+            self._drop_orphans(conn)
             conn.execute(f'CREATE DATABASE "{self.name}"')
         self._database_created = True
+
+    @staticmethod
+    def _drop_orphans(conn) -> None:
+        """Drop databases of bench runs whose process is gone (killed before cleanup)."""
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'grocer\\_bench\\_%'"
+        ).fetchall()
+        for (name,) in rows:
+            pid = name.split("_")[2]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            with contextlib.suppress(Exception):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _drop_database(self) -> None:
         with contextlib.suppress(Exception):
             from django.db import connections
 
             connections.close_all()
-        try:
-            with self._admin_connection() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        except Exception as error:  # leave a note rather than mask the run's own outcome
-            print(f"warning: could not drop database {self.name}: {error}", file=sys.stderr)
+        for attempt in range(5):
+            try:
+                with self._admin_connection() as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                return
+            except Exception as error:  # e.g. the server is out of connection slots
+                if attempt == 4:  # the next run drops it as an orphan
+                    print(f"warning: could not drop {self.name}: {error}", file=sys.stderr)
+                time.sleep(1 + attempt)
 
     def _delete_redis_keys(self) -> None:
         import redis

@@ -30,6 +30,8 @@ ITEM_EVENT_TYPES = frozenset(
         "item.assigned",
         "item.deleted",
         "item.restored",
+        "item.photo_changed",
+        "item.photo_removed",
     }
 )
 STATUS_PHRASES = {
@@ -42,6 +44,8 @@ SIMPLE_VERBS = {
     "item.updated": "changed",
     "item.deleted": "removed",
     "item.restored": "restored",
+    "item.photo_changed": "added a photo of",
+    "item.photo_removed": "removed the photo of",
 }
 
 
@@ -64,7 +68,9 @@ def items_for_events(events: Iterable[ListEvent]) -> dict[str, ListItem]:
     ids = {item_id for event in events if (item_id := _item_id(event))}
     if not ids:
         return {}
-    items = ListItem.all_objects.select_related("assigned_to", "grocery_list").filter(pk__in=ids)
+    items = ListItem.all_objects.select_related("assigned_to", "grocery_list", "photo").filter(
+        pk__in=ids
+    )
     return {str(item.pk): item for item in items}
 
 

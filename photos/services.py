@@ -248,7 +248,7 @@ def _photo_replace(
         )
         photo.full_clean(exclude=[target.owner_field, "family", "uploaded_by"])
         photo.save()
-        _record_item_event(target=target, actor=actor, type="item_photo_changed")
+        _record_item_event(target=target, actor=actor, type="item.photo_changed")
         from .tasks import make_thumbnail
 
         make_thumbnail.delay_on_commit(str(photo.pk))
@@ -281,7 +281,7 @@ def photo_remove(*, target: PhotoTarget, actor: User) -> bool:
             return False
         photo.delete()
         transaction.on_commit(partial(_delete_objects, keys=[photo.key, photo.thumbnail_key]))
-        _record_item_event(target=target, actor=actor, type="item_photo_removed")
+        _record_item_event(target=target, actor=actor, type="item.photo_removed")
     return True
 
 
@@ -343,6 +343,7 @@ def photo_thumbnail_make(*, photo_id: uuid.UUID | str) -> Photo | None:
         store.delete(thumbnail_key)
         return None
     photo.refresh_from_db()
+    _invalidate_cached_rows(photo)
     return photo
 
 
@@ -350,7 +351,21 @@ def photo_mark_failed(*, photo_id: uuid.UUID | str, error: str) -> Photo | None:
     Photo.objects.filter(pk=photo_id).exclude(status=Photo.Status.READY).update(
         status=Photo.Status.FAILED, error=error[:300]
     )
-    return Photo.objects.filter(pk=photo_id).first()
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        _invalidate_cached_rows(photo)
+    return photo
+
+
+def _invalidate_cached_rows(photo: Photo) -> None:
+    """The list page caches its rows (photos included) until the next list event; a
+    finished thumbnail is not an event people need in their feed, so drop the cache."""
+    if photo.kind != Photo.Kind.ITEM:
+        return
+    from lists.cache import invalidate_list_items
+
+    list_id = ListItem.all_objects.values_list("grocery_list_id", flat=True).get(pk=photo.item_id)
+    invalidate_list_items(family_id=photo.family_id, list_id=list_id)
 
 
 def _purgeable(cutoff: datetime) -> Q:

@@ -27,12 +27,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from grocer.ratelimit import by_user, ratelimit
+
 from . import images, services
 from .access import PhotoTarget, photo_for_viewer, photo_target_for_change
 from .models import Photo
 from .selectors import photo_for_owner
 from .storage import photo_store
 
+# Each slot can put 5 MB in the bucket: cap how fast one account can ask for them.
+UPLOAD_RATE = "20/m"
 # Headroom for the multipart envelope around the file.
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -94,6 +98,7 @@ def photo_page(request: HttpRequest, kind: str, owner_id: UUID) -> TemplateRespo
 
 @login_required
 @require_POST
+@ratelimit("photo-upload", UPLOAD_RATE, key=by_user)
 def slot(request: HttpRequest, kind: str, owner_id: UUID) -> JsonResponse:
     target = photo_target_for_change(kind=kind, owner_id=owner_id, user=request.user)
     try:
@@ -181,6 +186,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_POST
+@ratelimit("photo-upload", UPLOAD_RATE, key=by_user)
 def upload(request: HttpRequest, kind: str, owner_id: UUID) -> HttpResponse:
     """The no-JavaScript upload: post the file here, come back to the page (PRG)."""
     target = photo_target_for_change(kind=kind, owner_id=owner_id, user=request.user)

@@ -130,3 +130,11 @@ def test_the_no_javascript_form_explains_a_wrong_file(client, local_media, membe
     assert "not a photo we can use" in response.content.decode()
     assert not Photo.objects.exists()
     assert not local_media.exists() or not any(p.is_file() for p in local_media.rglob("*"))
+
+
+def test_upload_slots_are_rate_limited_per_user(client, local_media, member, item):
+    client.force_login(member.user)
+    url = reverse("photos:slot", args=["item", item.pk])
+    statuses = [client.post(url, {"content_type": "image/png"}).status_code for _ in range(21)]
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429

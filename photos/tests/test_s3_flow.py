@@ -93,7 +93,7 @@ def test_presigned_post_upload_then_complete_records_the_photo_and_its_thumbnail
     assert "hx-trigger" not in figure
     # The list's activity log knows the item got a photo.
     assert ListEvent.objects.filter(
-        grocery_list=item.grocery_list, type="item_photo_changed"
+        grocery_list=item.grocery_list, type="item.photo_changed"
     ).exists()
 
 

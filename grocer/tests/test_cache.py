@@ -1,0 +1,50 @@
+"""The Redis cache backend shares its connection pool between cache instances."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import caches
+
+pytestmark = pytest.mark.redis
+
+
+def _pools_of_two_requests() -> list:
+    """The connection pool each of two requests (each in a fresh context) used."""
+
+    def read():
+        cache = caches["default"]
+        cache.get("grocer-cache-test")  # builds the pool if this instance has none
+        # The objects themselves, not ids: a collected pool's id could be reused.
+        return cache._cache._get_connection_pool(write=False)
+
+    async def request():
+        return await sync_to_async(read)()
+
+    async def two_requests():
+        return [await asyncio.create_task(request()) for _ in range(2)]
+
+    # Off the test thread: Playwright's sync API may keep an event loop running there.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, two_requests()).result(timeout=30)
+
+
+def test_requests_in_new_contexts_reuse_one_connection_pool():
+    """Under ASGI each request gets its own cache instance; the pool must be shared,
+    or every request opens a new Redis connection."""
+    assert settings.CACHES["default"]["BACKEND"] == "grocer.cache.RedisCache"
+    first, second = _pools_of_two_requests()
+    assert first is second
+
+
+def test_different_locations_get_different_pools(settings):
+    from grocer.cache import RedisCache
+
+    one = RedisCache(settings.REDIS_URL, {})
+    other = RedisCache(settings.REDIS_URL.rsplit("/", 1)[0] + "/1", {})
+    assert one._cache is RedisCache(settings.REDIS_URL, {})._cache
+    assert one._cache is not other._cache
