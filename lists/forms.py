@@ -30,6 +30,8 @@ class ListForm(forms.Form):
 
 
 class ItemAddForm(forms.Form):
+    # Rendered fresh with each empty form: a retried or doubled submit carries the same key.
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     text = TrimmedCharField(
         label="Add an item",
         max_length=NAME_MAX + QUANTITY_MAX + 10,
@@ -130,3 +132,24 @@ class UUIDListField(forms.Field):
 class RestoreForm(forms.Form):
     # Ids that are not deleted items of the list are ignored by the service.
     item = UUIDListField()
+
+
+class JSONDictField(forms.Field):
+    """A JSON object (already parsed); absent means empty."""
+
+    def to_python(self, value: Any) -> dict[str, Any]:
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Must be an object.")
+        return value
+
+
+class SyncForm(forms.Form):
+    """One queued change replayed by the offline client (see `lists.sync`)."""
+
+    key = forms.UUIDField()
+    kind = forms.ChoiceField(choices=[(k, k) for k in ("add", "status", "edit")])
+    item_id = forms.UUIDField(required=False)
+    fields = JSONDictField(required=False)
+    base = JSONDictField(required=False)

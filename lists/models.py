@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from grocer.models import AliveManager, SoftDeleteModel, TimeStampedModel
 
@@ -146,3 +147,31 @@ class CategoryPreference(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name_key} → {self.category}"
+
+
+class AppliedChange(models.Model):
+    """One client change (add, status, edit), applied at most once per idempotency key.
+
+    The browser queues changes while offline and replays them later, maybe twice (a
+    retried request whose answer was lost). The key is claimed in the same transaction as
+    the change, so a replay finds it and gets the stored `result` back instead of being
+    applied again. Conflicts are stored too: replaying a refused change stays refused.
+    """
+
+    key = models.UUIDField(primary_key=True)
+    grocery_list = models.ForeignKey(
+        GroceryList, on_delete=models.CASCADE, related_name="applied_changes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    # What the client needs to render the outcome: outcome, item_id, messages, current values.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="applied_change_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("lists/<uuid:list_id>/restore/", views.list_restore, name="restore"),
     path("lists/<uuid:list_id>/delete/", views.list_delete, name="delete"),
     path("lists/<uuid:list_id>/items/", views.item_add, name="item_add"),
+    path("lists/<uuid:list_id>/sync/", views.sync, name="sync"),
     path("lists/<uuid:list_id>/items/suggest/", views.item_suggest, name="item_suggest"),
     path(
         "lists/<uuid:list_id>/items/clear-purchased/",

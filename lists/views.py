@@ -7,6 +7,7 @@ Bad input is a 400 with the form's errors, never a 500.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from uuid import UUID
@@ -14,7 +15,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +25,16 @@ from families.access import family_member_required
 from families.models import Membership
 
 from . import selectors, services
-from .forms import AssignForm, ItemAddForm, ItemEditForm, ListForm, RestoreForm, StatusForm
+from . import sync as sync_services
+from .forms import (
+    AssignForm,
+    ItemAddForm,
+    ItemEditForm,
+    ListForm,
+    RestoreForm,
+    StatusForm,
+    SyncForm,
+)
 from .models import GroceryList, ListItem
 from .rendering import item_row_context
 
@@ -230,12 +240,15 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
             )
         return _detail_page(request, grocery_list, add_form=form, status=400)
     try:
-        result = services.item_add(
+        add = dict(
             grocery_list=grocery_list,
             actor=request.user,
             name=form.cleaned_data["name"],
             quantity_text=form.cleaned_data["quantity_text"],
         )
+        key = form.cleaned_data.get("idempotency_key")
+        # With a key (the page's form has one) a double click or a retried POST adds once.
+        result = sync_services.item_add_once(key=key, **add) if key else services.item_add(**add)
     except ValidationError as error:
         form.add_error("text", error.messages)
         status_context = {"grocery_list": grocery_list, "add_form": form}
@@ -445,3 +458,35 @@ def _items_area(
             "restored": restored,
         },
     )
+
+
+# --- Offline sync ----------------------------------------------------------------------
+
+
+def _sync_error(message: str, errors: dict | None = None) -> JsonResponse:
+    return JsonResponse({"outcome": "error", "error": message, "errors": errors or {}}, status=400)
+
+
+@require_POST
+@list_member_required
+def sync(request: HttpRequest, *, grocery_list: GroceryList) -> JsonResponse:
+    """Apply one queued change: `{"key", "kind", "item_id", "fields", "base"}` as JSON.
+
+    200 with `{"outcome": "applied" | "duplicate" | "conflict", ...}`; 400 for malformed
+    input (nothing is stored, so the client may fix and retry with the same key).
+    """
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return _sync_error("The body must be JSON.")
+    form = SyncForm(body if isinstance(body, dict) else {})
+    if not form.is_valid():
+        return _sync_error("Invalid change.", form.errors.get_json_data())
+    try:
+        result = sync_services.change_apply(
+            grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+        )
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        return _sync_error("; ".join(m for ms in errors.values() for m in ms), errors)
+    return JsonResponse(result.as_json())

@@ -56,6 +56,13 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:archive", kwargs=lst), {}),
         ("post", reverse("lists:restore", kwargs=lst), {}),
         ("post", reverse("lists:item_add", kwargs=lst), {"text": "2 kg tomatoes"}),
+        (
+            "post",
+            reverse("lists:sync", kwargs=lst),
+            # A string is posted as JSON.
+            '{"key": "7a0c2d4e-8d1f-4a55-9f0e-1b2c3d4e5f60", "kind": "add",'
+            ' "fields": {"text": "x"}}',
+        ),
         ("get", reverse("lists:item_suggest", kwargs=lst), {"text": "to"}),
         ("post", reverse("lists:items_clear_purchased", kwargs=lst), {}),
         ("post", reverse("lists:item_restore", kwargs=lst), {"item": str(item.id)}),
@@ -74,7 +81,7 @@ def _urls(grocery_list, item):
 
 
 def _matrix_cases():
-    return [(i, who) for i in range(19) for who in ("anonymous", "outsider", "member", "admin")]
+    return [(i, who) for i in range(20) for who in ("anonymous", "outsider", "member", "admin")]
 
 
 @pytest.mark.parametrize(("index", "who"), _matrix_cases())
@@ -90,7 +97,8 @@ def test_authorization_matrix(client, index, who):
         role = Membership.Role.ADMIN if who == "admin" else Membership.Role.MEMBER
         client.force_login(MembershipFactory(family=grocery_list.family, role=role).user)
     events_before = ListEvent.objects.count()
-    response = getattr(client, method)(url, data)
+    as_json = {"content_type": "application/json"} if isinstance(data, str) else {}
+    response = getattr(client, method)(url, data, **as_json)
     if who == "anonymous":
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
@@ -115,7 +123,7 @@ def test_matrix_covers_every_lists_url():
     for url in covered:
         resolved.add(resolve(url).url_name)
     assert names <= resolved
-    assert len(_urls(grocery_list, item)) == 19
+    assert len(_urls(grocery_list, item)) == 20
 
 
 # --- dashboard and lists -------------------------------------------------------------------
@@ -206,7 +214,11 @@ def test_add_with_htmx_returns_the_form_and_the_row_out_of_band(client_in, groce
     html = response.content.decode()
     item = ListItem.objects.get(grocery_list=grocery_list)
     assert response.status_code == 200
-    assert html.strip().startswith('<div id="add-errors" class="add-errors"></div>')
+    assert re.match(
+        r'<div id="add-errors" class="add-errors"><input type="hidden" name="idempotency_key"'
+        r' value="[0-9a-f-]{36}" id="id_idempotency_key"></div>',
+        html.strip(),
+    )
     assert 'hx-swap-oob="beforeend:#category-dairy"' in html
     assert f'<li id="item-{item.id}" class="item status-needed"' in html
     assert "Added milk (2) to Dairy." in html
