@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from .current import remember_family
 from .models import Membership, User
 
 
@@ -46,6 +47,9 @@ def family_member_required(
             if admin and not membership.is_admin:
                 raise PermissionDenied("Only family admins can do that.")
             request.membership = membership
+            if hasattr(request, "session"):
+                # Opening a family's page makes it the one `/` and the switcher show.
+                remember_family(request, membership.family_id)
             return func(request, *args, membership=membership, **kwargs)
 
         return wrapper

@@ -1,5 +1,6 @@
 import pytest
 
+from families.current import family_landing_url
 from families.tests.factories import PASSWORD, MembershipFactory
 from grocer.testing import assert_accessible
 
@@ -13,7 +14,7 @@ def test_log_in_through_a_real_browser_at_phone_width(live_daphne, page):
     page.get_by_label("Email").fill(membership.user.email.upper())
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_daphne.url}/")
+    page.wait_for_url(f"{live_daphne.url}{family_landing_url(membership.family_id)}")
     assert "The Testers" in page.content()
     assert_accessible(page)
     # Nothing scrolls sideways on a 360 px phone.

@@ -1,0 +1,34 @@
+"""Thin Celery tasks for families: load by id, do one thing, retry."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from .models import Invitation
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def send_invitation_email(invitation_id: str, accept_url: str) -> None:
+    """Email an invitation link. Idempotent enough: a retry resends the same link."""
+    invitation = (
+        Invitation.objects.select_related("family", "created_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.state != "open" or not invitation.email:
+        return
+    context = {"invitation": invitation, "accept_url": accept_url}
+    send_mail(
+        subject=render_to_string("families/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("families/email/invitation_body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )

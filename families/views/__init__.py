@@ -1,0 +1,1 @@
+"""Thin views: validate a form, call a service, render or redirect (POST-redirect-GET)."""
