@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Family, Membership, User
+from .models import Family, Membership, NotificationPreference, User
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -135,3 +135,16 @@ class InviteLinkForm(forms.Form):
                 "That doesn't look like a Grocer invite link. It ends in /invite/ and a code."
             )
         return match.group(1)
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = list(NotificationPreference.KINDS)
+
+
+class PushSubscriptionForm(forms.Form):
+    # Push services are https; a local test push service is http on 127.0.0.1.
+    endpoint = forms.URLField(max_length=1000, assume_scheme="https")
+    p256dh = forms.RegexField(regex=r"^[A-Za-z0-9_-]{40,200}={0,2}$", max_length=200)
+    auth = forms.RegexField(regex=r"^[A-Za-z0-9_-]{8,100}={0,2}$", max_length=100)

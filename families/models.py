@@ -157,3 +157,39 @@ class Invitation(TimeStampedModel):
         if self.expires_at <= timezone.now():
             return "expired"
         return "open"
+
+
+class NotificationPreference(TimeStampedModel):
+    """What one member wants to hear about in one family, and when they last looked.
+
+    Missing row = the defaults (everything on, nothing seen): created on first use.
+    """
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    shopping_started = models.BooleanField("Someone is going shopping", default=True)
+    items_added = models.BooleanField("Items added to a list I am shopping", default=True)
+    vendor_answered = models.BooleanField("A vendor answered", default=True)
+    order_delivered = models.BooleanField("An order was delivered", default=True)
+    # The in-app badge counts others' list events after this moment.
+    feed_seen_at = models.DateTimeField(null=True, blank=True)
+
+    KINDS = ("shopping_started", "items_added", "vendor_answered", "order_delivered")
+
+    def __str__(self) -> str:
+        return f"notifications for {self.membership}"
+
+
+class PushSubscription(TimeStampedModel):
+    """One browser's Web Push endpoint for a user (a phone, a laptop)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"push for {self.user_id}"

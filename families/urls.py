@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import families, invitations
+from .views import families, invitations, notifications
 
 app_name = "families"
 
@@ -22,6 +22,22 @@ urlpatterns = [
         name="member_remove",
     ),
     path("f/<uuid:family_id>/leave/", families.leave, name="leave"),
+    path("f/<uuid:family_id>/notifications/", notifications.feed, name="notifications"),
+    path(
+        "f/<uuid:family_id>/notifications/badge/",
+        notifications.badge,
+        name="notification_badge",
+    ),
+    path(
+        "f/<uuid:family_id>/notifications/settings/",
+        notifications.settings_page,
+        name="notification_settings",
+    ),
+    path(
+        "f/<uuid:family_id>/notifications/push/",
+        notifications.push_subscription,
+        name="push_subscription",
+    ),
     path("f/<uuid:family_id>/invitations/", invitations.create, name="invitation_create"),
     path(
         "f/<uuid:family_id>/invitations/<uuid:invitation_id>/revoke/",

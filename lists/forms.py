@@ -153,3 +153,7 @@ class SyncForm(forms.Form):
     item_id = forms.UUIDField(required=False)
     fields = JSONDictField(required=False)
     base = JSONDictField(required=False)
+
+
+class ShoppingForm(forms.Form):
+    store = TrimmedCharField(max_length=100, required=False, label="Store (optional)")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from families import notifications
 from families.models import Family, Membership, User
 
 from . import events
@@ -64,6 +65,8 @@ def list_event_record(
             payload=payload or {},
         )
         transaction.on_commit(partial(events.publish_list_event, event_id=event.id))
+        # Push notifications for the few event types people can subscribe to (on commit).
+        notifications.event_notify_later(event_id=event.id, event_type=type, payload=event.payload)
     return event
 
 

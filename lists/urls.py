@@ -5,6 +5,7 @@ from . import views
 app_name = "lists"
 
 urlpatterns = [
+    path("sw.js", views.service_worker, name="service_worker"),
     path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
     path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
     path("lists/<uuid:list_id>/", views.detail, name="detail"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("lists/<uuid:list_id>/delete/", views.list_delete, name="delete"),
     path("lists/<uuid:list_id>/items/", views.item_add, name="item_add"),
     path("lists/<uuid:list_id>/sync/", views.sync, name="sync"),
+    path("lists/<uuid:list_id>/shopping/", views.shopping_start, name="shopping_start"),
     path("lists/<uuid:list_id>/items/suggest/", views.item_suggest, name="item_suggest"),
     path(
         "lists/<uuid:list_id>/items/clear-purchased/",

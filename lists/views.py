@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -21,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from families import notifications
 from families.access import family_member_required
 from families.models import Membership
 
@@ -32,6 +34,7 @@ from .forms import (
     ItemEditForm,
     ListForm,
     RestoreForm,
+    ShoppingForm,
     StatusForm,
     SyncForm,
 )
@@ -490,3 +493,44 @@ def sync(request: HttpRequest, *, grocery_list: GroceryList) -> JsonResponse:
         errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
         return _sync_error("; ".join(m for ms in errors.values() for m in ms), errors)
     return JsonResponse(result.as_json())
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """`static/js/sw.js` served from the site root, so its scope covers every list page.
+
+    Public (it holds no data); `no-cache` makes browsers check for a new version on
+    every visit instead of keeping an old worker for a day.
+    """
+    path = finders.find("js/sw.js")
+    if not path:
+        raise Http404("No service worker.")
+    with open(path, "rb") as handle:
+        body = handle.read()
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_POST
+@list_member_required
+def shopping_start(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    """ "Going shopping": tells the family (feed and push). Locks nothing."""
+    form = ShoppingForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_detail_url(grocery_list))
+    notifications.shopping_start(
+        grocery_list=grocery_list, actor=request.user, store=form.cleaned_data["store"]
+    )
+    store = form.cleaned_data["store"]
+    feedback = "Told the family you are going shopping" + (f" at {store}." if store else ".")
+    if request.htmx:
+        return TemplateResponse(
+            request, "lists/detail.html#feedback", {"feedback": feedback, "oob": False}
+        )
+    messages.success(request, feedback)
+    return redirect(_detail_url(grocery_list))

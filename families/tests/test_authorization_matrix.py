@@ -37,6 +37,12 @@ MATRIX = [
     ("families:leave", "post", (LOGIN, 404, 302, 302)),
     ("families:invitation_create", "post", (LOGIN, 404, 403, 302)),
     ("families:invitation_revoke", "post", (LOGIN, 404, 403, 302)),
+    ("families:notifications", "get", (LOGIN, 404, 200, 200)),
+    ("families:notification_badge", "get", (LOGIN, 404, 200, 200)),
+    ("families:notification_settings", "get", (LOGIN, 404, 200, 200)),
+    ("families:notification_settings", "post", (LOGIN, 404, 302, 302)),
+    # Takes JSON: the matrix's form-encoded body is a 400 for members.
+    ("families:push_subscription", "post", (LOGIN, 404, 400, 400)),
     ("login", "get", (200, 302, 302, 302)),
     ("logout", "post", (LOGIN, LOGIN, LOGIN, LOGIN)),  # logged out, then the login page
     ("signup", "get", (200, 302, 302, 302)),
@@ -77,6 +83,10 @@ def _request(name, world):
         "families:member_remove": {"family_id": family_id, "membership_id": world["target"].id},
         "families:leave": {"family_id": family_id},
         "families:invitation_create": {"family_id": family_id},
+        "families:notifications": {"family_id": family_id},
+        "families:notification_badge": {"family_id": family_id},
+        "families:notification_settings": {"family_id": family_id},
+        "families:push_subscription": {"family_id": family_id},
         "families:invitation_revoke": {
             "family_id": family_id,
             "invitation_id": world["invitation"].id,

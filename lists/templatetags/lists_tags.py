@@ -49,6 +49,11 @@ def event_summary(event: ListEvent) -> str:
             return f"deleted {name}"
         case "item.restored":
             return f"restored {name}"
+        case "shopping.started":
+            store = payload.get("store")
+            return f"is going shopping at {store}" if store else "is going shopping"
+        case "share.answered":
+            return "answered"
         case "items.cleared":
             count = payload.get("count") or len(payload.get("item_ids", []))
             return f"cleared {count} purchased item{'s' if count != 1 else ''}"

@@ -315,3 +315,15 @@ def test_concurrent_replays_of_one_key_apply_once(attempt):
     assert sorted(result.outcome for result in results) == ["applied", "duplicate", "duplicate"]
     assert ListItem.objects.filter(grocery_list=grocery_list).count() == 1
     assert ListEvent.objects.filter(grocery_list=grocery_list, type="item.added").count() == 1
+
+
+def test_service_worker_is_served_from_the_root_scope(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    assert response["Cache-Control"] == "no-cache"
+    body = response.content.decode()
+    # Never caches POSTs; drops cached pages on sign-out.
+    assert 'request.method !== "GET"' in body
+    assert "/accounts/logout/" in body

@@ -1,0 +1,90 @@
+"""Notification pages: the feed (and its badge), preferences, push subscriptions."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import notifications
+from ..access import family_member_required
+from ..forms import NotificationPreferenceForm, PushSubscriptionForm
+from ..models import Membership
+
+
+@require_GET
+@family_member_required
+def feed(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
+    """What others changed; looking at it clears the badge."""
+    events, seen_at = notifications.feed_for(membership=membership)
+    notifications.feed_mark_seen(membership=membership)
+    return TemplateResponse(
+        request,
+        "families/notifications.html",
+        {"family": membership.family, "events": events, "seen_at": seen_at},
+    )
+
+
+@require_GET
+@family_member_required
+def badge(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
+    """The unseen count, loaded by htmx into pages that show the badge."""
+    count = notifications.feed_unseen_count(membership=membership)
+    return TemplateResponse(
+        request,
+        "families/notifications.html#badge",
+        {"family": membership.family, "unseen": count},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@family_member_required
+def settings_page(request: HttpRequest, *, membership: Membership) -> HttpResponse:
+    preference = notifications.preference_for(membership=membership)
+    # Not `request.POST or None`: all boxes unticked posts nothing, and that is a choice.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferenceForm(data, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        notifications.preference_update(membership=membership, choices=form.cleaned_data)
+        messages.success(request, "Saved your notification choices.")
+        return redirect("families:notification_settings", family_id=membership.family_id)
+    return TemplateResponse(
+        request,
+        "families/notification_settings.html",
+        {
+            "family": membership.family,
+            "form": form,
+            "push_configured": notifications.push_configured(),
+            "vapid_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
+            "subscriptions": membership.user.push_subscriptions.count(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@family_member_required
+def push_subscription(request: HttpRequest, *, membership: Membership) -> JsonResponse:
+    """Save (or with `"unsubscribe": true` forget) this browser's push subscription (JSON)."""
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        return JsonResponse({"error": "The body must be a JSON object."}, status=400)
+    keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    form = PushSubscriptionForm(
+        {"endpoint": body.get("endpoint"), "p256dh": keys.get("p256dh"), "auth": keys.get("auth")}
+    )
+    if body.get("unsubscribe") is True:
+        notifications.push_unsubscribe(user=request.user, endpoint=str(body.get("endpoint") or ""))
+        return JsonResponse({"subscribed": False})
+    if not form.is_valid():
+        return JsonResponse({"error": "Invalid subscription.", "errors": form.errors}, status=400)
+    notifications.push_subscribe(user=request.user, **form.cleaned_data)
+    return JsonResponse({"subscribed": True})
