@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -316,9 +316,15 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
         return "superseded"
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
-        VendorShare.objects.filter(pk=share.pk).update(attempts=F("attempts") + 1)
-        if share.status == VendorShare.Status.PENDING:
-            _set_share_status(share_id=share.pk, status=VendorShare.Status.SENDING)
+        # No list event for pending → sending: pages show both as "Sending…", and the
+        # event would cost a list-row lock and a publish per attempt.
+        VendorShare.objects.filter(pk=share.pk).update(
+            attempts=F("attempts") + 1,
+            status=Case(
+                When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
+                default=F("status"),
+            ),
+        )
 
     kind = _preferred_kind(share.vendor)
     try:

@@ -63,7 +63,7 @@ def test_share_send_queues_a_delivery_and_sends_a_template(
         e.payload["status"]
         for e in ListEvent.objects.filter(type="share.status_changed").order_by("seq")
     ]
-    assert statuses == ["pending", "sending", "sent"]
+    assert statuses == ["pending", "sent"]
 
 
 def test_text_inside_the_24_hour_window(whatsapp_on):
