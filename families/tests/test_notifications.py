@@ -380,3 +380,21 @@ def test_generated_vapid_keys_work_with_pywebpush():
     values = dict(line.split("=", 1) for line in out.getvalue().split())
     vapid = Vapid.from_string(values["WEBPUSH_VAPID_PRIVATE_KEY"])
     assert b64(public_bytes(vapid.private_key)) == values["WEBPUSH_VAPID_PUBLIC_KEY"]
+
+
+@pytest.mark.parametrize("changes", [2, 25])
+def test_feed_page_queries_do_not_grow_with_events(
+    client, family, changes, django_assert_max_num_queries
+):
+    """Prevents N+1 on the feed: each entry's list comes with the event (select_related).
+
+    17 for 2 events and for 25: session, user, membership, navigation, the feed, marking seen.
+    """
+    ana, ben, _, grocery_list = family
+    for number in range(changes):
+        services.item_add(grocery_list=grocery_list, actor=ben.user, name=f"thing {number}")
+    client.force_login(ana.user)
+    url = reverse("families:notifications", kwargs={"family_id": ana.family_id})
+    with django_assert_max_num_queries(17):
+        response = client.get(url)
+    assert response.content.decode().count('class="new-marker"') == changes
