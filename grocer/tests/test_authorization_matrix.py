@@ -18,9 +18,9 @@ from lists.models import GroceryList, ListItem
 from lists.routing import websocket_urlpatterns
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from orders.models import Order
+from orders.tests.factories import OrderFactory
 from photos.models import Photo
 from photos.tests.factories import ItemPhotoFactory
-from orders.tests.factories import OrderFactory
 from vendors.models import Vendor, VendorShare
 from vendors.tests.factories import VendorFactory, VendorShareFactory
 
@@ -194,9 +194,7 @@ def test_sockets_admit_members_only(world, route, who, expected):
         assert connected  # accepted first, so that a refusal carries a close code
         if expected == "open":
             await communicator.send_json_to({"type": "catch_up", "last_seq": 0})
-            while (message := await communicator.receive_json_from(timeout=5))["type"] != (
-                "caught_up"
-            ):
+            while (await communicator.receive_json_from(timeout=5))["type"] != "caught_up":
                 pass
             await communicator.disconnect()
             return "open"
