@@ -110,6 +110,8 @@ def world(settings, tmp_path):
         "outsider": outsider.user,
         "params": params,
         "family": family,
+        # Token-guarded pages a family hands out, for the bad-input tests.
+        "public_pages": [f"/v/{share.token}/", f"/invite/{invitation.token}/"],
     }
 
 
