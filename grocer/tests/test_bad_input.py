@@ -13,10 +13,9 @@ import re
 
 import pytest
 
-from grocer.tests.test_authorization_matrix import ROUTES, _snapshot, _url, world
+from grocer.tests.matrix import ROUTES, family_data_snapshot, fill_route
 
 pytestmark = pytest.mark.django_db
-assert world  # the fixture, imported for use here
 
 SCRIPT = '<script>alert("pwned")</script>'
 PAYLOADS = {
@@ -58,7 +57,7 @@ def _forms(page: str, page_url: str) -> list[tuple[str, dict[str, str], list[str
 
 def _discover(client, world) -> list[tuple[str, dict[str, str], list[str]]]:
     found = {}
-    urls = [_url(route, world["params"]) for _name, route, _pattern in ROUTES]
+    urls = [fill_route(route, world["params"]) for _name, route, _pattern in ROUTES]
     for url in [*urls, *world["public_pages"]]:
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
@@ -74,7 +73,7 @@ def test_hostile_input_never_500s_and_renders_escaped(client, world, kind):
     forms = _discover(client, world)
     assert len(forms) >= 5, "form discovery found almost nothing: the parser broke"
     payload = PAYLOADS[kind]
-    before = _snapshot()
+    before = family_data_snapshot()
     for action, fixed, text in forms:
         data = {**fixed, **dict.fromkeys(text, payload)}
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
@@ -82,9 +81,9 @@ def test_hostile_input_never_500s_and_renders_escaped(client, world, kind):
             assert response.status_code < 500, (action, kind, response.status_code)
             assert SCRIPT not in response.content.decode(errors="replace"), (action, kind)
     if kind == "oversized":
-        assert _snapshot() == before, "an oversized submission was (partly) stored"
+        assert family_data_snapshot() == before, "an oversized submission was (partly) stored"
     # Whatever was stored renders escaped on every page.
     for _name, route, _pattern in ROUTES:
-        response = client.get(_url(route, world["params"]))
+        response = client.get(fill_route(route, world["params"]))
         if response.status_code == 200 and not response.streaming:
             assert SCRIPT not in response.content.decode(errors="replace"), (route, kind)
