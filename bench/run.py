@@ -52,6 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.clients, args.families = 20, 4
         args.duration, args.propagation_seconds, args.write_rate = 2.0, 3.0, 5.0
         args.floor_count, args.page_repeats, args.shares = 50, 2, 20
+        # Other checkouts run this in their suites: keep the worker small.
+        args.worker_concurrency = min(args.worker_concurrency, 2)
     if not 1 <= args.clients <= 5000:
         parser.error("--clients must be between 1 and 5000")
     if not 1 <= args.families <= args.clients:
