@@ -209,6 +209,23 @@ def test_bad_catch_up_request_gets_an_error_not_a_crash(ana, shared_list):
     assert done["seq"] == 0
 
 
+def test_garbage_frames_are_ignored(ana, shared_list):
+    cookie = session_cookie(ana.user)
+
+    async def scenario():
+        comm = communicator(shared_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_to(text_data="{not json")
+        await comm.send_to(bytes_data=b"\x00\x01")
+        await comm.send_json_to(["catch_up"])
+        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+        done = await receive(comm, "caught_up")
+        await comm.disconnect()
+        return done
+
+    assert run(scenario) == {"type": "caught_up", "seq": 0}
+
+
 def test_removed_member_is_disconnected_at_once(ana, shared_list):
     ben = MembershipFactory(family=ana.family, user__display_name="Ben")
     cookie = session_cookie(ben.user)
@@ -308,3 +325,32 @@ def test_a_dropped_connection_expires_from_presence(ana, shared_list):
         return message
 
     assert [v["name"] for v in run(scenario)["viewers"]] == ["Ana"]
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_member_removed_through_the_family_service_is_disconnected(ana, shared_list, how):
+    """The accounts service's revocation hook reaches the socket (wired in ListsConfig)."""
+    from families import services as family_services
+    from families.models import Membership
+
+    Membership.objects.filter(pk=ana.pk).update(role=Membership.Role.ADMIN)
+    ana.refresh_from_db()
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    cookie = session_cookie(ben.user)
+
+    def revoke():
+        if how == "removed":
+            family_services.membership_remove(membership=ben, actor=ana.user)
+        else:
+            family_services.membership_leave(membership=ben)
+
+    async def scenario():
+        comm = communicator(shared_list.pk, cookie=cookie)
+        await comm.connect()
+        await receive(comm, "presence")
+        await database_sync_to_async(revoke)()
+        code = await receive_close(comm)
+        await comm.disconnect()
+        return code
+
+    assert run(scenario) == consumers.CLOSE_REVOKED
