@@ -200,17 +200,31 @@ def _known_permanent(code: int | None) -> set[int]:
     return listed
 
 
+_clients: dict[tuple, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    """One pooled client per process and timeout setting: building a client loads the CA
+    bundle (~40 ms of CPU), far more than a send costs otherwise. httpx.Client is
+    thread-safe, and this runs after a prefork worker's fork."""
+    key = (settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT)
+    if key not in _clients:
+        _clients[key] = httpx.Client(
+            timeout=httpx.Timeout(
+                connect=settings.WHATSAPP_CONNECT_TIMEOUT,
+                read=settings.WHATSAPP_READ_TIMEOUT,
+                write=settings.WHATSAPP_READ_TIMEOUT,
+                pool=settings.WHATSAPP_CONNECT_TIMEOUT,
+            ),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        )
+    return _clients[key]
+
+
 def _post(payload: dict[str, Any]) -> SendResult:
-    timeout = httpx.Timeout(
-        connect=settings.WHATSAPP_CONNECT_TIMEOUT,
-        read=settings.WHATSAPP_READ_TIMEOUT,
-        write=settings.WHATSAPP_READ_TIMEOUT,
-        pool=settings.WHATSAPP_CONNECT_TIMEOUT,
-    )
     headers = {"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"}
     try:
-        with httpx.Client(timeout=timeout) as client:
-            response = client.post(_messages_url(), json=payload, headers=headers)
+        response = _client().post(_messages_url(), json=payload, headers=headers)
     except httpx.TimeoutException as exc:
         raise WhatsAppError(f"timeout: {type(exc).__name__}", retryable=True) from exc
     except httpx.TransportError as exc:
@@ -280,11 +294,31 @@ def breaker_retry_in() -> float:
 
 
 def send(payload: dict[str, Any]) -> SendResult:
-    """POST one message through the breaker. Raises WhatsAppError or CircuitOpen."""
+    """POST one message unless the breaker is open. Raises WhatsAppError or CircuitOpen.
+
+    The POST runs outside pybreaker's `call`, which holds a process-wide lock for the
+    whole call and would let one thread of a worker send at a time; the outcome is then
+    replayed through the breaker so it counts towards opening or closing it.
+    """
+    retry_in = breaker_retry_in()
+    if retry_in > 0:
+        raise CircuitOpen(retry_in)
+    outcome: SendResult | WhatsAppError
     try:
-        return breaker().call(_post, payload)
+        outcome = _post(payload)
+    except WhatsAppError as exc:
+        outcome = exc
+
+    def replay() -> SendResult:
+        if isinstance(outcome, WhatsAppError):
+            raise outcome
+        return outcome
+
+    try:
+        return breaker().call(replay)
     except pybreaker.CircuitBreakerError:
-        raise CircuitOpen(max(1.0, breaker_retry_in())) from None
+        # Other sends opened it meanwhile; this send's own outcome still stands.
+        return replay()
 
 
 def signature_valid(body: bytes, header: str | None) -> bool:
