@@ -102,6 +102,12 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=ListItem.Status.choices)
 
 
+class QuantityStepForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "+"), ("down", "-")])
+    # The version the buttons were rendered with; optional so an old page still works.
+    version = forms.IntegerField(min_value=1, required=False)
+
+
 class AssignForm(forms.Form):
     assigned_to = forms.ChoiceField(required=False, label="Assign to")
 

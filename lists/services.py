@@ -24,7 +24,7 @@ from families.models import Family, Membership, User
 from . import events
 from .categories import guess_category, normalize_name
 from .models import Category, CategoryPreference, GroceryList, ListEvent, ListItem
-from .quantity import normalize_spaces
+from .quantity import merge_quantities, normalize_spaces, quantity_steps
 
 NOTE_MAX = ListItem._meta.get_field("note").max_length
 DESCRIPTION_MAX = GroceryList._meta.get_field("description").max_length
@@ -215,6 +215,8 @@ class ItemAddResult:
     item: ListItem
     # False when the name was already needed on the list: nothing was added.
     created: bool
+    # True when the name was already needed and the new quantity was added to it.
+    merged: bool = False
 
 
 def category_for_name(*, family: Family, name: str) -> str:
@@ -254,15 +256,28 @@ def item_add(
     then finds its item and returns it with `created=False` (the page says "milk is
     already on the list") instead of adding a duplicate. Items in the cart or
     purchased do not count: buying milk again next week is a new item.
+
+    When the new text carries a quantity whose unit fits the needed item's ("2 milk"
+    then "1 milk", "500 g" then "1 kg"), the quantities are added instead
+    (`merged=True`). A bare repeat of the name only reminds: it adds nothing.
     """
     name = normalize_spaces(name)
+    quantity_text = normalize_spaces(quantity_text)
     with transaction.atomic():
         _lock_list(grocery_list)
-        existing = ListItem.objects.filter(
-            grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name
-        ).first()
+        existing = (
+            ListItem.objects.select_for_update(of=("self",))
+            .filter(grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name)
+            .first()
+        )
         if existing is not None:
-            return ItemAddResult(item=existing, created=False)
+            merged = (
+                merge_quantities(existing.quantity_text, quantity_text) if quantity_text else None
+            )
+            if merged is None:
+                return ItemAddResult(item=existing, created=False)
+            _set_quantity(item=existing, grocery_list=grocery_list, actor=actor, text=merged)
+            return ItemAddResult(item=existing, created=False, merged=True)
         last_position = (
             ListItem.all_objects.filter(grocery_list=grocery_list)
             .order_by("-position")
@@ -272,7 +287,7 @@ def item_add(
         item = ListItem(
             grocery_list=grocery_list,
             name=name,
-            quantity_text=normalize_spaces(quantity_text),
+            quantity_text=quantity_text,
             note=note.strip(),
             category=category or category_for_name(family=grocery_list.family, name=name),
             position=(last_position or 0) + 1,
@@ -417,6 +432,69 @@ def _last_editor(item: ListItem) -> str:
         .first()
         or ""
     )
+
+
+def _set_quantity(*, item: ListItem, grocery_list: GroceryList, actor: User | None, text: str):
+    """Write a new quantity on a locked item and record it like an edit of the quantity."""
+    item.quantity_text = text
+    item.version += 1
+    _clean_item(item)
+    item.save(update_fields=["quantity_text", "version", "updated_at"])
+    list_event_record(
+        grocery_list=grocery_list,
+        type="item.updated",
+        actor=actor,
+        payload=_item_payload(
+            item,
+            fields=["quantity_text"],
+            quantity=item.quantity_text,
+            category=item.category,
+            version=item.version,
+        ),
+    )
+
+
+class StaleVersionError(Exception):
+    """The item changed since the page showed it; `item` is its current state."""
+
+    def __init__(self, *, item: ListItem) -> None:
+        super().__init__(f"{item.name} changed meanwhile.")
+        self.item = item
+
+
+def item_quantity_step(
+    *,
+    item_id: UUID | str,
+    grocery_list: GroceryList,
+    actor: User | None,
+    direction: str,
+    version: int | None = None,
+) -> ListItem:
+    """One press of + or -: the quantity moves by the step that fits its unit.
+
+    `version` is the one the button was rendered with: if the item changed since
+    (someone else pressed + too), nothing is applied and `StaleVersionError` carries
+    the current item, so the shopper sees "3" before deciding on a fourth. A - at
+    the smallest step, or on a quantity that is not a number ("a bunch"), is a
+    ValidationError and changes nothing.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": "Use + or -."})
+    with transaction.atomic():
+        item = _lock_item(grocery_list=grocery_list, item_id=item_id)
+        if version is not None and version != item.version:
+            raise StaleVersionError(item=item)
+        steps = quantity_steps(item.quantity_text)
+        new_text = steps.up if direction == "up" else steps.down
+        if new_text is None:
+            message = (
+                f"{item.name} is already at the smallest amount."
+                if steps.up is not None
+                else f"“{item.quantity_text}” cannot be changed with + and -; edit it instead."
+            )
+            raise ValidationError({"quantity_text": message})
+        _set_quantity(item=item, grocery_list=grocery_list, actor=actor, text=new_text)
+    return item
 
 
 def item_set_status(

@@ -26,6 +26,11 @@ urlpatterns = [
         "lists/<uuid:list_id>/items/<uuid:item_id>/status/", views.item_status, name="item_status"
     ),
     path(
+        "lists/<uuid:list_id>/items/<uuid:item_id>/quantity/",
+        views.item_quantity,
+        name="item_quantity",
+    ),
+    path(
         "lists/<uuid:list_id>/items/<uuid:item_id>/assign/", views.item_assign, name="item_assign"
     ),
     path(

@@ -24,7 +24,15 @@ from families.access import family_member_required
 from families.models import Membership
 
 from . import selectors, services
-from .forms import AssignForm, ItemAddForm, ItemEditForm, ListForm, RestoreForm, StatusForm
+from .forms import (
+    AssignForm,
+    ItemAddForm,
+    ItemEditForm,
+    ListForm,
+    QuantityStepForm,
+    RestoreForm,
+    StatusForm,
+)
 from .models import GroceryList, ListItem
 from .rendering import item_row_context
 
@@ -205,13 +213,19 @@ def list_delete(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
 
 
 def _row_response(
-    request: HttpRequest, item: ListItem, *, members: list | None = None, status: int = 200
+    request: HttpRequest,
+    item: ListItem,
+    *,
+    members: list | None = None,
+    status: int = 200,
+    row_errors: dict | None = None,
 ) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(_detail_url(item.grocery_list, f"item-{item.id}"))
     context = {
         **item_row_context(item=item, members=members),
         "counts": selectors.list_counts(grocery_list=item.grocery_list),
+        "row_errors": row_errors,
     }
     return TemplateResponse(request, "lists/detail.html#row-response", context, status=status)
 
@@ -248,6 +262,8 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
     if result.created:
         quantity = f" ({item.quantity_text})" if item.quantity_text else ""
         feedback = f"Added {item.name}{quantity} to {item.get_category_display()}."
+    elif result.merged:
+        feedback = f"{item.name} was already on the list: now {item.quantity_text}."
     else:
         feedback = f"{item.name} is already on the list."
     if not request.htmx:
@@ -350,6 +366,29 @@ def item_status(request: HttpRequest, *, grocery_list: GroceryList, item: ListIt
     item = services.item_set_status(
         item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
     )
+    return _row_response(request, item)
+
+
+@_item_action
+def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+    """+ / -: 409 with the current row when the item changed since the buttons were drawn."""
+    form = QuantityStepForm(request.POST)
+    if not form.is_valid():
+        return _bad_row_request(request, item, form)
+    try:
+        item = services.item_quantity_step(
+            item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+        )
+    except services.StaleVersionError as stale:
+        item = stale.item
+        item.grocery_list = grocery_list
+        notice = f"{item.name} changed meanwhile: it is now {item.quantity_text or 'one'}."
+        if not request.htmx:
+            messages.warning(request, notice)
+        return _row_response(request, item, status=409, row_errors={"version": [notice]})
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return _bad_row_request(request, item, form)
     return _row_response(request, item)
 
 
