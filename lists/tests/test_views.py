@@ -74,8 +74,13 @@ def _urls(grocery_list, item):
     ]
 
 
+MATRIX_SIZE = 20  # len(_urls(...)); a constant because parametrize runs before the db
+
+
 def _matrix_cases():
-    return [(i, who) for i in range(20) for who in ("anonymous", "outsider", "member", "admin")]
+    return [
+        (i, who) for i in range(MATRIX_SIZE) for who in ("anonymous", "outsider", "member", "admin")
+    ]
 
 
 @pytest.mark.parametrize(("index", "who"), _matrix_cases())
@@ -116,7 +121,7 @@ def test_matrix_covers_every_lists_url():
     for url in covered:
         resolved.add(resolve(url).url_name)
     assert names <= resolved
-    assert len(_urls(grocery_list, item)) == 19
+    assert len(_urls(grocery_list, item)) == MATRIX_SIZE
 
 
 # --- dashboard and lists -------------------------------------------------------------------
