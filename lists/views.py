@@ -142,16 +142,32 @@ def detail(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateRespon
     return _detail_page(request, grocery_list, add_form=ItemAddForm())
 
 
+def _page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, selectors.ShoppingAt]:
+    """The list's items in the aisle order of the store the family is shopping at."""
+    shopping = selectors.shopping_at(family=grocery_list.family)
+    page = selectors.list_for_page(
+        grocery_list=grocery_list, order=shopping.order, split_done=shopping.store is not None
+    )
+    return page, shopping
+
+
 def _detail_page(
-    request: HttpRequest, grocery_list: GroceryList, *, add_form: ItemAddForm, status: int = 200
+    request: HttpRequest,
+    grocery_list: GroceryList,
+    *,
+    add_form: ItemAddForm,
+    status: int = 200,
+    store_form=None,
 ) -> TemplateResponse:
-    page = selectors.list_for_page(grocery_list=grocery_list)
+    page, shopping = _page_for(grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html",
         {
             "grocery_list": grocery_list,
             "family": grocery_list.family,
+            "shopping": shopping,
+            "store_form": store_form,
             "page": page,
             "counts": page.counts,
             "members": page.members,
@@ -471,7 +487,7 @@ def _items_area(
     restored: list[ListItem] | None = None,
 ) -> TemplateResponse:
     """The whole grouped item area (after bulk changes), plus the toast out of band."""
-    page = selectors.list_for_page(grocery_list=grocery_list)
+    page, _ = _page_for(grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html#items-area-oob",
