@@ -237,6 +237,10 @@ def shopper_page(request: HttpRequest, *, link: ShopperLink) -> TemplateResponse
 
 def _shopper_row(request: HttpRequest, link: ShopperLink, item: ListItem, *, status: int = 200):
     if not request.htmx:
+        if status >= 400:  # bad input or a clash: the page again, with the current state
+            return TemplateResponse(
+                request, "lists/shopper.html", _shopper_context(link), status=status
+            )
         url = reverse("shopper:page", kwargs={"token": link.token})
         return HttpResponseRedirect(f"{url}#item-{item.id}")
     return TemplateResponse(
