@@ -21,7 +21,9 @@ unavailable (Redis down): the page retries with backoff.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -41,6 +43,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_UNAVAILABLE = 4503
 # Replaying more than this costs more than reloading the page.
 CATCH_UP_LIMIT = 200
+MEMBERSHIP_RECHECK = 10  # seconds; live.js sends a heartbeat every 20
 
 
 def _list_family_id(list_id) -> str | None:
@@ -84,6 +87,11 @@ def client_event(message: dict) -> dict:
 
 
 class ListConsumer(AsyncJsonWebsocketConsumer):
+    # Set by connect(); disconnect() may run without it (a socket dropped mid-handshake).
+    joined: list[str] = []
+    tab: presence.Tab | None = None
+    last_membership_check = 0.0
+
     async def __call__(self, scope, receive, send) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -96,8 +104,8 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
 
     async def connect(self) -> None:
-        self.joined: list[str] = []
-        self.tab: presence.Tab | None = None
+        self.joined = []
+        self.tab = None
         self.last_viewers: list[dict] | None = None
         # Accept first, so that a refusal reaches the page as a close code it can act on.
         await self.accept()
@@ -139,7 +147,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
 
     async def _leave(self) -> None:
         """Stop receiving the list's events and drop out of its presence set."""
-        joined, self.joined = self.joined, []
+        joined, self.joined = list(self.joined), []
         tab, self.tab = self.tab, None
         try:
             for group in joined:
@@ -149,6 +157,16 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         except Exception:  # group memberships and presence entries expire on their own
             logger.warning("Could not clean up a list socket", exc_info=True)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        # Anything but a JSON text frame is ignored rather than allowed to crash the socket.
+        if text_data is None:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs) -> None:
         if self.tab is None or not isinstance(content, dict):
             return
@@ -157,12 +175,16 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up(content.get("last_seq"))
         elif kind == "heartbeat":
             # Revocation is pushed at once; this re-check covers a push lost to an outage.
-            if not await database_sync_to_async(_is_member)(
-                user=self.user, family_id=self.family_id
-            ):
-                await self._leave()
-                await self.close(code=CLOSE_REVOKED)
-                return
+            # At most one query per socket per MEMBERSHIP_RECHECK seconds, however chatty.
+            now = time.monotonic()
+            if now - self.last_membership_check >= MEMBERSHIP_RECHECK:
+                self.last_membership_check = now
+                if not await database_sync_to_async(_is_member)(
+                    user=self.user, family_id=self.family_id
+                ):
+                    await self._leave()
+                    await self.close(code=CLOSE_REVOKED)
+                    return
             try:
                 viewers = await presence.touch(self.tab)
             except Exception:

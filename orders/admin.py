@@ -9,13 +9,15 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     raw_id_fields = ("list_item",)
+    readonly_fields = ("line_total",)
 
 
 @admin.register(Order)
 class OrderAdmin(SoftDeleteAdmin):
     list_display = ("id", "family", "vendor", "status", "total", "currency", "created_at")
-    list_filter = ("status", "currency")
+    list_filter = ("status", "currency", "vendor")
     search_fields = ("family__name", "vendor__name", "grocery_list__name")
+    date_hierarchy = "created_at"
     autocomplete_fields = ("family", "grocery_list", "vendor", "share", "placed_by")
     list_select_related = ("family", "vendor")
     inlines = [OrderLineInline]

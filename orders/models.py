@@ -38,11 +38,21 @@ class Order(SoftDeleteModel):
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    delivery_time = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=1000)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["family", "status"], name="order_family_status_idx")]
         constraints = [
+            # A double click on "Place order" must not order twice.
+            models.UniqueConstraint(
+                fields=["share"],
+                condition=Q(deleted_at__isnull=True) & ~Q(status="cancelled"),
+                name="order_one_open_per_share",
+                violation_error_message="An order was already placed from this answer.",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_iso"
@@ -65,6 +75,7 @@ class OrderLine(TimeStampedModel):
     available = models.BooleanField(default=True)
     substitute = models.CharField(max_length=200, blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["created_at"]

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401 - patterns arrive with the app's views
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("lists/<uuid:list_id>/shares/<uuid:share_id>/order/", views.place, name="place"),
+    path("f/<uuid:family_id>/orders/", views.history, name="history"),
+    path("f/<uuid:family_id>/orders/<uuid:order_id>/", views.detail, name="detail"),
+    path("f/<uuid:family_id>/orders/<uuid:order_id>/status/", views.set_status, name="set_status"),
+]

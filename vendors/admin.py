@@ -2,16 +2,44 @@ from django.contrib import admin
 
 from grocer.admin import SoftDeleteAdmin
 
-from .models import Vendor, VendorShare
+from .models import (
+    ShareDelivery,
+    Vendor,
+    VendorAnswer,
+    VendorAnswerLine,
+    VendorShare,
+    WebhookReceipt,
+)
 
 
 @admin.register(Vendor)
 class VendorAdmin(SoftDeleteAdmin):
-    list_display = ("name", "whatsapp_number", "family", "created_at")
+    """Global vendors (no family) are the directory every family sees."""
+
+    list_display = ("name", "whatsapp_number", "family", "last_inbound_at", "created_at")
     list_filter = (("family", admin.EmptyFieldListFilter),)
-    search_fields = ("name", "whatsapp_number", "contact_info")
+    search_fields = ("name", "whatsapp_number", "contact_info", "family__name")
     autocomplete_fields = ("family",)
     list_select_related = ("family",)
+    readonly_fields = (*SoftDeleteAdmin.readonly_fields, "last_inbound_at")
+
+
+class ShareDeliveryInline(admin.TabularInline):
+    model = ShareDelivery
+    extra = 0
+    can_delete = False
+    fields = (
+        "number",
+        "state",
+        "kind",
+        "whatsapp_message_id",
+        "attempts",
+        "error_code",
+        "last_error",
+        "send_started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
 
 
 @admin.register(VendorShare)
@@ -22,11 +50,81 @@ class VendorShareAdmin(SoftDeleteAdmin):
         "status",
         "attempts",
         "whatsapp_message_id",
+        "failure_reason",
         "last_error",
         "created_at",
     )
-    list_filter = ("status",)
-    search_fields = ("grocery_list__name", "vendor__name", "whatsapp_message_id", "last_error")
+    list_filter = ("status", ("revoked_at", admin.EmptyFieldListFilter), "vendor")
+    search_fields = (
+        "grocery_list__name",
+        "grocery_list__family__name",
+        "vendor__name",
+        "whatsapp_message_id",
+        "last_error",
+        "failure_reason",
+    )
     autocomplete_fields = ("grocery_list", "vendor", "created_by")
     list_select_related = ("grocery_list", "vendor")
-    readonly_fields = (*SoftDeleteAdmin.readonly_fields, "token")
+    readonly_fields = (
+        *SoftDeleteAdmin.readonly_fields,
+        "token",
+        "send_count",
+        "status_changed_at",
+        "whatsapp_message_id",
+    )
+    inlines = [ShareDeliveryInline]
+
+
+@admin.register(ShareDelivery)
+class ShareDeliveryAdmin(admin.ModelAdmin):
+    """The idempotency records: read-only, so nobody re-arms a send by hand."""
+
+    list_display = (
+        "share",
+        "number",
+        "state",
+        "kind",
+        "attempts",
+        "error_code",
+        "whatsapp_message_id",
+        "send_started_at",
+    )
+    list_filter = ("state", "kind", "error_code")
+    search_fields = (
+        "whatsapp_message_id",
+        "last_error",
+        "share__vendor__name",
+        "share__grocery_list__name",
+    )
+    list_select_related = ("share__vendor", "share__grocery_list")
+    readonly_fields = [f.name for f in ShareDelivery._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(admin.ModelAdmin):
+    list_display = ("whatsapp_message_id", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("whatsapp_message_id",)
+    readonly_fields = [f.name for f in WebhookReceipt._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class VendorAnswerLineInline(admin.TabularInline):
+    model = VendorAnswerLine
+    extra = 0
+    raw_id_fields = ("list_item",)
+
+
+@admin.register(VendorAnswer)
+class VendorAnswerAdmin(admin.ModelAdmin):
+    list_display = ("share", "submitted_at", "delivery_time")
+    search_fields = ("share__vendor__name", "share__grocery_list__name", "note")
+    list_select_related = ("share__vendor", "share__grocery_list")
+    raw_id_fields = ("share",)
+    readonly_fields = ("fingerprint",)
+    inlines = [VendorAnswerLineInline]

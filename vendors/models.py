@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from families.models import new_token
-from grocer.models import SoftDeleteModel
+from grocer.models import SoftDeleteModel, TimeStampedModel
 
 E164_VALIDATOR = RegexValidator(
     r"^\+[1-9]\d{6,14}$",
@@ -38,6 +38,9 @@ class Vendor(SoftDeleteModel):
     )
     contact_info = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True, max_length=2000)
+    # The vendor's last message to us (from the webhook): free-form text may be sent for
+    # 24 hours after it; outside that window only an approved template may be.
+    last_inbound_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["family", "name"], name="vendor_family_name_idx")]
@@ -62,6 +65,7 @@ class VendorShare(SoftDeleteModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         READ = "read", "Read"
@@ -80,6 +84,11 @@ class VendorShare(SoftDeleteModel):
     whatsapp_message_id = models.CharField(max_length=128, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Shown to the family when the share failed: "The vendor's number is not on WhatsApp".
+    failure_reason = models.CharField(max_length=300, blank=True)
+    # Bumped by every (re-)send; the ShareDelivery with this number is the live one.
+    send_count = models.PositiveIntegerField(default=0, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         "families.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -97,3 +106,123 @@ class VendorShare(SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.grocery_list} → {self.vendor} ({self.status})"
+
+    @property
+    def link_state(self) -> str:
+        """One of "revoked", "expired" or "open": whether the vendor's page answers."""
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class ShareDelivery(TimeStampedModel):
+    """One send of a share over the API, and its idempotency record.
+
+    The task claims the row (queued → sending, with a fresh claim token) with a
+    conditional UPDATE committed *before* the POST, and writes the message id right
+    after it. A run that finds the row already claimed never posts: at most one
+    message per send. See README "Vendors and WhatsApp" for the crash window.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # A worker died between claiming and recording the answer: the message may or
+        # may not have left. Never re-sent automatically; a webhook can still settle it.
+        INTERRUPTED = "interrupted", "Interrupted"
+        SUPERSEDED = "superseded", "Superseded"
+
+    share = models.ForeignKey(VendorShare, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, blank=True, help_text="template or text")
+    vendor_url = models.URLField(max_length=500)
+    whatsapp_message_id = models.CharField(max_length=128, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error_code = models.IntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "share deliveries"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "send_started_at"], name="delivery_state_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["share", "number"], name="delivery_one_per_send"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} #{self.number} ({self.state})"
+
+
+class WebhookReceipt(TimeStampedModel):
+    """One (message id, status) seen from the webhook: Meta retries for days, so a
+    repeat finds this row and changes nothing."""
+
+    whatsapp_message_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["whatsapp_message_id", "status"], name="receipt_unique_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.whatsapp_message_id} {self.status}"
+
+
+class VendorAnswer(TimeStampedModel):
+    """The vendor's reply to a share: one per share, edited in place until ordered."""
+
+    share = models.OneToOneField(VendorShare, on_delete=models.CASCADE, related_name="answer")
+    note = models.TextField(blank=True, max_length=1000)
+    delivery_time = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Hash of the submitted content: an identical re-submit changes nothing.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"Answer to {self.share}"
+
+
+class VendorAnswerLine(TimeStampedModel):
+    class Availability(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        UNAVAILABLE = "unavailable", "Not available"
+        SUBSTITUTE = "substitute", "Substitute"
+
+    answer = models.ForeignKey(VendorAnswer, on_delete=models.CASCADE, related_name="lines")
+    list_item = models.ForeignKey(
+        "lists.ListItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Snapshot of the item as the vendor saw it.
+    name = models.CharField(max_length=200)
+    quantity_text = models.CharField(max_length=50, blank=True)
+    availability = models.CharField(
+        max_length=12, choices=Availability.choices, default=Availability.AVAILABLE
+    )
+    substitute = models.CharField(max_length=200, blank=True)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    position = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "list_item"], name="answerline_one_per_item"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
+                name="answerline_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -195,7 +195,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 # Countdowns and retries must stay under the Redis visibility timeout (see REFERENCE.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Lets several deployments (or test runs) share one Redis database without
+    # consuming each other's tasks.
+    "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
+}
+if env("CELERY_UNACKED_RESTORE_SECONDS", default=""):
+    # How often a worker sweeps for messages a dead worker left unacknowledged
+    # (kombu's default is about every 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int(
+        "CELERY_UNACKED_RESTORE_SECONDS"
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
@@ -214,6 +227,32 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Grocer <grocer@localhost
 
 # --- Money --------------------------------------------------------------------------
 GROCER_CURRENCY = env("GROCER_CURRENCY", default="EUR")
+
+# --- WhatsApp Cloud API (vendors) ------------------------------------------------------
+# "Configured" means a token and a phone number id: without them (the embedded default)
+# sharing offers a click-to-chat wa.me link instead of sending through the API.
+WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", default="https://graph.facebook.com")
+WHATSAPP_API_VERSION = env("WHATSAPP_API_VERSION", default="v21.0")
+WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_TEMPLATE_NAME = env("WHATSAPP_TEMPLATE_NAME", default="")
+WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=5.0)
+WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
+# Circuit breaker: after this many consecutive transient failures, stop calling the API
+# for the cool-down; queued shares wait and go out once it closes.
+WHATSAPP_BREAKER_FAIL_MAX = env.int("WHATSAPP_BREAKER_FAIL_MAX", default=5)
+WHATSAPP_BREAKER_RESET_SECONDS = env.int("WHATSAPP_BREAKER_RESET_SECONDS", default=60)
+# A send claimed longer ago than this, still without an answer, was cut off by a dead
+# worker: it is marked "interrupted" instead of being sent again (at most one message).
+# Must exceed the send task's hard time limit.
+WHATSAPP_CLAIM_STALE_SECONDS = env.int("WHATSAPP_CLAIM_STALE_SECONDS", default=120)
+WHATSAPP_MAX_RETRIES = env.int("WHATSAPP_MAX_RETRIES", default=8)
+# Where vendor links point (the scheme and host the vendor's phone can reach). Empty:
+# taken from the request that shares the list.
+GROCER_BASE_URL = env("GROCER_BASE_URL", default="")
 
 LOGGING = {
     "version": 1,

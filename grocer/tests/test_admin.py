@@ -9,7 +9,12 @@ from lists.services import list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from photos.tests.factories import ItemPhotoFactory
-from vendors.tests.factories import VendorShareFactory
+from vendors.tests.factories import (
+    ShareDeliveryFactory,
+    VendorAnswerLineFactory,
+    VendorShareFactory,
+    WebhookReceiptFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +35,10 @@ def one_of_everything():
     InvitationFactory(family=item.grocery_list.family)
     Group.objects.create(name="shop staff")
     list_event_record(grocery_list=item.grocery_list, type="item.added", actor=None)
-    VendorShareFactory(grocery_list=item.grocery_list)
+    share = VendorShareFactory(grocery_list=item.grocery_list)
+    ShareDeliveryFactory(share=share, number=1)
+    VendorAnswerLineFactory(answer__share=share, list_item=item)
+    WebhookReceiptFactory()
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
     ItemPhotoFactory(item=item)
     return item

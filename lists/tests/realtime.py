@@ -112,3 +112,35 @@ async def receive_close(comm: WebsocketCommunicator, *, timeout: float = RECEIVE
         output = await comm.receive_output(timeout=max(deadline - loop.time(), 0.01))
         if output["type"] == "websocket.close":
             return output.get("code", 1000)
+
+
+class Person:
+    """A logged-in browser without JavaScript: a session cookie and plain HTML forms."""
+
+    def __init__(self, user, server, *, timeout: float = 15) -> None:
+        import httpx
+
+        self.http = httpx.Client(
+            base_url=server.url,
+            cookies={"sessionid": session_cookie(user)},
+            timeout=timeout,
+            follow_redirects=False,
+        )
+
+    def form(self, path: str) -> dict[str, str]:
+        """GET a page; its form fields as rendered (hidden ones and the CSRF token too)."""
+        import re
+
+        html = self.http.get(path).raise_for_status().text
+        fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+        fields.update(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', html))
+        for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+            selected = re.search(r'<option value="([^"]*)" selected', body)
+            fields[name] = selected.group(1) if selected else ""
+        return fields
+
+    def post(self, path: str, data: dict[str, str]):
+        return self.http.post(path, data=data)
+
+    def close(self) -> None:
+        self.http.close()

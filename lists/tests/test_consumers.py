@@ -209,6 +209,23 @@ def test_bad_catch_up_request_gets_an_error_not_a_crash(ana, shared_list):
     assert done["seq"] == 0
 
 
+def test_garbage_frames_are_ignored(ana, shared_list):
+    cookie = session_cookie(ana.user)
+
+    async def scenario():
+        comm = communicator(shared_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_to(text_data="{not json")
+        await comm.send_to(bytes_data=b"\x00\x01")
+        await comm.send_json_to(["catch_up"])
+        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+        done = await receive(comm, "caught_up")
+        await comm.disconnect()
+        return done
+
+    assert run(scenario) == {"type": "caught_up", "seq": 0}
+
+
 def test_removed_member_is_disconnected_at_once(ana, shared_list):
     ben = MembershipFactory(family=ana.family, user__display_name="Ben")
     cookie = session_cookie(ben.user)

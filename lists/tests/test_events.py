@@ -80,3 +80,37 @@ def test_created_at_is_filled_by_the_database():
     item = ListItemFactory()
     item.refresh_from_db()
     assert item.created_at is not None
+
+
+@pytest.mark.redis
+def test_publishing_outside_a_server_reuses_one_loop_and_delivers():
+    """A Celery worker publishes with no server loop: every event must still arrive, sent
+    from one long-lived loop rather than a new loop (and Redis connection) per event."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from channels.layers import get_channel_layer
+
+    from lists import events
+
+    layer = get_channel_layer()
+    group = "test-publisher"
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        loops = []
+        for n in (1, 2):
+            # A plain thread, like a Celery worker's: no server loop known to asgiref.
+            await asyncio.to_thread(events.group_send, group, {"type": "test.event", "n": n})
+            loops.append(events._publisher())
+        received = [(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in (1, 2)]
+        await layer.group_discard(group, channel)
+        return received, loops, asyncio.get_running_loop()
+
+    # Off the test thread: Playwright's sync API may keep an event loop running there.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        received, loops, test_loop = pool.submit(asyncio.run, scenario()).result(timeout=30)
+    assert received == [1, 2]
+    assert loops[0] is loops[1]
+    assert loops[0] is not test_loop and loops[0].is_running()

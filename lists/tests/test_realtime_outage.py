@@ -15,7 +15,6 @@ from lists.models import GroceryList, ListItem
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from lists.tests.realtime import communicator, receive, receive_close, run, session_cookie
-from lists.tests.redis_server import private_redis  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +35,7 @@ def load_names(grocery_list) -> list[str]:
     )
 
 
-def test_redis_outage_degrades_and_recovers(private_redis):  # noqa: F811 - fixture
+def test_redis_outage_degrades_and_recovers(private_redis):
     from django.core.cache import cache
 
     ana = MembershipFactory(user__display_name="Ana")

@@ -1,0 +1,38 @@
+"""Fixtures for the lists tests."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from lists.tests.redis_server import PrivateRedis
+
+
+@pytest.fixture
+def private_redis(settings):
+    """Point the channel layer, the cache and presence at a redis-server of our own."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis()
+    server.start()
+    prefix = settings.REDIS_KEY_PREFIX
+    settings.REDIS_URL = server.url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [server.url], "prefix": f"{prefix}:asgi"},
+        }
+    }
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,64 @@
+"""Reads for the order pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+
+from families.models import Family
+
+from .models import Order
+
+
+class MonthlySpend(TypedDict):
+    month: date
+    currency: str
+    total: Decimal
+    orders: int
+
+
+def orders_for_family(*, family: Family) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(family=family)
+        .select_related("vendor", "grocery_list")
+        .order_by("-created_at")
+    )
+
+
+def order_for_family_or_404(*, family: Family, order_id: UUID | str) -> Order:
+    order = (
+        Order.objects.filter(family=family, pk=order_id)
+        .select_related("vendor", "grocery_list", "placed_by")
+        .prefetch_related("lines")
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def monthly_spend(*, family: Family) -> list[MonthlySpend]:
+    """Spend per calendar month (newest first) in one query; cancelled orders excluded."""
+    rows = (
+        Order.objects.filter(family=family)
+        .exclude(status=Order.Status.CANCELLED)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "currency")
+        .annotate(total=Sum("total"), orders=Count("id"))
+        .order_by("-month", "currency")
+    )
+    return [
+        MonthlySpend(
+            month=row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            currency=row["currency"],
+            total=row["total"],
+            orders=row["orders"],
+        )
+        for row in rows
+    ]

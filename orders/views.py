@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from families.access import family_member_required
+from families.models import Membership
+from vendors import selectors as vendor_selectors
+from vendors.views import answer_review_context
+
+from . import selectors, services
+from .models import Order
+
+
+@login_required
+@require_POST
+def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
+    grocery_list, _ = vendor_selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
+    try:
+        order = services.order_place(share=share, actor=request.user)
+    except services.OrderError as exc:
+        context = {
+            "grocery_list": grocery_list,
+            "currency": settings.GROCER_CURRENCY,
+            "error": " ".join(exc.messages),
+            **answer_review_context(share=share),
+        }
+        return TemplateResponse(request, "vendors/share_detail.html", context, status=400)
+    messages.success(request, f"Order placed with {share.vendor.name}.")
+    return redirect("orders:detail", family_id=grocery_list.family_id, order_id=order.id)
+
+
+@family_member_required
+def history(request: HttpRequest, membership: Membership) -> HttpResponse:
+    family = membership.family
+    context = {
+        "family": family,
+        "orders": selectors.orders_for_family(family=family),
+        "monthly": selectors.monthly_spend(family=family),
+    }
+    return TemplateResponse(request, "orders/history.html", context)
+
+
+def _detail(request, family, order, *, error: str = "", status: int = 200) -> TemplateResponse:
+    nexts = [
+        (value, label)
+        for value, label in (
+            (Order.Status.CONFIRMED, "Mark confirmed"),
+            (Order.Status.DELIVERED, "Mark delivered"),
+            (Order.Status.CANCELLED, "Cancel order"),
+        )
+        if value in services.TRANSITIONS[order.status]
+    ]
+    context = {"family": family, "order": order, "next_statuses": nexts, "error": error}
+    return TemplateResponse(request, "orders/detail.html", context, status=status)
+
+
+@family_member_required
+def detail(request: HttpRequest, membership: Membership, order_id) -> HttpResponse:
+    order = selectors.order_for_family_or_404(family=membership.family, order_id=order_id)
+    return _detail(request, membership.family, order)
+
+
+@family_member_required
+@require_POST
+def set_status(request: HttpRequest, membership: Membership, order_id) -> HttpResponse:
+    order = selectors.order_for_family_or_404(family=membership.family, order_id=order_id)
+    try:
+        services.order_set_status(
+            order=order, status=request.POST.get("status", ""), actor=request.user
+        )
+    except services.OrderError as exc:
+        return _detail(request, membership.family, order, error=" ".join(exc.messages), status=400)
+    messages.success(request, "Order updated.")
+    return redirect("orders:detail", family_id=membership.family_id, order_id=order.id)

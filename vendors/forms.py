@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+
+from .models import E164_VALIDATOR, Vendor, VendorAnswerLine
+
+
+def normalize_phone(value: str) -> str:
+    """ "+34 600 11-12-22", "0034 600111222" → "+34600111222" (E.164)."""
+    number = re.sub(r"[\s().\-/]", "", value or "")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    return number
+
+
+class VendorForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    whatsapp_number = forms.CharField(
+        label="WhatsApp number",
+        max_length=30,
+        help_text="International format with the country code, e.g. +34 600 111 222.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    description = forms.CharField(
+        label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the vendor a name.")
+        return name
+
+    def clean_whatsapp_number(self) -> str:
+        number = normalize_phone(self.cleaned_data["whatsapp_number"])
+        E164_VALIDATOR(number)
+        return number
+
+
+class ShareForm(forms.Form):
+    vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), empty_label=None)
+    message = forms.CharField(
+        label="Message (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, vendors: QuerySet[Vendor], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = vendors
+
+
+class AnswerLineForm(forms.Form):
+    availability = forms.ChoiceField(
+        choices=VendorAnswerLine.Availability.choices,
+        widget=forms.RadioSelect,
+        initial=VendorAnswerLine.Availability.AVAILABLE,
+    )
+    substitute = forms.CharField(label="Substitute", required=False, max_length=200)
+    unit_price = forms.DecimalField(
+        label="Price",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        availability = data.get("availability")
+        if (
+            availability == VendorAnswerLine.Availability.SUBSTITUTE
+            and not (data.get("substitute") or "").strip()
+        ):
+            self.add_error("substitute", "Say what you would send instead.")
+        if (
+            availability != VendorAnswerLine.Availability.UNAVAILABLE
+            and data.get("unit_price") is None
+            and "unit_price" not in self.errors
+        ):
+            self.add_error("unit_price", "Enter a price, or mark the item as not available.")
+        return data
+
+
+class AnswerForm(forms.Form):
+    note = forms.CharField(
+        label="Note for the family",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    delivery_time = forms.DateTimeField(
+        label="Delivery time",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )

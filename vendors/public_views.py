@@ -1,0 +1,147 @@
+"""Views without a login: the vendor's private page and the WhatsApp webhook.
+
+Neither trusts anything but its token or signature; neither can raise a 500 on bad input.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from orders.models import Order
+
+from . import selectors, services, whatsapp
+from .forms import AnswerForm, AnswerLineForm
+from .models import VendorShare
+from .tasks import process_webhook
+
+LINK_ERRORS = {
+    "missing": (404, "This link does not work", "Check that you copied the whole link."),
+    "revoked": (410, "This link was withdrawn", "The family no longer needs an answer here."),
+    "expired": (410, "This link has expired", "Ask the family to send the list again."),
+}
+
+
+def _link_error(request: HttpRequest, state: str) -> TemplateResponse:
+    status, title, hint = LINK_ERRORS[state]
+    response = TemplateResponse(
+        request, "vendors/link_error.html", {"title": title, "hint": hint}, status=status
+    )
+    return response
+
+
+def _line_forms(request: HttpRequest, share: VendorShare, items, answer) -> list:
+    existing = {line.list_item_id: line for line in answer.lines.all()} if answer else {}
+    data = request.POST if request.method == "POST" else None
+    rows = []
+    for item in items:
+        line = existing.get(item.pk)
+        initial = (
+            {
+                "availability": line.availability,
+                "substitute": line.substitute,
+                "unit_price": line.unit_price,
+            }
+            if line
+            else None
+        )
+        rows.append(
+            {"item": item, "form": AnswerLineForm(data, prefix=f"item-{item.pk}", initial=initial)}
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
+    share = selectors.share_for_token(token=token)
+    if share is None:
+        return _link_error(request, "missing")
+    if share.link_state != "open":
+        return _link_error(request, share.link_state)
+    answer = getattr(share, "answer", None)
+    locked = share.orders.exclude(status=Order.Status.CANCELLED).exists()
+    items = list(selectors.items_for_vendor(share=share))
+    rows = _line_forms(request, share, items, answer)
+    answer_initial = (
+        {"note": answer.note, "delivery_time": answer.delivery_time} if answer else None
+    )
+    form = AnswerForm(request.POST if request.method == "POST" else None, initial=answer_initial)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        if locked:
+            status, error = 409, "The family has already ordered from your answer."
+        elif form.is_valid() and all(row["form"].is_valid() for row in rows):
+            try:
+                services.answer_submit(
+                    share=share,
+                    lines=[
+                        services.AnswerLineInput(
+                            list_item=row["item"],
+                            availability=row["form"].cleaned_data["availability"],
+                            substitute=row["form"].cleaned_data.get("substitute") or "",
+                            unit_price=row["form"].cleaned_data.get("unit_price"),
+                        )
+                        for row in rows
+                    ],
+                    note=form.cleaned_data.get("note") or "",
+                    delivery_time=form.cleaned_data.get("delivery_time"),
+                )
+            except services.AnswerLocked as exc:
+                status, error = 409, str(exc)
+            else:
+                return redirect(f"{request.path}?saved=1")
+        else:
+            status, error = 400, "Please fix the highlighted answers."
+    context = {
+        "share": share,
+        "family": share.grocery_list.family,
+        "grocery_list": share.grocery_list,
+        "rows": rows,
+        "form": form,
+        "answer": answer,
+        "locked": locked,
+        "saved": request.GET.get("saved") == "1" and answer is not None,
+        "error": error,
+        "currency": settings.GROCER_CURRENCY,
+    }
+    response = TemplateResponse(request, "vendors/vendor_page.html", context, status=status)
+    # The token is the only credential: keep it out of other sites' Referer headers
+    # ("no-referrer" would make browsers send `Origin: null` and fail CSRF) and caches.
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # Meta cannot send our CSRF token; the signature is the authentication.
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        verify_token = settings.WHATSAPP_VERIFY_TOKEN
+        given = request.GET.get("hub.verify_token", "")
+        if (
+            request.GET.get("hub.mode") == "subscribe"
+            and verify_token
+            and hmac.compare_digest(given.encode(), verify_token.encode())
+        ):
+            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+        return HttpResponse("Verification failed.", status=403, content_type="text/plain")
+    body = request.body
+    if not whatsapp.signature_valid(body, request.headers.get("X-Hub-Signature-256")):
+        return HttpResponse("Bad signature.", status=403, content_type="text/plain")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponse("Not JSON.", status=400, content_type="text/plain")
+    if not isinstance(payload, dict):
+        return HttpResponse("Not a webhook body.", status=400, content_type="text/plain")
+    # Answer fast: Meta retries slow webhooks. The work happens in a task.
+    process_webhook.delay(payload)
+    return HttpResponse("OK", content_type="text/plain")

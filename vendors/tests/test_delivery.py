@@ -1,0 +1,294 @@
+"""Delivery through the fake Graph API: success, retries, permanent failures, at most
+one message per send, and the circuit breaker."""
+
+from datetime import timedelta
+
+import pytest
+from celery.exceptions import Retry
+from django.utils import timezone
+
+from families.tests.factories import MembershipFactory
+from lists.models import ListEvent
+from lists.tests.factories import ListItemFactory
+from vendors import services, whatsapp
+from vendors.models import ShareDelivery, VendorShare
+from vendors.tasks import deliver_share
+from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
+from vendors.tests.fake_graph import error, http_status, ok
+
+pytestmark = pytest.mark.django_db
+
+
+def run(delivery) -> str:
+    """Run the task as a worker would, including its retries (countdowns skipped)."""
+    for retries in range(20):
+        try:
+            return deliver_share.apply(args=[str(delivery.id)], retries=retries, throw=True).get()
+        except Retry:
+            continue
+    raise AssertionError("the task kept retrying")
+
+
+def refreshed(delivery):
+    delivery.refresh_from_db()
+    delivery.share.refresh_from_db()
+    return delivery, delivery.share
+
+
+def test_share_send_queues_a_delivery_and_sends_a_template(
+    whatsapp_on, django_capture_on_commit_callbacks
+):
+    membership = MembershipFactory(family__name="The Smiths")
+    item = ListItemFactory(grocery_list__family=membership.family, grocery_list__name="Weekly")
+    vendor = VendorFactory(name="Corner Greengrocer", whatsapp_number="+34600111222")
+    with django_capture_on_commit_callbacks(execute=True):
+        share = services.share_send(
+            grocery_list=item.grocery_list,
+            vendor=vendor,
+            message="Before noon please",
+            actor=membership.user,
+            base_url="http://testserver/",
+        )
+    share.refresh_from_db()
+    delivery = share.deliveries.get()
+    assert share.status == VendorShare.Status.SENT
+    assert share.whatsapp_message_id == delivery.whatsapp_message_id != ""
+    assert delivery.state == ShareDelivery.State.SENT and delivery.kind == "template"
+    [request] = whatsapp_on.requests
+    assert request.body["type"] == "template"
+    params = [p["text"] for p in request.body["template"]["components"][0]["parameters"]]
+    assert params == ["Weekly", "The Smiths", f"http://testserver/v/{share.token}/"]
+    assert request.body["biz_opaque_callback_data"] == str(delivery.id)
+    statuses = [
+        e.payload["status"]
+        for e in ListEvent.objects.filter(type="share.status_changed").order_by("seq")
+    ]
+    assert statuses == ["pending", "sending", "sent"]
+
+
+def test_text_inside_the_24_hour_window(whatsapp_on):
+    delivery = ShareDeliveryFactory(
+        share__vendor__last_inbound_at=timezone.now() - timedelta(hours=2),
+        share__message="Ring the bell",
+    )
+    assert run(delivery) == "sent"
+    body = whatsapp_on.requests[0].body
+    assert body["type"] == "text"
+    assert "Ring the bell" in body["text"]["body"]
+    assert delivery.vendor_url in body["text"]["body"]
+
+
+def test_text_refused_outside_the_window_falls_back_to_the_template(whatsapp_on):
+    delivery = ShareDeliveryFactory(
+        share__vendor__last_inbound_at=timezone.now() - timedelta(hours=2)
+    )
+    whatsapp_on.script(error(131047))
+    assert run(delivery) == "sent"
+    assert [r.body["type"] for r in whatsapp_on.requests] == ["text", "template"]
+    delivery, share = refreshed(delivery)
+    assert delivery.kind == "template" and share.status == VendorShare.Status.SENT
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [http_status(500), http_status(429), error(131016, status=503), error(130429), error(1)],
+)
+def test_retry_then_success(whatsapp_on, failure):
+    delivery = ShareDeliveryFactory()
+    whatsapp_on.script(failure)
+    run(delivery)
+    delivery, share = refreshed(delivery)
+    assert share.status == VendorShare.Status.SENT
+    assert delivery.attempts == 2 and share.attempts == 2
+    assert len(whatsapp_on.requests) == 2
+    assert len(whatsapp_on.sent) == 1
+
+
+def test_timeout_then_success(whatsapp_on, settings):
+    settings.WHATSAPP_READ_TIMEOUT = 0.3
+    delivery = ShareDeliveryFactory()
+    whatsapp_on.script(ok(delay=3))
+    run(delivery)
+    delivery, share = refreshed(delivery)
+    assert share.status == VendorShare.Status.SENT
+    # The documented duplicate window: the timed-out request may have gone out too.
+    assert len(whatsapp_on.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (131026, "The vendor's number is not on WhatsApp or cannot receive messages."),
+        (190, "Our WhatsApp token has expired — an admin must renew it."),
+        (132001, "WhatsApp rejected our message template — an admin must check it."),
+    ],
+)
+def test_permanent_failure_is_not_retried(whatsapp_on, code, reason):
+    delivery = ShareDeliveryFactory()
+    whatsapp_on.script(error(code))
+    assert run(delivery) == "failed"
+    delivery, share = refreshed(delivery)
+    assert len(whatsapp_on.requests) == 1
+    assert share.status == VendorShare.Status.FAILED
+    assert share.failure_reason == reason
+    assert delivery.state == ShareDelivery.State.FAILED and delivery.error_code == code
+    assert ListEvent.objects.filter(
+        type="share.status_changed", payload__status="failed", payload__reason=reason
+    ).exists()
+
+
+def test_retries_are_bounded(whatsapp_on, settings):
+    settings.WHATSAPP_MAX_RETRIES = 2
+    settings.WHATSAPP_BREAKER_FAIL_MAX = 10
+    delivery = ShareDeliveryFactory()
+    whatsapp_on.script(*[http_status(500)] * 5)
+    run(delivery)
+    delivery, share = refreshed(delivery)
+    assert len(whatsapp_on.requests) == 3  # the first try and two retries
+    assert share.status == VendorShare.Status.FAILED
+    assert "kept failing" in share.failure_reason
+
+
+def test_running_the_task_twice_sends_once(whatsapp_on):
+    delivery = ShareDeliveryFactory()
+    assert run(delivery) == "sent"
+    assert run(delivery) == "sent"  # a redelivered message finds the id and stops
+    assert len(whatsapp_on.requests) == 1
+
+
+def test_a_claim_still_in_flight_elsewhere_is_left_alone(whatsapp_on):
+    delivery = ShareDeliveryFactory(
+        state=ShareDelivery.State.SENDING, send_started_at=timezone.now()
+    )
+    assert run(delivery) == "waiting"
+    delivery, _ = refreshed(delivery)
+    assert delivery.state == ShareDelivery.State.SENDING
+    assert whatsapp_on.requests == []
+
+
+def test_a_worker_that_died_mid_send_is_never_sent_again(whatsapp_on, settings, client):
+    """The claim outlived the hard time limit without a message id: the worker died
+    between claim and answer. At most one message: mark it interrupted, don't post."""
+    started = timezone.now() - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS + 1)
+    delivery = ShareDeliveryFactory(
+        state=ShareDelivery.State.SENDING, send_started_at=started, share__status="sending"
+    )
+    assert run(delivery) == "interrupted"
+    delivery, share = refreshed(delivery)
+    assert whatsapp_on.requests == []
+    assert delivery.state == ShareDelivery.State.INTERRUPTED
+    assert share.status == VendorShare.Status.FAILED
+    assert share.failure_reason == services.INTERRUPTED_REASON
+    # If the message did go out, its status webhook carries our id and settles it.
+    outcome = services.webhook_status_apply(
+        status={
+            "id": "wamid.lost",
+            "status": "delivered",
+            "biz_opaque_callback_data": str(delivery.id),
+        }
+    )
+    assert outcome == "applied"
+    delivery, share = refreshed(delivery)
+    assert share.status == VendorShare.Status.DELIVERED
+    assert share.whatsapp_message_id == delivery.whatsapp_message_id == "wamid.lost"
+
+
+def test_a_superseded_send_never_goes_out(whatsapp_on):
+    delivery = ShareDeliveryFactory()
+    VendorShare.objects.filter(pk=delivery.share_id).update(send_count=2)
+    assert run(delivery) == "superseded"
+    assert whatsapp_on.requests == []
+
+
+def test_resending_queues_a_new_send_and_a_fresh_message(
+    whatsapp_on, django_capture_on_commit_callbacks
+):
+    membership = MembershipFactory()
+    item = ListItemFactory(grocery_list__family=membership.family)
+    vendor = VendorFactory()
+    whatsapp_on.script(error(131026))
+    kwargs = dict(
+        grocery_list=item.grocery_list,
+        vendor=vendor,
+        message="",
+        actor=membership.user,
+        base_url="http://testserver/",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        share = services.share_send(**kwargs)
+    share.refresh_from_db()
+    assert share.status == VendorShare.Status.FAILED
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.share_send(**kwargs)
+    assert again.pk == share.pk
+    again.refresh_from_db()
+    assert again.status == VendorShare.Status.SENT and again.failure_reason == ""
+    assert again.send_count == 2 and again.deliveries.count() == 2
+    assert len(whatsapp_on.requests) == 2
+
+
+def test_a_double_click_while_queued_sends_once(whatsapp_on, django_capture_on_commit_callbacks):
+    membership = MembershipFactory()
+    item = ListItemFactory(grocery_list__family=membership.family)
+    vendor = VendorFactory()
+    kwargs = dict(
+        grocery_list=item.grocery_list,
+        vendor=vendor,
+        message="",
+        actor=membership.user,
+        base_url="http://testserver/",
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.share_send(**kwargs)
+        services.share_send(**kwargs)
+    for callback in callbacks:
+        callback()
+    assert ShareDelivery.objects.count() == 1
+    assert len(whatsapp_on.requests) == 1
+
+
+# --- circuit breaker --------------------------------------------------------------------------
+
+
+def test_breaker_opens_after_repeated_failures_and_shares_wait(whatsapp_on, settings):
+    settings.WHATSAPP_MAX_RETRIES = 0
+    whatsapp_on.script(*[http_status(500)] * 3)
+    for _ in range(3):
+        run(ShareDeliveryFactory())
+    assert len(whatsapp_on.requests) == 3
+    assert whatsapp.breaker_retry_in() > 0
+
+    waiting = ShareDeliveryFactory()
+    assert run(waiting) == "waiting"
+    waiting, share = refreshed(waiting)
+    assert len(whatsapp_on.requests) == 3  # the API was not called
+    assert waiting.state == ShareDelivery.State.QUEUED and waiting.attempts == 0
+    assert share.status == VendorShare.Status.PENDING
+
+    # Another worker process sees the same open circuit: the state lives in Redis.
+    whatsapp._breakers.clear()
+    assert whatsapp.breaker_retry_in() > 0
+
+    # The cool-down passes: the next send is the trial call, it succeeds, it closes.
+    storage = whatsapp.breaker()._state_storage
+    # pybreaker only moves opened_at forward; rewind the shared key itself.
+    storage._redis.set(storage._namespace("opened_at"), int(timezone.now().timestamp()) - 61)
+    assert run(waiting) == "sent"
+    assert whatsapp.breaker().current_state == "closed"
+    assert len(whatsapp_on.sent) == 1
+
+
+def test_permanent_errors_do_not_trip_the_breaker(whatsapp_on):
+    whatsapp_on.script(*[error(131026)] * 4)
+    for _ in range(4):
+        assert run(ShareDeliveryFactory()) == "failed"
+    assert whatsapp.breaker().current_state == "closed"
+    assert run(ShareDeliveryFactory()) == "sent"
+
+
+def test_rate_limits_do_not_trip_the_breaker(whatsapp_on, settings):
+    settings.WHATSAPP_MAX_RETRIES = 0
+    whatsapp_on.script(*[error(131056)] * 4)
+    for _ in range(4):
+        run(ShareDeliveryFactory())
+    assert whatsapp.breaker().current_state == "closed"

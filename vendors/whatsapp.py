@@ -1,0 +1,300 @@
+"""A thin client for the WhatsApp Cloud API (Graph API), configured from settings.
+
+Only what Grocer needs: send one message, classify errors by `error.code` (never by
+text or HTTP status alone), verify webhook signatures, and build click-to-chat links
+for installations without the API. Every call goes through a circuit breaker whose state
+lives in Redis, so all workers stop calling a failing API together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pybreaker
+from django.conf import settings
+
+# Transient: retried with backoff. Rate limits among them are not an outage, so they do
+# not count towards opening the circuit breaker.
+RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131056})
+RETRYABLE_CODES = frozenset({1, 2, 131000, 131016}) | RATE_LIMIT_CODES
+# Free-form text outside the 24-hour window: send the template instead.
+OUTSIDE_WINDOW_CODE = 131047
+
+TEMPLATE_PARAM_MAX = 200
+TEXT_BODY_MAX = 4096
+
+
+def _permanent_reason(code: int | None) -> str:
+    """What the family reads on the list page when a send fails for good."""
+    if code == 131026:
+        return "The vendor's number is not on WhatsApp or cannot receive messages."
+    if code == 190:
+        return "Our WhatsApp token has expired — an admin must renew it."
+    if code in (0, 3, 10) or (code is not None and 200 <= code <= 299):
+        return "Our WhatsApp account is not allowed to send this — an admin must check it."
+    if code in (100, 131008, 131009):
+        return "WhatsApp rejected the message as invalid — an admin must check the settings."
+    if code is not None and 132000 <= code <= 132016:
+        return "WhatsApp rejected our message template — an admin must check it."
+    if code == OUTSIDE_WINDOW_CODE:
+        return (
+            "The vendor has not written to us in the last 24 hours and no approved "
+            "template is configured: use the WhatsApp link instead."
+        )
+    if code == 131048:
+        return "WhatsApp has limited our number for spam reports; try again later."
+    if code in (368, 131031):
+        return "Our WhatsApp business account is restricted — an admin must check it."
+    if code == 131030:
+        return "The vendor's number is not on our test number's allowed list."
+    return f"WhatsApp refused the message (error {code})."
+
+
+class WhatsAppError(Exception):
+    """A failed send. `retryable` decides between backing off and giving up."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        retryable: bool,
+        trips_breaker: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = http_status
+        self.retryable = retryable
+        # Permanent errors (a bad number) say nothing about the API's health.
+        self.trips_breaker = trips_breaker and retryable
+
+    @property
+    def reason(self) -> str:
+        if self.retryable:
+            return "WhatsApp is not answering right now; we keep trying."
+        return _permanent_reason(self.code)
+
+
+class CircuitOpen(Exception):  # noqa: N818 - reads as a state, like pybreaker's own
+    """The breaker is open: nothing was sent. `retry_in` seconds until it half-opens."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"WhatsApp circuit open for another {retry_in:.0f}s")
+        self.retry_in = retry_in
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    wa_id: str
+
+
+def is_configured() -> bool:
+    return bool(settings.WHATSAPP_TOKEN and settings.WHATSAPP_PHONE_NUMBER_ID)
+
+
+def to_digits(number: str) -> str:
+    """E.164 as the API and wa.me want it: digits only, no "+"."""
+    return re.sub(r"\D", "", number)
+
+
+def from_digits(digits: str) -> str:
+    """A webhook's digits back to our stored E.164 form."""
+    return "+" + to_digits(digits)
+
+
+def template_param(text: str) -> str:
+    """Template parameters must be one short line: no newlines, tabs or runs of spaces."""
+    single = re.sub(r"\s+", " ", text).strip()
+    if len(single) > TEMPLATE_PARAM_MAX:
+        single = single[: TEMPLATE_PARAM_MAX - 1].rstrip() + "…"
+    return single or "-"
+
+
+def text_payload(*, to: str, body: str, callback_data: str = "") -> dict[str, Any]:
+    if len(body) > TEXT_BODY_MAX:
+        body = body[: TEXT_BODY_MAX - 1] + "…"
+    payload: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_digits(to),
+        "type": "text",
+        "text": {"preview_url": False, "body": body},
+    }
+    if callback_data:
+        payload["biz_opaque_callback_data"] = callback_data
+    return payload
+
+
+def template_payload(*, to: str, params: list[str], callback_data: str = "") -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_digits(to),
+        "type": "template",
+        "template": {
+            "name": settings.WHATSAPP_TEMPLATE_NAME,
+            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": template_param(p)} for p in params],
+                }
+            ],
+        },
+    }
+    if callback_data:
+        payload["biz_opaque_callback_data"] = callback_data
+    return payload
+
+
+def _messages_url() -> str:
+    base = settings.WHATSAPP_API_BASE.rstrip("/")
+    return f"{base}/{settings.WHATSAPP_API_VERSION}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+
+
+def _error_from_response(response: httpx.Response) -> WhatsAppError:
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    code = error.get("code")
+    code = code if isinstance(code, int) else None
+    message = f"HTTP {response.status_code}: {error.get('message') or response.text[:200]}"
+    status = response.status_code
+    if code is not None and code in RETRYABLE_CODES:
+        return WhatsAppError(
+            message,
+            code=code,
+            http_status=status,
+            retryable=True,
+            trips_breaker=code not in RATE_LIMIT_CODES,
+        )
+    if code is not None and code in _known_permanent(code):
+        return WhatsAppError(message, code=code, http_status=status, retryable=False)
+    if status == 429:
+        return WhatsAppError(
+            message, code=code, http_status=status, retryable=True, trips_breaker=False
+        )
+    if status >= 500:
+        return WhatsAppError(message, code=code, http_status=status, retryable=True)
+    # Any other 4xx (an unknown code, or no Graph error body at all) will not improve.
+    return WhatsAppError(message, code=code, http_status=status, retryable=False)
+
+
+def _known_permanent(code: int | None) -> set[int]:
+    """Codes the reference lists as never worth retrying, whatever the HTTP status."""
+    if code is None:
+        return set()
+    listed = {0, 3, 10, 100, 190, 368, 131008, 131009, 131026, 131030, 131031, 131047, 131048}
+    if 200 <= code <= 299 or 132000 <= code <= 132016:
+        listed.add(code)
+    return listed
+
+
+def _post(payload: dict[str, Any]) -> SendResult:
+    timeout = httpx.Timeout(
+        connect=settings.WHATSAPP_CONNECT_TIMEOUT,
+        read=settings.WHATSAPP_READ_TIMEOUT,
+        write=settings.WHATSAPP_READ_TIMEOUT,
+        pool=settings.WHATSAPP_CONNECT_TIMEOUT,
+    )
+    headers = {"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"}
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            response = client.post(_messages_url(), json=payload, headers=headers)
+    except httpx.TimeoutException as exc:
+        raise WhatsAppError(f"timeout: {type(exc).__name__}", retryable=True) from exc
+    except httpx.TransportError as exc:
+        raise WhatsAppError(f"connection failed: {exc}", retryable=True) from exc
+    if response.status_code != 200:
+        raise _error_from_response(response)
+    try:
+        data = response.json()
+        return SendResult(
+            message_id=data["messages"][0]["id"],
+            wa_id=(data.get("contacts") or [{}])[0].get("wa_id", ""),
+        )
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        # A 200 we cannot read: the message probably went out. Not retryable, or we
+        # would send it twice.
+        raise WhatsAppError(
+            f"unreadable success response: {response.text[:200]}", retryable=False
+        ) from exc
+
+
+_breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
+
+
+def breaker() -> pybreaker.CircuitBreaker:
+    """The process's breaker; its state is shared through Redis when Redis is configured."""
+    key = (
+        settings.REDIS_URL,
+        settings.REDIS_KEY_PREFIX,
+        settings.WHATSAPP_BREAKER_FAIL_MAX,
+        settings.WHATSAPP_BREAKER_RESET_SECONDS,
+    )
+    if key not in _breakers:
+        storage: pybreaker.CircuitBreakerStorage
+        if settings.REDIS_URL:
+            import redis
+
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+            storage = pybreaker.CircuitRedisStorage(
+                pybreaker.STATE_CLOSED, client, namespace=f"{settings.REDIS_KEY_PREFIX}:whatsapp"
+            )
+        else:
+            storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
+        _breakers[key] = pybreaker.CircuitBreaker(
+            fail_max=settings.WHATSAPP_BREAKER_FAIL_MAX,
+            reset_timeout=settings.WHATSAPP_BREAKER_RESET_SECONDS,
+            exclude=[lambda exc: not getattr(exc, "trips_breaker", True)],
+            state_storage=storage,
+            name="whatsapp",
+            # Let the error that tripped it through: it decides retry vs. failure.
+            throw_new_error_on_trip=False,
+        )
+    return _breakers[key]
+
+
+def breaker_retry_in() -> float:
+    """Seconds until an open breaker lets a trial call through (0 when closed)."""
+    cb = breaker()
+    if cb.current_state != pybreaker.STATE_OPEN:
+        return 0.0
+    opened_at = cb._state_storage.opened_at  # the storage is the shared truth
+    if opened_at is None:
+        return 0.0
+    reopen = opened_at + timedelta(seconds=cb.reset_timeout)
+    return max(0.0, (reopen - datetime.now(UTC)).total_seconds())
+
+
+def send(payload: dict[str, Any]) -> SendResult:
+    """POST one message through the breaker. Raises WhatsAppError or CircuitOpen."""
+    try:
+        return breaker().call(_post, payload)
+    except pybreaker.CircuitBreakerError:
+        raise CircuitOpen(max(1.0, breaker_retry_in())) from None
+
+
+def signature_valid(body: bytes, header: str | None) -> bool:
+    """`X-Hub-Signature-256: sha256=<hex>` over the raw body, compared in constant time."""
+    secret = settings.WHATSAPP_APP_SECRET
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+
+
+def click_to_chat_url(*, number: str, text: str) -> str:
+    return f"https://wa.me/{to_digits(number)}?text={quote(text, safe='')}"
