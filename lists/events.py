@@ -241,3 +241,8 @@ def publish_membership_revoked(*, family_id: UUID | str, user_id: UUID | str) ->
         logger.warning(
             "Could not revoke sockets of user %s in family %s", user_id, family_id, exc_info=True
         )
+
+
+def revoke_member_sockets(family_id: UUID | str, user_id: UUID | str) -> None:
+    """`families.services.ON_MEMBERSHIP_REVOKED` callback (positional, called on commit)."""
+    publish_membership_revoked(family_id=family_id, user_id=user_id)

@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,7 +195,12 @@ def share_send(
             )
             from .tasks import deliver_share
 
-            transaction.on_commit(partial(deliver_share.delay, str(delivery.id)))
+            # robust: a broker outage must not fail the member's request; the beat task
+            # `requeue_stuck_deliveries` picks the row up later.
+            def enqueue(delivery_id: str = str(delivery.id)) -> None:
+                deliver_share.delay(delivery_id)
+
+            transaction.on_commit(enqueue, robust=True)
         _record_share_status(share=share, actor=actor)
     return share
 
@@ -311,9 +316,15 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
         return "superseded"
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
-        VendorShare.objects.filter(pk=share.pk).update(attempts=F("attempts") + 1)
-        if share.status == VendorShare.Status.PENDING:
-            _set_share_status(share_id=share.pk, status=VendorShare.Status.SENDING)
+        # No list event for pending → sending: pages show both as "Sending…", and the
+        # event would cost a list-row lock and a publish per attempt.
+        VendorShare.objects.filter(pk=share.pk).update(
+            attempts=F("attempts") + 1,
+            status=Case(
+                When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
+                default=F("status"),
+            ),
+        )
 
     kind = _preferred_kind(share.vendor)
     try:
@@ -439,6 +450,31 @@ def delivery_give_up(*, delivery_id: uuid.UUID | str) -> None:
         error=delivery.last_error or "retries exhausted",
         code=delivery.error_code,
     )
+
+
+# Longer than the largest retry backoff (600 s): a queued row not attempted for this
+# long has no task waiting for it.
+QUEUED_STUCK_AFTER = timedelta(minutes=15)
+
+
+def deliveries_stuck() -> list[str]:
+    """Sends whose task may have been lost: queued and untouched for QUEUED_STUCK_AFTER,
+    or claimed without an answer past the stale limit. Re-running their task is
+    harmless (see delivery_send)."""
+    now = timezone.now()
+    claim_cutoff = now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS + 60)
+    # The last attempt (or the creation) of a queued row: a row between retries keeps the
+    # send_started_at of its last attempt.
+    last_touch = Coalesce("send_started_at", "created_at")
+    stuck = (
+        ShareDelivery.objects.annotate(last_touch=last_touch)
+        .filter(
+            Q(state=ShareDelivery.State.QUEUED, last_touch__lt=now - QUEUED_STUCK_AFTER)
+            | Q(state=ShareDelivery.State.SENDING, send_started_at__lt=claim_cutoff)
+        )
+        .values_list("pk", flat=True)
+    )
+    return [str(pk) for pk in stuck[:500]]
 
 
 # --- webhook ------------------------------------------------------------------------------

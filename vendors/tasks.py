@@ -40,6 +40,16 @@ def deliver_share(self, delivery_id: str) -> str:
     return outcome
 
 
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def requeue_stuck_deliveries() -> int:
+    """Beat, every 5 minutes: sends whose task was never enqueued (broker down at commit)
+    or lost get their task again. The claim makes a second task for a row harmless."""
+    ids = services.deliveries_stuck()
+    for delivery_id in ids:
+        deliver_share.delay(delivery_id)
+    return len(ids)
+
+
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
 def process_webhook(payload: dict) -> None:
     """Statuses and messages from a verified webhook POST."""

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
+    "task": "vendors.tasks.requeue_stuck_deliveries",
+    "schedule": 5 * 60,
+}
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = env(

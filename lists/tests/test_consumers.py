@@ -325,3 +325,32 @@ def test_a_dropped_connection_expires_from_presence(ana, shared_list):
         return message
 
     assert [v["name"] for v in run(scenario)["viewers"]] == ["Ana"]
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_member_removed_through_the_family_service_is_disconnected(ana, shared_list, how):
+    """The accounts service's revocation hook reaches the socket (wired in ListsConfig)."""
+    from families import services as family_services
+    from families.models import Membership
+
+    Membership.objects.filter(pk=ana.pk).update(role=Membership.Role.ADMIN)
+    ana.refresh_from_db()
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    cookie = session_cookie(ben.user)
+
+    def revoke():
+        if how == "removed":
+            family_services.membership_remove(membership=ben, actor=ana.user)
+        else:
+            family_services.membership_leave(membership=ben)
+
+    async def scenario():
+        comm = communicator(shared_list.pk, cookie=cookie)
+        await comm.connect()
+        await receive(comm, "presence")
+        await database_sync_to_async(revoke)()
+        code = await receive_close(comm)
+        await comm.disconnect()
+        return code
+
+    assert run(scenario) == consumers.CLOSE_REVOKED
