@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from grocer.admin import SoftDeleteAdmin
 
-from .models import GroceryList, ListEvent, ListItem
+from .models import CategoryPreference, GroceryList, ListEvent, ListItem
 
 
 @admin.register(GroceryList)
@@ -40,3 +40,14 @@ class ListEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(CategoryPreference)
+class CategoryPreferenceAdmin(admin.ModelAdmin):
+    """A family's remembered aisles; editing one changes where that name lands next time."""
+
+    list_display = ("name_key", "category", "family", "updated_at")
+    list_filter = ("category",)
+    search_fields = ("name_key", "family__name")
+    list_select_related = ("family",)
+    autocomplete_fields = ("family",)

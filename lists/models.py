@@ -122,3 +122,27 @@ class ListEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.type}"
+
+
+class CategoryPreference(TimeStampedModel):
+    """A family's own aisle for an item name, remembered when they move an item.
+
+    Wins over the built-in map the next time anyone in the family adds that name.
+    """
+
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="category_preferences"
+    )
+    # `lists.categories.normalize_name` of the item name: case- and spacing-insensitive.
+    name_key = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "name_key"], name="category_pref_one_per_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_key} → {self.category}"

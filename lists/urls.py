@@ -1,5 +1,35 @@
-from django.urls import path  # noqa: F401 - patterns arrive with the app's views
+from django.urls import path
+
+from . import views
 
 app_name = "lists"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
+    path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
+    path("lists/<uuid:list_id>/", views.detail, name="detail"),
+    path("lists/<uuid:list_id>/edit/", views.list_edit, name="edit"),
+    path("lists/<uuid:list_id>/archive/", views.list_archive, name="archive"),
+    path("lists/<uuid:list_id>/restore/", views.list_restore, name="restore"),
+    path("lists/<uuid:list_id>/delete/", views.list_delete, name="delete"),
+    path("lists/<uuid:list_id>/items/", views.item_add, name="item_add"),
+    path("lists/<uuid:list_id>/items/suggest/", views.item_suggest, name="item_suggest"),
+    path(
+        "lists/<uuid:list_id>/items/clear-purchased/",
+        views.items_clear_purchased,
+        name="items_clear_purchased",
+    ),
+    path("lists/<uuid:list_id>/items/restore/", views.item_restore, name="item_restore"),
+    path("lists/<uuid:list_id>/items/<uuid:item_id>/", views.item_row, name="item_row"),
+    path("lists/<uuid:list_id>/items/<uuid:item_id>/edit/", views.item_edit, name="item_edit"),
+    path(
+        "lists/<uuid:list_id>/items/<uuid:item_id>/status/", views.item_status, name="item_status"
+    ),
+    path(
+        "lists/<uuid:list_id>/items/<uuid:item_id>/assign/", views.item_assign, name="item_assign"
+    ),
+    path(
+        "lists/<uuid:list_id>/items/<uuid:item_id>/delete/", views.item_delete, name="item_delete"
+    ),
+]
+websocket_urlpatterns: list = []

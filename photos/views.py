@@ -68,11 +68,15 @@ def _figure_html(request: HttpRequest, target: PhotoTarget, photo: Photo | None)
 
 
 def _back_url(target: PhotoTarget) -> str:
-    if target.kind == Photo.Kind.ITEM:
-        try:
+    try:
+        if target.kind == Photo.Kind.ITEM:
             return reverse("lists:detail", args=[target.owner.grocery_list_id])
-        except NoReverseMatch:
-            pass
+        if target.kind == Photo.Kind.LOGO and target.family_id:
+            return reverse("vendors:edit", args=[target.family_id, target.owner_id])
+        if target.kind == Photo.Kind.AVATAR:
+            return reverse("profile")
+    except NoReverseMatch:  # the page is not there (yet): home is always safe
+        pass
     return reverse("families:home")
 
 

@@ -31,7 +31,11 @@ def list_for_member_or_404(*, user: User, list_id: UUID | str) -> tuple[GroceryL
 
 def vendors_for_family(*, family: Family) -> QuerySet[Vendor]:
     """The global directory plus the family's own vendors; other families' stay hidden."""
-    return Vendor.objects.filter(Q(family__isnull=True) | Q(family=family)).order_by("name", "id")
+    return (
+        Vendor.objects.filter(Q(family__isnull=True) | Q(family=family))
+        .select_related("logo")
+        .order_by("name", "id")
+    )
 
 
 def vendor_for_family_or_404(*, family: Family, vendor_id: UUID | str) -> Vendor:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from families.tests.factories import InvitationFactory, MembershipFactory, UserFactory
 from lists.models import ListItem
-from lists.services import list_event_record
+from lists.services import category_preference_remember, list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from photos.tests.factories import ItemPhotoFactory
@@ -35,6 +35,7 @@ def one_of_everything():
     InvitationFactory(family=item.grocery_list.family)
     Group.objects.create(name="shop staff")
     list_event_record(grocery_list=item.grocery_list, type="item.added", actor=None)
+    category_preference_remember(family=item.grocery_list.family, name="tofu", category="dairy")
     share = VendorShareFactory(grocery_list=item.grocery_list)
     ShareDeliveryFactory(share=share, number=1)
     VendorAnswerLineFactory(answer__share=share, list_item=item)

@@ -25,7 +25,8 @@ _OWNERS = {
 
 @register.simple_tag(takes_context=True)
 def photo_figure(context, owner) -> str:
-    kind, attribute, alt = _OWNERS[type(owner)]
+    # request.user is a lazy wrapper: isinstance sees through it, type() does not.
+    kind, attribute, alt = next(spec for model, spec in _OWNERS.items() if isinstance(owner, model))
     try:
         photo = getattr(owner, attribute)
     except ObjectDoesNotExist:

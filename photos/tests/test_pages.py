@@ -87,3 +87,70 @@ def test_the_photo_page_shows_the_widget(client, member, item, django_assert_max
     assert "js/uploads.js" in html
     assert "<script>" not in html  # no inline script
     assert "Remove photo" in html
+
+
+def test_the_profile_offers_a_picture(client, member):
+    client.force_login(member.user)
+    html = client.get(reverse("profile")).content.decode()
+    assert 'aria-label="No photo yet"' in html
+    assert f'href="{reverse("photos:page", args=["avatar", member.user.pk])}"' in html
+    assert "Add a picture" in html
+    page = client.get(reverse("photos:page", args=["avatar", member.user.pk]))
+    assert page.status_code == 200
+    assert f'href="{reverse("profile")}"' in page.content.decode()
+
+
+def _logo(vendor, n=0) -> Photo:
+    return Photo.objects.create(
+        kind="logo",
+        vendor=vendor,
+        family=vendor.family,
+        key=f"vendors/{vendor.pk}/logo/{n}.png",
+        thumbnail_key=f"vendors/{vendor.pk}/logo/{n}.thumb256.webp",
+        content_type="image/png",
+        size=1,
+        width=300,
+        height=300,
+        thumbnail_width=256,
+        thumbnail_height=256,
+        status=Photo.Status.READY,
+    )
+
+
+def test_family_admins_find_the_logo_on_the_vendor_edit_page(client):
+    from families.models import Membership
+    from families.tests.factories import MembershipFactory
+    from vendors.tests.factories import VendorFactory
+
+    admin = MembershipFactory(role=Membership.Role.ADMIN)
+    vendor = VendorFactory(family=admin.family, name="Corner shop")
+    client.force_login(admin.user)
+    html = client.get(reverse("vendors:edit", args=[admin.family_id, vendor.pk])).content.decode()
+    assert f'href="{reverse("photos:page", args=["logo", vendor.pk])}"' in html
+    assert "Add a logo" in html
+
+
+def test_the_vendor_directory_shows_logos_without_a_query_per_vendor(
+    client, django_assert_num_queries
+):
+    """Prevents N+1: logos come with the vendors, so more logos cost no more queries."""
+    from families.models import Membership
+    from families.tests.factories import MembershipFactory
+    from vendors.tests.factories import VendorFactory
+
+    admin = MembershipFactory(role=Membership.Role.ADMIN)
+    client.force_login(admin.user)
+    url = reverse("vendors:directory", args=[admin.family_id])
+    _logo(VendorFactory(family=admin.family))
+    client.get(url)  # warm anything cached per session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url).content.decode()
+    assert html.count('class="photo-thumb"') == 1
+    for n in range(3):
+        _logo(VendorFactory(family=admin.family), n)
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('class="photo-thumb"') == 4

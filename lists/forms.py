@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+
+from families.models import User
+
+from .models import Category, ListItem
+from .quantity import normalize_spaces, parse_item_text
+
+NAME_MAX = 200
+QUANTITY_MAX = 50
+NOTE_MAX = 1000
+
+
+class TrimmedCharField(forms.CharField):
+    """Strips and collapses whitespace before length checks, so "   " is empty."""
+
+    def to_python(self, value: Any) -> str:
+        return normalize_spaces(super().to_python(value) or "")
+
+
+class ListForm(forms.Form):
+    name = TrimmedCharField(max_length=200, label="Name")
+    description = forms.CharField(
+        max_length=2000, required=False, label="Description", widget=forms.Textarea({"rows": 3})
+    )
+
+
+class ItemAddForm(forms.Form):
+    text = TrimmedCharField(
+        label="Add an item",
+        max_length=NAME_MAX + QUANTITY_MAX + 10,
+        error_messages={"required": "Type what you need, e.g. “2 kg tomatoes”."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        text = cleaned.get("text")
+        if text:
+            parsed = parse_item_text(text)
+            if len(parsed.name) > NAME_MAX:
+                self.add_error("text", f"Names can be at most {NAME_MAX} characters.")
+            elif len(parsed.quantity) > QUANTITY_MAX:
+                self.add_error("text", f"Quantities can be at most {QUANTITY_MAX} characters.")
+            cleaned["name"], cleaned["quantity_text"] = parsed.name, parsed.quantity
+        return cleaned
+
+
+BASE_FIELDS = ("name", "quantity_text", "note", "category")
+
+
+class ItemEditForm(forms.Form):
+    """The edit form, carrying the values it was rendered with (`base_*`) for the merge."""
+
+    name = TrimmedCharField(max_length=NAME_MAX, label="Name")
+    quantity_text = TrimmedCharField(max_length=QUANTITY_MAX, required=False, label="Quantity")
+    note = forms.CharField(
+        max_length=NOTE_MAX, required=False, label="Note", widget=forms.Textarea({"rows": 2})
+    )
+    category = forms.ChoiceField(choices=Category.choices, label="Aisle")
+    base_name = forms.CharField(required=False, widget=forms.HiddenInput)
+    base_quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
+    base_note = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    base_category = forms.CharField(required=False, widget=forms.HiddenInput)
+    base_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    @classmethod
+    def for_item(cls, item: ListItem, **kwargs: Any) -> ItemEditForm:
+        values = {name: getattr(item, name) for name in BASE_FIELDS}
+        initial = {
+            **values,
+            **{f"base_{name}": value for name, value in values.items()},
+            "base_version": item.version,
+        }
+        return cls(initial=initial, **kwargs)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in BASE_FIELDS}
+
+    def base(self) -> dict[str, Any]:
+        return {
+            **{name: self.cleaned_data[f"base_{name}"] for name in BASE_FIELDS},
+            "version": self.cleaned_data["base_version"],
+        }
+
+    def rebase(self, current: dict[str, Any]) -> None:
+        """After a conflict: keep what the user typed, but compare against the current values.
+
+        Submitting again then means "yes, mine": the user has seen the other change.
+        """
+        data = self.data.copy()
+        for name in BASE_FIELDS:
+            data[f"base_{name}"] = current[name]
+        data["base_version"] = current["version"]
+        self.data = data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ListItem.Status.choices)
+
+
+class AssignForm(forms.Form):
+    assigned_to = forms.ChoiceField(required=False, label="Assign to")
+
+    def __init__(self, *args: Any, members: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = {str(member.pk): member for member in members}
+        self.fields["assigned_to"].choices = [
+            ("", "Nobody"),
+            *((pk, member.name) for pk, member in self.members.items()),
+        ]
+
+    def assignee(self) -> User | None:
+        return self.members.get(self.cleaned_data["assigned_to"] or "")
+
+
+class UUIDListField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        try:
+            return [uuid.UUID(str(v)) for v in value or []]
+        except ValueError:
+            raise forms.ValidationError("That is not an item of this list.") from None
+
+
+class RestoreForm(forms.Form):
+    # Ids that are not deleted items of the list are ignored by the service.
+    item = UUIDListField()

@@ -1,0 +1,151 @@
+"""Reads for the list pages, each in a fixed number of queries whatever the list size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Lower
+
+from families.models import Family, User
+
+from .cache import cached_list_items
+from .models import Category, GroceryList, ListEvent, ListItem
+
+ACTIVITY_LIMIT = 30
+SUGGESTION_LIMIT = 12
+_STATUS_ORDER = {
+    ListItem.Status.NEEDED: 0,
+    ListItem.Status.IN_CART: 1,
+    ListItem.Status.PURCHASED: 2,
+}
+
+
+def _with_item_counts(queryset: QuerySet[GroceryList]) -> QuerySet[GroceryList]:
+    alive = Q(items__deleted_at__isnull=True)
+    return queryset.annotate(
+        needed_count=Count("items", filter=alive & Q(items__status=ListItem.Status.NEEDED)),
+        in_cart_count=Count("items", filter=alive & Q(items__status=ListItem.Status.IN_CART)),
+        purchased_count=Count("items", filter=alive & Q(items__status=ListItem.Status.PURCHASED)),
+    )
+
+
+def lists_for_dashboard(*, family: Family) -> tuple[list[GroceryList], list[GroceryList]]:
+    """The family's active and archived lists with item counts by status (one query)."""
+    lists = list(
+        _with_item_counts(GroceryList.objects.for_family(family)).order_by("-updated_at", "name")
+    )
+    active = [lst for lst in lists if lst.status == GroceryList.Status.ACTIVE]
+    archived = [lst for lst in lists if lst.status != GroceryList.Status.ACTIVE]
+    return active, archived
+
+
+def family_members(*, family_id: Any) -> list[User]:
+    """Members of a family, for assign controls (one query)."""
+    return list(
+        User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+    )
+
+
+@dataclass
+class CategoryGroup:
+    value: str
+    label: str
+    items: list[ListItem] = field(default_factory=list)
+
+
+@dataclass
+class ListPage:
+    groups: list[CategoryGroup]
+    members: list[User]
+    events: list[ListEvent]
+    suggestions: list[str]
+    counts: dict[str, int]
+
+
+def list_items(*, grocery_list: GroceryList) -> list[ListItem]:
+    """Live items with their assignee: needed first, then in the cart, then purchased."""
+    items = list(
+        ListItem.objects.filter(grocery_list=grocery_list)
+        .select_related("assigned_to")
+        .order_by("position", "created_at")
+    )
+    items.sort(key=lambda item: _STATUS_ORDER.get(item.status, 9))
+    return items
+
+
+def group_by_category(items: list[ListItem]) -> list[CategoryGroup]:
+    """Every category, in aisle order, each with its items (empty ones included)."""
+    groups = {value: CategoryGroup(value=value, label=label) for value, label in Category.choices}
+    for item in items:
+        groups.get(item.category, groups[Category.OTHER]).items.append(item)
+    return list(groups.values())
+
+
+def list_activity(*, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT) -> list[ListEvent]:
+    return list(grocery_list.events.order_by("-seq")[:limit])
+
+
+def list_for_page(*, grocery_list: GroceryList) -> ListPage:
+    """Everything the list page shows, in four queries (three when the items are cached)."""
+    items = cached_list_items(
+        grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
+    )
+    return ListPage(
+        groups=group_by_category(items),
+        members=family_members(family_id=grocery_list.family_id),
+        events=list_activity(grocery_list=grocery_list),
+        suggestions=item_suggestions(family_id=grocery_list.family_id),
+        counts=_counts(item.status for item in items),
+    )
+
+
+def _counts(statuses) -> dict[str, int]:
+    counts = dict.fromkeys(ListItem.Status.values, 0)
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def list_counts(*, grocery_list: GroceryList) -> dict[str, int]:
+    """Live items by status, plus "total" (one query)."""
+    rows = (
+        ListItem.objects.filter(grocery_list=grocery_list)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts = _counts([])
+    for status, n in rows:
+        counts[status] = n
+    counts["total"] = sum(n for status, n in counts.items() if status != "total")
+    return counts
+
+
+def item_suggestions(
+    *, family_id: Any, query: str = "", limit: int = SUGGESTION_LIMIT
+) -> list[str]:
+    """Names the family has put on its lists, most often first (deleted items count too).
+
+    Names are compared case-insensitively; of several spellings the greatest in
+    collation order is shown (in practice the lower-case one people type most).
+    """
+    items = ListItem.all_objects.filter(grocery_list__family_id=family_id)
+    query = query.strip()
+    if query:
+        # Names starting with the text first, then names containing it.
+        items = items.filter(name__icontains=query)
+    rows = (
+        items.annotate(key=Lower("name"))
+        .values("key")
+        .annotate(times=Count("id"), last_added=Max("created_at"), label=Max("name"))
+        .order_by("-times", "-last_added", "key")[: limit * 3 if query else limit]
+    )
+    rows = list(rows)
+    if query:
+        needle = query.casefold()
+        rows.sort(key=lambda row: not row["key"].startswith(needle))  # stable: keeps frequency
+        rows = rows[:limit]
+    return [row["label"] for row in rows]

@@ -1,0 +1,447 @@
+"""Thin views: authorize, validate a form, call a service, render a partial or redirect.
+
+An htmx request gets the matching partial of `lists/detail.html`; a plain request is
+redirected back to the page (POST-redirect-GET), so everything works without JavaScript.
+Bad input is a 400 with the form's errors, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from families.access import family_member_required
+from families.models import Membership
+
+from . import selectors, services
+from .forms import AssignForm, ItemAddForm, ItemEditForm, ListForm, RestoreForm, StatusForm
+from .models import GroceryList, ListItem
+from .rendering import item_row_context
+
+UNDO_SESSION_KEY = "lists.undo"
+
+
+def list_member_required(
+    view: Callable[..., HttpResponse] | None = None, *, include_deleted: bool = False
+) -> Callable[..., HttpResponse]:
+    """For views with a `list_id` URL kwarg: the list, loaded with the user's membership.
+
+    One query checks both; a list of another family (or none) is a 404. The view
+    receives `grocery_list` instead of `list_id`.
+    """
+
+    def decorator(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args, list_id: UUID, **kwargs) -> HttpResponse:
+            manager = GroceryList.all_objects if include_deleted else GroceryList.objects
+            grocery_list = (
+                manager.filter(
+                    pk=list_id,
+                    family__memberships__user=request.user,
+                    family__deleted_at__isnull=True,
+                )
+                .select_related("family")
+                .first()
+            )
+            if grocery_list is None:
+                raise Http404("No such list.")
+            return func(request, *args, grocery_list=grocery_list, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def _item_or_404(grocery_list: GroceryList, item_id: UUID) -> ListItem:
+    item = (
+        ListItem.objects.filter(pk=item_id, grocery_list=grocery_list)
+        .select_related("assigned_to")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such item.")
+    item.grocery_list = grocery_list
+    return item
+
+
+def _detail_url(grocery_list: GroceryList, anchor: str = "") -> str:
+    url = reverse("lists:detail", kwargs={"list_id": grocery_list.id})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _set_undo(request: HttpRequest, *, label: str, action: str, item_ids: list[str]) -> None:
+    """Remember one undo offer for the next page the user sees (no-JS flow)."""
+    request.session[UNDO_SESSION_KEY] = {"label": label, "action": action, "item_ids": item_ids}
+
+
+def _pop_undo(request: HttpRequest) -> dict | None:
+    return request.session.pop(UNDO_SESSION_KEY, None)
+
+
+# --- Dashboard and lists ---------------------------------------------------------------
+
+
+@require_GET
+@family_member_required
+def dashboard(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
+    active, archived = selectors.lists_for_dashboard(family=membership.family)
+    return TemplateResponse(
+        request,
+        "lists/dashboard.html",
+        {
+            "family": membership.family,
+            "membership": membership,
+            "active_lists": active,
+            "archived_lists": archived,
+            "form": ListForm(),
+            "undo": _pop_undo(request),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@family_member_required
+def list_create(request: HttpRequest, *, membership: Membership) -> HttpResponse:
+    form = ListForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grocery_list = services.list_create(
+            family=membership.family, actor=request.user, **form.cleaned_data
+        )
+        return redirect(_detail_url(grocery_list))
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request,
+        "lists/list_form.html",
+        {"form": form, "family": membership.family, "grocery_list": None},
+        status=status,
+    )
+
+
+@require_GET
+@list_member_required
+def detail(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateResponse:
+    return _detail_page(request, grocery_list, add_form=ItemAddForm())
+
+
+def _detail_page(
+    request: HttpRequest, grocery_list: GroceryList, *, add_form: ItemAddForm, status: int = 200
+) -> TemplateResponse:
+    page = selectors.list_for_page(grocery_list=grocery_list)
+    return TemplateResponse(
+        request,
+        "lists/detail.html",
+        {
+            "grocery_list": grocery_list,
+            "family": grocery_list.family,
+            "page": page,
+            "counts": page.counts,
+            "members": page.members,
+            "suggestions": page.suggestions,
+            "add_form": add_form,
+            "undo": _pop_undo(request),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@list_member_required
+def list_edit(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    initial = {"name": grocery_list.name, "description": grocery_list.description}
+    form = ListForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.list_update(grocery_list=grocery_list, actor=request.user, **form.cleaned_data)
+        return redirect(_detail_url(grocery_list))
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(
+        request,
+        "lists/list_form.html",
+        {"form": form, "family": grocery_list.family, "grocery_list": grocery_list},
+        status=status,
+    )
+
+
+@require_POST
+@list_member_required
+def list_archive(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    services.list_archive(grocery_list=grocery_list, actor=request.user)
+    messages.success(request, f"Archived “{grocery_list.name}”. You can restore it below.")
+    return redirect("lists:dashboard", family_id=grocery_list.family_id)
+
+
+@require_POST
+@list_member_required(include_deleted=True)
+def list_restore(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    services.list_restore(grocery_list=grocery_list, actor=request.user)
+    messages.success(request, f"Restored “{grocery_list.name}”.")
+    return redirect(_detail_url(grocery_list))
+
+
+@require_POST
+@list_member_required
+def list_delete(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    services.list_delete(grocery_list=grocery_list, actor=request.user)
+    _set_undo(
+        request,
+        label=f"Deleted “{grocery_list.name}”",
+        action=reverse("lists:restore", kwargs={"list_id": grocery_list.id}),
+        item_ids=[],
+    )
+    return redirect("lists:dashboard", family_id=grocery_list.family_id)
+
+
+# --- Items -----------------------------------------------------------------------------
+
+
+def _row_response(
+    request: HttpRequest, item: ListItem, *, members: list | None = None, status: int = 200
+) -> HttpResponse:
+    if not request.htmx:
+        return HttpResponseRedirect(_detail_url(item.grocery_list, f"item-{item.id}"))
+    context = {
+        **item_row_context(item=item, members=members),
+        "counts": selectors.list_counts(grocery_list=item.grocery_list),
+    }
+    return TemplateResponse(request, "lists/detail.html#row-response", context, status=status)
+
+
+@require_POST
+@list_member_required
+def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    form = ItemAddForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return TemplateResponse(
+                request,
+                "lists/detail.html#add-errors",
+                {"grocery_list": grocery_list, "add_form": form},
+                status=400,
+            )
+        return _detail_page(request, grocery_list, add_form=form, status=400)
+    try:
+        result = services.item_add(
+            grocery_list=grocery_list,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            quantity_text=form.cleaned_data["quantity_text"],
+        )
+    except ValidationError as error:
+        form.add_error("text", error.messages)
+        status_context = {"grocery_list": grocery_list, "add_form": form}
+        if request.htmx:
+            return TemplateResponse(
+                request, "lists/detail.html#add-errors", status_context, status=400
+            )
+        return _detail_page(request, grocery_list, add_form=form, status=400)
+    item = result.item
+    if result.created:
+        quantity = f" ({item.quantity_text})" if item.quantity_text else ""
+        feedback = f"Added {item.name}{quantity} to {item.get_category_display()}."
+    else:
+        feedback = f"{item.name} is already on the list."
+    if not request.htmx:
+        messages.info(request, feedback)
+        return redirect(_detail_url(grocery_list, f"item-{item.id}"))
+    return TemplateResponse(
+        request,
+        "lists/detail.html#item-added",
+        {
+            "grocery_list": grocery_list,
+            "add_form": ItemAddForm(),
+            "item": item,
+            "created": result.created,
+            "feedback": feedback,
+            "members": selectors.family_members(family_id=grocery_list.family_id),
+            "counts": selectors.list_counts(grocery_list=grocery_list),
+        },
+    )
+
+
+@require_GET
+@list_member_required
+def item_suggest(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateResponse:
+    query = request.GET.get("text", "")[:100]
+    suggestions = selectors.item_suggestions(family_id=grocery_list.family_id, query=query)
+    return TemplateResponse(request, "lists/detail.html#suggestions", {"suggestions": suggestions})
+
+
+@require_GET
+@list_member_required
+def item_row(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID) -> HttpResponse:
+    return _row_response(request, _item_or_404(grocery_list, item_id))
+
+
+@require_http_methods(["GET", "POST"])
+@list_member_required
+def item_edit(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID) -> HttpResponse:
+    item = _item_or_404(grocery_list, item_id)
+    template = "lists/detail.html#item-form" if request.htmx else "lists/item_edit.html"
+    context = {"grocery_list": grocery_list, "item": item, "conflict": None}
+    if request.method == "GET":
+        return TemplateResponse(request, template, {**context, "form": ItemEditForm.for_item(item)})
+    form = ItemEditForm(request.POST)
+    if not form.is_valid():
+        return TemplateResponse(request, template, {**context, "form": form}, status=400)
+    try:
+        item = services.item_update(
+            item_id=item.id,
+            grocery_list=grocery_list,
+            actor=request.user,
+            changes=form.changes(),
+            base=form.base(),
+        )
+    except services.ConflictError as conflict:
+        form.rebase(conflict.current)
+        return TemplateResponse(
+            request, template, {**context, "form": form, "conflict": conflict}, status=409
+        )
+    except ValidationError as error:
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+        return TemplateResponse(request, template, {**context, "form": form}, status=400)
+    except ListItem.DoesNotExist:
+        raise Http404("No such item.") from None
+    return _row_response(request, item)
+
+
+def _item_action(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """POST-only item actions: the item must exist (404) before the action runs."""
+
+    @require_POST
+    @list_member_required
+    @wraps(func)
+    def wrapper(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
+        item = _item_or_404(grocery_list, item_id)
+        try:
+            return func(request, grocery_list=grocery_list, item=item)
+        except ListItem.DoesNotExist:
+            raise Http404("No such item.") from None
+
+    return wrapper
+
+
+def _bad_row_request(request: HttpRequest, item: ListItem, form) -> HttpResponse:
+    """400 with the form's errors, shown inside the row (htmx) or as a message."""
+    if request.htmx:
+        context = {**item_row_context(item=item), "row_errors": form.errors}
+        return TemplateResponse(request, "lists/detail.html#item-row", context, status=400)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return HttpResponseRedirect(_detail_url(item.grocery_list, f"item-{item.id}"))
+
+
+@_item_action
+def item_status(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _bad_row_request(request, item, form)
+    item = services.item_set_status(
+        item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+    )
+    return _row_response(request, item)
+
+
+@_item_action
+def item_assign(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+    members = selectors.family_members(family_id=grocery_list.family_id)
+    form = AssignForm(request.POST, members=members)
+    if not form.is_valid():
+        return _bad_row_request(request, item, form)
+    item = services.item_assign(
+        item_id=item.id, grocery_list=grocery_list, actor=request.user, assignee=form.assignee()
+    )
+    return _row_response(request, item, members=members)
+
+
+@_item_action
+def item_delete(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+    item = services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=request.user)
+    undo = {
+        "label": f"Deleted {item.name}",
+        "action": reverse("lists:item_restore", kwargs={"list_id": grocery_list.id}),
+        "item_ids": [str(item.id)],
+    }
+    if request.htmx:
+        # The toast is the swap target and the row goes out of band: a real-time push
+        # may already have removed the row, and a swap into a detached row would be lost.
+        counts = selectors.list_counts(grocery_list=grocery_list)
+        return TemplateResponse(
+            request, "lists/detail.html#item-deleted", {"undo": undo, "counts": counts}
+        )
+    _set_undo(request, **undo)
+    return redirect(_detail_url(grocery_list))
+
+
+@require_POST
+@list_member_required
+def items_clear_purchased(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    items = services.items_clear_purchased(grocery_list=grocery_list, actor=request.user)
+    undo = None
+    if items:
+        count = len(items)
+        undo = {
+            "label": f"Cleared {count} purchased item{'s' if count != 1 else ''}",
+            "action": reverse("lists:item_restore", kwargs={"list_id": grocery_list.id}),
+            "item_ids": [str(item.id) for item in items],
+        }
+    if request.htmx:
+        return _items_area(request, grocery_list, undo=undo)
+    if undo:
+        _set_undo(request, **undo)
+    else:
+        messages.info(request, "Nothing purchased to clear.")
+    return redirect(_detail_url(grocery_list))
+
+
+@require_POST
+@list_member_required
+def item_restore(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse("That is not an item of this list.", status=400)
+        messages.error(request, "That is not an item of this list.")
+        return redirect(_detail_url(grocery_list))
+    restored = services.item_restore(
+        item_ids=form.cleaned_data["item"], grocery_list=grocery_list, actor=request.user
+    )
+    if request.htmx:
+        return _items_area(request, grocery_list, undo=None, restored=restored)
+    if restored:
+        messages.success(request, f"Restored {', '.join(item.name for item in restored)}.")
+    return redirect(_detail_url(grocery_list))
+
+
+def _items_area(
+    request: HttpRequest,
+    grocery_list: GroceryList,
+    *,
+    undo: dict | None,
+    restored: list[ListItem] | None = None,
+) -> TemplateResponse:
+    """The whole grouped item area (after bulk changes), plus the toast out of band."""
+    page = selectors.list_for_page(grocery_list=grocery_list)
+    return TemplateResponse(
+        request,
+        "lists/detail.html#items-area-oob",
+        {
+            "grocery_list": grocery_list,
+            "page": page,
+            "counts": page.counts,
+            "members": page.members,
+            "undo": undo,
+            "restored": restored,
+        },
+    )
