@@ -68,7 +68,7 @@ def list_items(*, grocery_list: GroceryList) -> list[ListItem]:
     """Live items with their assignee: needed first, then in the cart, then purchased."""
     items = list(
         ListItem.objects.filter(grocery_list=grocery_list)
-        .select_related("assigned_to")
+        .select_related("assigned_to", "photo")
         .order_by("position", "created_at")
     )
     items.sort(key=lambda item: _STATUS_ORDER.get(item.status, 9))

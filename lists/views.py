@@ -66,7 +66,7 @@ def list_member_required(
 def _item_or_404(grocery_list: GroceryList, item_id: UUID) -> ListItem:
     item = (
         ListItem.objects.filter(pk=item_id, grocery_list=grocery_list)
-        .select_related("assigned_to")
+        .select_related("assigned_to", "photo")
         .first()
     )
     if item is None:

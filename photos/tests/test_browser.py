@@ -72,6 +72,13 @@ def test_upload_a_photo_through_the_widget_with_progress(photo_server, page, tmp
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
+    # The list page shows it in the item's row.
+    page.goto(f"{photo_server.url}/lists/{item.grocery_list_id}/")
+    row_photo = page.locator(f"#item-{item.pk}").get_by_role("img", name="Photo of oat milk")
+    expect(row_photo).to_have_js_property("naturalWidth", 256)
+    assert_accessible(page)
+    page.goto(f"{photo_server.url}/photos/item/{item.pk}/")
+
     # A file that is not a photo gets a clear message and the old photo stays.
     page.get_by_label("Choose a photo").set_input_files(str(not_a_photo))
     page.get_by_role("button", name="Upload photo").click()

@@ -1,0 +1,86 @@
+"""The URL inventory behind the authorization matrix and the bad-input tests.
+
+Generated from the URL configuration, so a new URL is covered the day it is added: a URL
+parameter the matrix cannot fill fails the tests until a value is provided in the `world`
+fixture (grocer/tests/conftest.py), and a public URL must be listed in PUBLIC with the
+reason it needs no membership.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from families.models import Invitation, Membership
+from lists.models import GroceryList, ListItem
+from orders.models import Order
+from photos.models import Photo
+from vendors.models import Vendor, VendorShare
+
+# URL names reachable without membership, each tested on its own terms elsewhere.
+PUBLIC = {
+    "login": "the log-in page",
+    "logout": "log-out (POST) works for anyone",
+    "signup": "account creation",
+    "password_reset": "asks for an email only",
+    "password_reset_done": "static confirmation",
+    "password_reset_confirm": "guarded by Django's reset token",
+    "password_reset_complete": "static confirmation",
+    "healthz": "probe",
+    "readyz": "probe",
+    "families:invitation_from_link": "paste-a-link form",
+    "families:invitation": "guarded by the invitation token",
+    "vendors:vendor_page": "guarded by the share token",
+    "vendors:webhook": "guarded by the WhatsApp signature",
+    "photos:direct": "guarded by a signed upload token",
+    "lists:shopper": "guarded by the shopper-link token",
+    "lists:shopper_item": "guarded by the shopper-link token",
+    "lists:service_worker": "static script",
+    "sw": "static script",
+}
+# Pages for any logged-in user, whatever their families.
+ANY_USER = {
+    "families:home",
+    "families:create",
+    "profile",
+    "password_change",
+    "families:notifications",
+}
+
+
+def _routes(patterns=None, prefix="", namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("admin/"):
+                continue  # the Django admin has its own staff checks
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
+
+
+ROUTES = sorted(
+    (name, route, pattern)
+    for name, route, pattern in _routes()
+    if name not in PUBLIC and name.split(":")[-1] not in PUBLIC
+)
+
+
+def fill_route(route: str, params: dict) -> str:
+    import re
+
+    def fill(match: re.Match) -> str:
+        name = match.group(2) or match.group(1)
+        if name not in params:
+            pytest.fail(f"The authorization matrix cannot fill <{name}> in {route}: add it")
+        return str(params[name])
+
+    return "/" + re.sub(r"<(?:(?:\w+):)?(\w+)>|<(\w+)>", fill, route)
+
+
+def family_data_snapshot() -> list:
+    """Everything family data a forbidden request could change."""
+    return [
+        list(model.all_objects.order_by("pk").values())
+        for model in (GroceryList, ListItem, Vendor, VendorShare, Order)
+    ] + [list(model.objects.order_by("pk").values()) for model in (Membership, Invitation, Photo)]
