@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
+# Two pytest-xdist workers: each gets its own test database and Redis key prefix.
+PYTEST_ARGS ?= -n 2
 PORT ?= 8000
 
 .PHONY: run test lint format migrate demo worker beat bench clean

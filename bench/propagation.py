@@ -185,7 +185,7 @@ async def _run(
                 if not isinstance(ws, BaseException)
             )
         ),
-        timeout=120,
+        timeout=max(120.0, len(subscribers) * 0.06),
     )
     connect_seconds = time.perf_counter() - started
 

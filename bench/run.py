@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -46,12 +47,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery --concurrency")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
+    parser.add_argument(
+        "--py-spy", action="store_true", help="flame graphs of the servers per part (root)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
     if args.smoke:
         args.clients, args.families = 20, 4
         args.duration, args.propagation_seconds, args.write_rate = 2.0, 3.0, 5.0
         args.floor_count, args.page_repeats, args.shares = 50, 2, 20
+        # Other checkouts run this in their suites: keep the worker small.
+        args.worker_concurrency = min(args.worker_concurrency, 2)
     if not 1 <= args.clients <= 5000:
         parser.error("--clients must be between 1 and 5000")
     if not 1 <= args.families <= args.clients:
@@ -132,6 +138,7 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
         for part in parts:
             print(f"-- {part}", file=sys.stderr)
             begin = time.perf_counter()
+            spies = _start_py_spy(stack, part, args) if args.py_spy else []
             try:
                 results[part] = _run_part(part, args, stack, fake)
             except Exception:
@@ -139,8 +146,42 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
                 results[part] = {"error": traceback.format_exc()}
                 print(results[part]["error"], file=sys.stderr)
                 print(stack.tail_logs(), file=sys.stderr)
+            finally:
+                profiles = _stop_py_spy(spies)
             results[part]["part_seconds"] = round(time.perf_counter() - begin, 2)
+            if profiles:
+                results[part]["py_spy"] = profiles
     return failed
+
+
+def _start_py_spy(stack: Stack, part: str, args) -> list[tuple[subprocess.Popen, Path]]:
+    """py-spy on every server process while the part runs: flame graphs in results/."""
+    spies = []
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+    for proc in stack.procs:
+        out = RESULTS_DIR / f"{stamp}-{part}-{proc.name}.svg"
+        argv = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid"]
+        argv += [str(proc.popen.pid), "--format", "flamegraph", "-o", str(out), "--nonblocking"]
+        if proc.name.startswith("celery"):
+            argv.append("--subprocesses")
+        spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spies.append((spy, out))
+    return spies
+
+
+def _stop_py_spy(spies) -> list[str]:
+    written = []
+    for spy, _out in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+    for spy, out in spies:
+        try:
+            spy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            spy.wait()
+        if out.exists():
+            written.append(str(out.relative_to(BASE_DIR)))
+    return written
 
 
 def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:

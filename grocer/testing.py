@@ -76,23 +76,32 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         import subprocess
         import sys
+        import tempfile
         from pathlib import Path
 
         daphne = Path(sys.executable).with_name("daphne")
+        # A file, not a pipe: nobody reads the log while the server runs, and a full pipe
+        # would block daphne on its next access-log line.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv
             [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "grocer.asgi:application"],
             cwd=self._cwd,
             env=self._env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         try:
             wait_for_http(f"{self.url}/healthz")
         except TimeoutError:
             self.process.kill()
-            output = self.process.communicate()[0].decode(errors="replace")
-            raise TimeoutError(f"daphne did not start:\n{output[-3000:]}") from None
+            self.process.wait()
+            raise TimeoutError(f"daphne did not start:\n{self.output()[-3000:]}") from None
         return self
+
+    def output(self) -> str:
+        """What the server printed so far (for failure messages)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
@@ -101,8 +110,7 @@ class ServerProcess:
         except Exception:
             self.process.kill()
             self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
+        self.log.close()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -54,7 +54,7 @@ def order_place(*, share: VendorShare, actor: User) -> Order:
     """Snapshot the vendor's answer into an order. Placing twice gives one order."""
     with transaction.atomic():
         share = (
-            VendorShare.objects.select_for_update()
+            VendorShare.objects.select_for_update(of=("self",))
             .select_related("grocery_list__family", "vendor")
             .get(pk=share.pk)
         )

@@ -239,8 +239,10 @@ class Wait:
 
 def _set_share_status(*, share_id: uuid.UUID, status: str, reason: str = "", **fields: Any) -> None:
     """Move a share's status and tell the list page. Caller is inside a transaction."""
+    # Only the share's row: FOR UPDATE over the join would lock the vendor's row too, and
+    # every delivery to one vendor would wait for the one before it to commit (bench).
     share = (
-        VendorShare.objects.select_for_update()
+        VendorShare.objects.select_for_update(of=("self",))
         .select_related("vendor", "grocery_list")
         .get(pk=share_id)
     )
@@ -633,7 +635,7 @@ def answer_submit(
     fingerprint = answer_fingerprint(lines=lines, note=note, delivery_time=delivery_time)
     with transaction.atomic():
         share = (
-            VendorShare.objects.select_for_update()
+            VendorShare.objects.select_for_update(of=("self",))
             .select_related("vendor", "grocery_list")
             .get(pk=share.pk)
         )

@@ -31,10 +31,9 @@ def shoot(page, name):
     if not SCREENSHOTS:
         return
     Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=f"{SCREENSHOTS}/{name}-{scheme}.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/{name}-{scheme}.png")
     page.emulate_media(color_scheme="light")
 
 
@@ -82,6 +81,8 @@ def test_member_adds_edits_checks_and_undoes_a_delete_at_360px(live_daphne, page
     row.locator("summary").click()
     row.get_by_role("link", name="Edit milk").click()
     quantity = page.locator(f"#item-{milk.id} input[name=quantity_text]")
+    quantity.wait_for()
+    shoot(page, "edit")
     quantity.fill("3")
     page.locator(f"#item-{milk.id}").get_by_role("button", name="Save").click()
     page.locator(f"#item-{milk.id} .item-qty", has_text="3").wait_for()
@@ -100,6 +101,7 @@ def test_member_adds_edits_checks_and_undoes_a_delete_at_360px(live_daphne, page
     # Delete, then take it back from the toast.
     row = page.locator(f"#item-{milk.id}")
     row.locator("summary").click()
+    shoot(page, "menu")
     row.get_by_role("button", name="Delete milk").click()
     row.wait_for(state="detached")
     toast = page.locator("#toast")
