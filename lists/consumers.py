@@ -34,6 +34,7 @@ from families.models import Membership
 from . import presence
 from .events import event_message, items_for_events, list_group_name, member_group_name
 from .models import GroceryList, ListEvent
+from .selectors import family_members
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,11 @@ def _is_member(*, user, family_id: str) -> bool:
 
 def _catch_up_messages(*, list_id: str, last_seq: int) -> list[dict] | None:
     """Messages for the events after `last_seq`, oldest first; None if the page must reload."""
-    current = GroceryList.all_objects.filter(pk=list_id).values_list("last_seq", flat=True).first()
-    if current is None or last_seq > current:
+    row = GroceryList.all_objects.filter(pk=list_id).values_list("last_seq", "family_id").first()
+    if row is None:
+        return None
+    current, family_id = row
+    if last_seq > current:
         # The page is ahead of the database (restored backup, deleted list): start over.
         return None
     if current - last_seq > CATCH_UP_LIMIT:
@@ -74,8 +78,11 @@ def _catch_up_messages(*, list_id: str, last_seq: int) -> list[dict] | None:
     )
     if len(events) > CATCH_UP_LIMIT:
         return None
+    if not events:
+        return []
     items = items_for_events(events)
-    return [event_message(event, items=items) for event in events]
+    members = family_members(family_id=family_id)
+    return [event_message(event, items=items, members=members) for event in events]
 
 
 def client_event(message: dict) -> dict:

@@ -21,6 +21,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 from .models import ListEvent, ListItem
+from .rendering import render_activity_entry, render_item_row
 
 logger = logging.getLogger(__name__)
 
@@ -147,44 +148,24 @@ def describe(event: ListEvent, item: ListItem | None) -> str:
     return f"{who} changed the list"
 
 
-def _render_row(item: ListItem | None) -> str | None:
+def _render_row(item: ListItem | None, members: list | None) -> str | None:
     """The row as the page renders it, or None when there is no row to show any more."""
     if item is None or item.deleted_at is not None:
         return None
-    try:
-        from .rendering import render_item_row
-    except ImportError:  # interim until the list page's partials land on main
-        return _interim_row(item)
-    return render_item_row(item=item)
+    return render_item_row(item=item, members=members)
 
 
-def _render_activity(event: ListEvent) -> str | None:
-    try:
-        from .rendering import render_activity_entry
-    except ImportError:  # interim until the list page's partials land on main
-        return None
-    return render_activity_entry(event=event)
-
-
-def _interim_row(item: ListItem) -> str:
-    from django.utils.html import format_html
-
-    return format_html(
-        '<li id="item-{}" class="item" data-version="{}" data-status="{}" data-category="{}">'
-        "{}</li>",
-        item.pk,
-        item.version,
-        item.status,
-        item.category,
-        str(item),
-    )
-
-
-def event_message(event: ListEvent, *, items: dict[str, ListItem] | None = None) -> dict[str, Any]:
+def event_message(
+    event: ListEvent,
+    *,
+    items: dict[str, ListItem] | None = None,
+    members: list | None = None,
+) -> dict[str, Any]:
     """The JSON-serializable message for one event, as sent to the list's group.
 
-    `items` (from `items_for_events`) lets catch-up render a batch without a query per
-    event; the row is the item's current state, which is what the page must converge to.
+    `items` (from `items_for_events`) and `members` (the family's, for the assign
+    control) let catch-up render a batch without queries per event; the row is the
+    item's current state, which is what the page must converge to.
     """
     if items is None:
         items = items_for_events([event])
@@ -201,8 +182,8 @@ def event_message(event: ListEvent, *, items: dict[str, ListItem] | None = None)
         "payload": event.payload,
         "item_id": item_id,
         "category": item.category if item else None,
-        "html": _render_row(item) if event.type in ITEM_EVENT_TYPES else None,
-        "activity_html": _render_activity(event),
+        "html": _render_row(item, members) if event.type in ITEM_EVENT_TYPES else None,
+        "activity_html": render_activity_entry(event=event),
         "summary": describe(event, item),
     }
 

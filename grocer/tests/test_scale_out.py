@@ -13,9 +13,9 @@ from websockets.sync.client import connect
 
 from families.tests.factories import MembershipFactory
 from grocer.testing import ServerProcess
-from lists.services import list_event_record
-from lists.tests.factories import GroceryListFactory, ListItemFactory
-from lists.tests.realtime import in_thread, server_env, session_cookie
+from lists.models import ListItem
+from lists.tests.factories import GroceryListFactory
+from lists.tests.realtime import Person, server_env, session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -66,15 +66,17 @@ def test_changes_through_one_process_reach_a_socket_on_the_other(two_servers):
                 ("Ana", False),
                 ("Ben", True),
             ]
-            # A write (published on commit, through the shared Redis) reaches both.
-            item = ListItemFactory(grocery_list=grocery_list, name="milk")
-            in_thread(
-                list_event_record,
-                grocery_list=grocery_list,
-                type="item.added",
-                actor=ana.user,
-                payload={"item_id": str(item.pk)},
-            )
+            # Ana adds milk through process A, over HTTP as her browser would: the
+            # event reaches both sockets through the shared Redis.
+            ana_http = Person(ana.user, a)
+            try:
+                form = ana_http.form(f"/lists/{grocery_list.pk}/")
+                form["text"] = "milk"
+                response = ana_http.post(f"/lists/{grocery_list.pk}/items/", form)
+                assert response.status_code == 302
+            finally:
+                ana_http.close()
+            item = ListItem.objects.get(grocery_list=grocery_list)
             for ws in (on_a, on_b):
                 event = next_message(ws, "event")
                 assert (event["seq"], event["summary"]) == (1, "Ana added milk")

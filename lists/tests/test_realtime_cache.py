@@ -84,3 +84,30 @@ def test_an_unreachable_cache_is_a_miss_not_an_error(settings):
     assert read(grocery_list, loader) == ["milk"]
     assert read(grocery_list, loader) == ["milk"]
     assert loader.calls == 2
+
+
+def test_list_page_reads_items_from_the_cache_and_never_before_a_write(
+    client, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from families.tests.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    grocery_list = GroceryListFactory(family=membership.family)
+    ListItemFactory(grocery_list=grocery_list, name="milk")
+    client.force_login(membership.user)
+    url = f"/lists/{grocery_list.pk}/"
+
+    with CaptureQueriesContext(connection) as miss:
+        assert "milk" in client.get(url).text
+    with CaptureQueriesContext(connection) as hit:
+        assert "milk" in client.get(url).text
+    assert len(hit) == len(miss) - 1  # the items query was served from Redis
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/lists/{grocery_list.pk}/items/", {"text": "eggs"})
+    assert response.status_code == 302
+    page = client.get(url).text
+    assert "eggs" in page and "milk" in page

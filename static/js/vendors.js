@@ -2,9 +2,12 @@
 (function () {
   "use strict";
 
-  // Let htmx swap in 400 responses: they carry the form's errors.
+  // Let htmx swap in this app's 400 responses: they carry the form's errors. Other
+  // apps' requests on the same page (the list page) keep htmx's own handling.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) {
+    var target = event.detail.target;
+    var ours = target && target.closest && target.closest("#share-form, #share-statuses");
+    if (ours && event.detail.xhr.status === 400) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

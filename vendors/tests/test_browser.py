@@ -145,3 +145,36 @@ def test_vendor_pages_are_accessible_in_both_colour_schemes(live_daphne, browser
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_the_list_page_shows_the_vendor_answer_live(live_daphne, page):
+    from decimal import Decimal
+
+    from vendors import services
+
+    membership = MembershipFactory()
+    share = VendorShareFactory(
+        grocery_list__family=membership.family, vendor__name="Corner Greengrocer", status="read"
+    )
+    item = ListItemFactory(grocery_list=share.grocery_list, name="Apples", quantity_text="2")
+    base = live_daphne.url
+    log_in(page, base, membership.user.email)
+    page.goto(f"{base}/lists/{share.grocery_list_id}/")
+    statuses = page.locator("#share-statuses")
+    statuses.get_by_text("Read").wait_for()
+    assert page.get_by_role("link", name="Share with a vendor").is_visible()
+    assert_accessible(page)
+    services.answer_submit(
+        share=share,
+        lines=[
+            services.AnswerLineInput(
+                list_item=item, availability="available", substitute="", unit_price=Decimal("1")
+            )
+        ],
+        note="",
+        delivery_time=None,
+    )
+    # Pushed over the list's socket (or, failing that, the section's own polling).
+    statuses.get_by_role("link", name="Review answer from Corner Greengrocer").wait_for(
+        timeout=15_000
+    )

@@ -271,3 +271,10 @@ def test_order_pages_query_counts(client, world, django_assert_max_num_queries):
     assert "7.50 EUR" in body  # this month's spend: 2.50 + 5 * 1.00
     with django_assert_max_num_queries(12):
         assert client.get(f"/f/{world['family'].id}/orders/{world['order'].id}/").status_code == 200
+
+
+def test_the_list_page_offers_sharing_and_loads_the_statuses(client, world):
+    client.force_login(world["member"])
+    body = client.get(f"/lists/{world['list'].id}/").content.decode()
+    assert f'href="/lists/{world["list"].id}/share/"' in body
+    assert f'hx-get="/lists/{world["list"].id}/shares/"' in body
