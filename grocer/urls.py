@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("families.urls")),
     path("", include("lists.urls")),
+    path("", include("lists.shopper_urls")),
     path("", include("vendors.urls")),
     path("", include("orders.urls")),
     path("", include("photos.urls")),

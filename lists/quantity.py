@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 _FRACTIONS = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
 _NUMBER_WORDS = (
@@ -106,3 +107,207 @@ def parse_item_text(text: str) -> ParsedItem:
             return ParsedItem(name=name, quantity="1")
         return ParsedItem(name=name, quantity=_tidy_quantity(qty)[:50])
     return ParsedItem(name=text, quantity="")
+
+
+# --- Amounts: stepping (+/-) and merging ---------------------------------------------
+#
+# Only quantities that read as "<number> [unit]" take part; "a bunch", "a few",
+# "2 tins or 3 jars" stay text and simply get no +/- buttons and no merging.
+#
+# Steps (chosen to match how shops sell things, documented in the README):
+#   no unit, pieces and every count unit (bottle, pack, tin, dozen, lb, oz...): 1
+#   mass:   100 g below 1 kg, 500 g from 1 kg up (shown in kg from 1 kg: "1.5 kg")
+#   volume: 250 ml below 1 l, 1 l from 1 l up (shown in l from 1 l: "2 l")
+# "-" never goes below the smallest step (1, 100 g, 250 ml): at that point it is disabled.
+
+_WORD_VALUES = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "fifteen": 15, "twenty": 20, "a couple of": 2, "half": Fraction(1, 2),
+    "half a": Fraction(1, 2), "half an": Fraction(1, 2),
+}  # fmt: skip
+_FRACTION_VALUES = {
+    "½": Fraction(1, 2), "⅓": Fraction(1, 3), "⅔": Fraction(2, 3), "¼": Fraction(1, 4),
+    "¾": Fraction(3, 4), "⅕": Fraction(1, 5), "⅖": Fraction(2, 5), "⅗": Fraction(3, 5),
+    "⅘": Fraction(4, 5), "⅙": Fraction(1, 6), "⅚": Fraction(5, 6), "⅛": Fraction(1, 8),
+    "⅜": Fraction(3, 8), "⅝": Fraction(5, 8), "⅞": Fraction(7, 8),
+}  # fmt: skip
+# Units measured, with their size in the dimension's base unit (g, ml).
+_MASS = {"g": 1, "gr": 1, "grs": 1, "gram": 1, "grams": 1, "kg": 1000, "kgs": 1000,
+         "kilo": 1000, "kilos": 1000, "kilogram": 1000, "kilograms": 1000}  # fmt: skip
+_VOLUME = {"ml": 1, "cl": 10, "dl": 100, "l": 1000, "lt": 1000, "ltr": 1000, "ltrs": 1000,
+           "liter": 1000, "liters": 1000, "litre": 1000, "litres": 1000}  # fmt: skip
+# Count units: spellings of one unit share a key, so "2 pcs" + "1 piece" merge.
+_COUNT_ALIASES = {
+    "": "", "pc": "", "pcs": "", "piece": "", "pieces": "", "x": "",
+    "pack": "pack", "packs": "pack", "packet": "pack", "packets": "pack", "pk": "pack",
+    "pkt": "pack", "bottle": "bottle", "bottles": "bottle", "btl": "bottle",
+    "can": "can", "cans": "can", "tin": "tin", "tins": "tin", "jar": "jar", "jars": "jar",
+    "bag": "bag", "bags": "bag", "box": "box", "boxes": "box", "carton": "carton",
+    "cartons": "carton", "dozen": "dozen", "doz": "dozen", "loaf": "loaf", "loaves": "loaf",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "oz": "oz", "ounce": "oz",
+    "ounces": "oz", "bunch": "bunch", "bunches": "bunch", "head": "head", "heads": "head",
+    "roll": "roll", "rolls": "roll", "tub": "tub", "tubs": "tub", "bar": "bar", "bars": "bar",
+}  # fmt: skip
+_PLURALS = {
+    "pack": "packs", "bottle": "bottles", "can": "cans", "tin": "tins", "jar": "jars",
+    "bag": "bags", "box": "boxes", "carton": "cartons", "loaf": "loaves", "bunch": "bunches",
+    "head": "heads", "roll": "rolls", "tub": "tubs", "bar": "bars",
+}  # fmt: skip
+_AMOUNT_TEXT = re.compile(
+    rf"^(?P<num>\d+\s+\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?\s*[{_FRACTIONS}]?|[{_FRACTIONS}]"
+    rf"|{_NUMBER_WORDS})\s*(?P<unit>[^\W\d_]*)\.?$",
+    re.IGNORECASE,
+)
+MASS, VOLUME, COUNT = "mass", "volume", "count"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A quantity as a number of base units: grams, millilitres, or `unit`s counted.
+
+    `unit` is the count unit's key ("" for plain pieces) or "g"/"ml" for measures;
+    `display_unit` is how the text spelled it, kept when the result is shown.
+    """
+
+    value: Fraction
+    dimension: str
+    unit: str
+    display_unit: str = ""
+
+
+def _parse_number(raw: str) -> Fraction | None:
+    raw = raw.strip().lower()
+    if raw in _WORD_VALUES:
+        return Fraction(_WORD_VALUES[raw])
+    if raw in _FRACTION_VALUES:
+        return _FRACTION_VALUES[raw]
+    mixed = re.match(r"^(\d+)\s+(\d+)/(\d+)$", raw)
+    if mixed:
+        whole, num, den = (int(part) for part in mixed.groups())
+        return Fraction(whole) + Fraction(num, den) if den else None
+    simple = re.match(r"^(\d+)/(\d+)$", raw)
+    if simple:
+        num, den = (int(part) for part in simple.groups())
+        return Fraction(num, den) if den else None
+    glued = re.match(rf"^(\d+(?:[.,]\d+)?)\s*([{_FRACTIONS}])?$", raw)
+    if glued:
+        value = Fraction(glued[1].replace(",", "."))
+        return value + _FRACTION_VALUES[glued[2]] if glued[2] else value
+    return None
+
+
+def parse_amount(text: str) -> Amount | None:
+    """ "2" / "500 g" / "1,5 l" / "½ dozen" as an `Amount`; None for anything else.
+
+    An empty quantity is one piece: "milk" on the list means one milk.
+    """
+    text = normalize_spaces(text)
+    if not text:
+        return Amount(value=Fraction(1), dimension=COUNT, unit="")
+    match = _AMOUNT_TEXT.match(text)
+    if not match:
+        return None
+    value = _parse_number(match["num"])
+    unit = match["unit"].lower()
+    if value is None or value <= 0:
+        return None
+    if unit in _MASS:
+        return Amount(value=value * _MASS[unit], dimension=MASS, unit="g")
+    if unit in _VOLUME:
+        return Amount(value=value * _VOLUME[unit], dimension=VOLUME, unit="ml")
+    if unit in _COUNT_ALIASES:
+        return Amount(value=value, dimension=COUNT, unit=_COUNT_ALIASES[unit], display_unit=unit)
+    return None
+
+
+def _number(value: Fraction) -> str:
+    """3 → "3", 3/2 → "1.5", 1/3 → "0.33" (two decimals at most, no trailing zeros)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+def format_amount(amount: Amount) -> str:
+    """The text for an amount: mass and volume switch to kg / l from 1000 g / 1000 ml."""
+    if amount.dimension == MASS:
+        if amount.value >= 1000:
+            return f"{_number(amount.value / 1000)} kg"
+        return f"{_number(amount.value)} g"
+    if amount.dimension == VOLUME:
+        if amount.value >= 1000:
+            return f"{_number(amount.value / 1000)} l"
+        return f"{_number(amount.value)} ml"
+    unit = amount.display_unit
+    if unit in ("", "x"):
+        return _number(amount.value)
+    if unit in (amount.unit, _PLURALS.get(amount.unit)) and amount.unit in _PLURALS:
+        # "1 bottle", "2 bottles": whole words agree with the number; "pcs" stays "pcs".
+        unit = amount.unit if amount.value <= 1 else _PLURALS[amount.unit]
+    return f"{_number(amount.value)} {unit}"
+
+
+def merge_quantities(existing: str, added: str) -> str | None:
+    """ "2" + "1" → "3"; "500 g" + "1 kg" → "1.5 kg"; None when they cannot be added.
+
+    Units must be of one kind: grams with kilograms, litres with millilitres, and
+    counts of the same thing ("2 bottles" + "1 bottle"; plain numbers with pieces).
+    The existing item's spelling of the unit wins.
+    """
+    first, second = parse_amount(existing), parse_amount(added)
+    if first is None or second is None:
+        return None
+    if (first.dimension, first.unit) != (second.dimension, second.unit):
+        return None
+    display = first.display_unit if normalize_spaces(existing) else second.display_unit
+    return format_amount(
+        Amount(
+            value=first.value + second.value,
+            dimension=first.dimension,
+            unit=first.unit,
+            display_unit=display,
+        )
+    )
+
+
+def _step(amount: Amount, *, up: bool) -> Fraction:
+    """The step from `amount` in one direction; the bigger step only above the threshold."""
+    thresholds = {MASS: (1000, 100, 500), VOLUME: (1000, 250, 1000)}
+    if amount.dimension not in thresholds:
+        return Fraction(1)
+    threshold, small, big = thresholds[amount.dimension]
+    above = amount.value >= threshold if up else amount.value > threshold
+    return Fraction(big if above else small)
+
+
+def _smallest_step(amount: Amount) -> Fraction:
+    return Fraction({MASS: 100, VOLUME: 250}.get(amount.dimension, 1))
+
+
+@dataclass(frozen=True)
+class QuantitySteps:
+    """What the +/- buttons of an item do; `None` where a button is disabled."""
+
+    up: str | None
+    down: str | None
+
+
+def quantity_steps(text: str) -> QuantitySteps:
+    """The quantity text after one + and after one - (or None when not steppable)."""
+    amount = parse_amount(text)
+    if amount is None:
+        return QuantitySteps(up=None, down=None)
+
+    def moved(delta: Fraction) -> Amount:
+        return Amount(
+            value=amount.value + delta,
+            dimension=amount.dimension,
+            unit=amount.unit,
+            display_unit=amount.display_unit,
+        )
+
+    up = format_amount(moved(_step(amount, up=True)))
+    lower = amount.value - _step(amount, up=False)
+    down = format_amount(moved(lower - amount.value)) if lower >= _smallest_step(amount) else None
+    return QuantitySteps(up=up, down=down)

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from families.models import Family, User
+from vendors.selectors import vendors_for_family
 
+from .aisles import complete_order, learn_order
 from .cache import cached_list_items
-from .models import Category, GroceryList, ListEvent, ListItem
+from .models import Category, GroceryList, ListEvent, ListItem, ShoppingChoice, Store, StoreTrip
 
 ACTIVITY_LIMIT = 30
 SUGGESTION_LIMIT = 12
@@ -62,6 +65,8 @@ class ListPage:
     events: list[ListEvent]
     suggestions: list[str]
     counts: dict[str, int]
+    # While shopping at a store: items already in the cart or bought, shown apart.
+    done: list[ListItem] = field(default_factory=list)
 
 
 def list_items(*, grocery_list: GroceryList) -> list[ListItem]:
@@ -75,9 +80,14 @@ def list_items(*, grocery_list: GroceryList) -> list[ListItem]:
     return items
 
 
-def group_by_category(items: list[ListItem]) -> list[CategoryGroup]:
-    """Every category, in aisle order, each with its items (empty ones included)."""
-    groups = {value: CategoryGroup(value=value, label=label) for value, label in Category.choices}
+def group_by_category(items: list[ListItem], order: list[str] | None = None) -> list[CategoryGroup]:
+    """Every category, in aisle order (a store's, or the built-in one), each with its
+    items (empty ones included)."""
+    labels = dict(Category.choices)
+    groups = {
+        value: CategoryGroup(value=value, label=labels[value])
+        for value in complete_order(order or [])
+    }
     for item in items:
         groups.get(item.category, groups[Category.OTHER]).items.append(item)
     return list(groups.values())
@@ -87,13 +97,27 @@ def list_activity(*, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT) -> 
     return list(grocery_list.events.order_by("-seq")[:limit])
 
 
-def list_for_page(*, grocery_list: GroceryList) -> ListPage:
-    """Everything the list page shows, in four queries (three when the items are cached)."""
+def list_for_page(
+    *, grocery_list: GroceryList, order: list[str] | None = None, split_done: bool = False
+) -> ListPage:
+    """Everything the list page shows, in four queries (three when the items are cached).
+
+    `order` is the aisle order of the store being shopped at; with `split_done` the
+    items already in the cart or bought leave their aisles for a "done" section, so
+    what is left to find stays in walking order. (Rows checked on an open page stay
+    where they are until the next render: nothing jumps under the shopper's finger.)
+    """
     items = cached_list_items(
         grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
     )
+    done: list[ListItem] = []
+    shown = items
+    if split_done:
+        shown = [item for item in items if item.status == ListItem.Status.NEEDED]
+        done = [item for item in items if item.status != ListItem.Status.NEEDED]
     return ListPage(
-        groups=group_by_category(items),
+        done=done,
+        groups=group_by_category(shown, order),
         members=family_members(family_id=grocery_list.family_id),
         events=list_activity(grocery_list=grocery_list),
         suggestions=item_suggestions(family_id=grocery_list.family_id),
@@ -149,3 +173,49 @@ def item_suggestions(
         rows.sort(key=lambda row: not row["key"].startswith(needle))  # stable: keeps frequency
         rows = rows[:limit]
     return [row["label"] for row in rows]
+
+
+# --- In the shop -------------------------------------------------------------------------
+
+TRIPS_LEARNED = 60  # with a 0.3 moving average, older trips weigh nothing anyway
+
+
+def store_aisle_order(*, store: Store) -> list[str]:
+    """The store's walking order: its base order plus what earlier days' trips taught.
+
+    Today's trips do not count yet, so categories never move while someone shops.
+    """
+    trips = StoreTrip.objects.filter(store=store, day__lt=timezone.localdate())
+    if store.aisle_order_set_at is not None:
+        trips = trips.filter(created_at__gt=store.aisle_order_set_at)
+    recent = list(trips.order_by("-day", "-created_at").values_list("categories", flat=True))
+    return learn_order(store.aisle_order, reversed(recent[:TRIPS_LEARNED]))
+
+
+@dataclass
+class ShoppingAt:
+    """The "shopping at" selector: the family's choice and what it can choose from."""
+
+    store: Store | None
+    stores: list[Store]
+    vendors: list[Any]  # vendors the family can see that have no store yet
+    order: list[str] | None
+
+
+def shopping_at(*, family: Family) -> ShoppingAt:
+    """The family's current store with its learned order (four queries, three without one)."""
+    choice = (
+        ShoppingChoice.objects.filter(family=family, store__deleted_at=None)
+        .select_related("store")
+        .first()
+    )
+    store = choice.store if choice else None
+    stores = list(Store.objects.filter(family=family).order_by(Lower("name")))
+    with_store = {s.vendor_id for s in stores if s.vendor_id}
+    vendors = [v for v in vendors_for_family(family=family) if v.pk not in with_store]
+    return ShoppingAt(
+        store=store,
+        stores=stores,
+        vendors=vendors,
+        order=store_aisle_order(store=store) if store else None,
+    )

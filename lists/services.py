@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -21,9 +22,23 @@ from django.utils import timezone
 from families.models import Family, Membership, User
 
 from . import events
+from .aisles import DEFAULT_ORDER, complete_order
 from .categories import guess_category, normalize_name
-from .models import Category, CategoryPreference, GroceryList, ListEvent, ListItem
-from .quantity import normalize_spaces
+from .models import (
+    Category,
+    CategoryPreference,
+    GroceryList,
+    ListEvent,
+    ListItem,
+    ShopperLink,
+    ShoppingChoice,
+    Store,
+    StoreTrip,
+)
+from .quantity import merge_quantities, normalize_spaces, quantity_steps
+
+if TYPE_CHECKING:
+    from vendors.models import Vendor
 
 NOTE_MAX = ListItem._meta.get_field("note").max_length
 DESCRIPTION_MAX = GroceryList._meta.get_field("description").max_length
@@ -234,6 +249,8 @@ class ItemAddResult:
     item: ListItem
     # False when the name was already needed on the list: nothing was added.
     created: bool
+    # True when the name was already needed and the new quantity was added to it.
+    merged: bool = False
 
 
 def category_for_name(*, family: Family, name: str) -> str:
@@ -273,15 +290,28 @@ def item_add(
     then finds its item and returns it with `created=False` (the page says "milk is
     already on the list") instead of adding a duplicate. Items in the cart or
     purchased do not count: buying milk again next week is a new item.
+
+    When the new text carries a quantity whose unit fits the needed item's ("2 milk"
+    then "1 milk", "500 g" then "1 kg"), the quantities are added instead
+    (`merged=True`). A bare repeat of the name only reminds: it adds nothing.
     """
     name = normalize_spaces(name)
+    quantity_text = normalize_spaces(quantity_text)
     with transaction.atomic():
         _lock_list(grocery_list)
-        existing = ListItem.objects.filter(
-            grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name
-        ).first()
+        existing = (
+            ListItem.objects.select_for_update(of=("self",))
+            .filter(grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name)
+            .first()
+        )
         if existing is not None:
-            return ItemAddResult(item=existing, created=False)
+            merged = (
+                merge_quantities(existing.quantity_text, quantity_text) if quantity_text else None
+            )
+            if merged is None:
+                return ItemAddResult(item=existing, created=False)
+            _set_quantity(item=existing, grocery_list=grocery_list, actor=actor, text=merged)
+            return ItemAddResult(item=existing, created=False, merged=True)
         last_position = (
             ListItem.all_objects.filter(grocery_list=grocery_list)
             .order_by("-position")
@@ -291,7 +321,7 @@ def item_add(
         item = ListItem(
             grocery_list=grocery_list,
             name=name,
-            quantity_text=normalize_spaces(quantity_text),
+            quantity_text=quantity_text,
             note=note.strip(),
             category=category or category_for_name(family=grocery_list.family, name=name),
             position=(last_position or 0) + 1,
@@ -356,6 +386,7 @@ def item_update(
     actor: User | None,
     changes: dict[str, Any],
     base: dict[str, Any],
+    actor_label: str = "",
 ) -> ListItem:
     """Apply a user's edit with a three-way merge against what their form showed.
 
@@ -413,6 +444,7 @@ def item_update(
             grocery_list=grocery_list,
             type="item.updated",
             actor=actor,
+            actor_label=actor_label,
             payload=_item_payload(
                 item,
                 fields=sorted(to_apply),
@@ -438,8 +470,76 @@ def _last_editor(item: ListItem) -> str:
     )
 
 
+def _set_quantity(*, item: ListItem, grocery_list: GroceryList, actor: User | None, text: str):
+    """Write a new quantity on a locked item and record it like an edit of the quantity."""
+    item.quantity_text = text
+    item.version += 1
+    _clean_item(item)
+    item.save(update_fields=["quantity_text", "version", "updated_at"])
+    list_event_record(
+        grocery_list=grocery_list,
+        type="item.updated",
+        actor=actor,
+        payload=_item_payload(
+            item,
+            fields=["quantity_text"],
+            quantity=item.quantity_text,
+            category=item.category,
+            version=item.version,
+        ),
+    )
+
+
+class StaleVersionError(Exception):
+    """The item changed since the page showed it; `item` is its current state."""
+
+    def __init__(self, *, item: ListItem) -> None:
+        super().__init__(f"{item.name} changed meanwhile.")
+        self.item = item
+
+
+def item_quantity_step(
+    *,
+    item_id: UUID | str,
+    grocery_list: GroceryList,
+    actor: User | None,
+    direction: str,
+    version: int | None = None,
+) -> ListItem:
+    """One press of + or -: the quantity moves by the step that fits its unit.
+
+    `version` is the one the button was rendered with: if the item changed since
+    (someone else pressed + too), nothing is applied and `StaleVersionError` carries
+    the current item, so the shopper sees "3" before deciding on a fourth. A - at
+    the smallest step, or on a quantity that is not a number ("a bunch"), is a
+    ValidationError and changes nothing.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": "Use + or -."})
+    with transaction.atomic():
+        item = _lock_item(grocery_list=grocery_list, item_id=item_id)
+        if version is not None and version != item.version:
+            raise StaleVersionError(item=item)
+        steps = quantity_steps(item.quantity_text)
+        new_text = steps.up if direction == "up" else steps.down
+        if new_text is None:
+            message = (
+                f"{item.name} is already at the smallest amount."
+                if steps.up is not None
+                else f"“{item.quantity_text}” cannot be changed with + and -; edit it instead."
+            )
+            raise ValidationError({"quantity_text": message})
+        _set_quantity(item=item, grocery_list=grocery_list, actor=actor, text=new_text)
+    return item
+
+
 def item_set_status(
-    *, item_id: UUID | str, grocery_list: GroceryList, actor: User | None, status: str
+    *,
+    item_id: UUID | str,
+    grocery_list: GroceryList,
+    actor: User | None,
+    status: str,
+    actor_label: str = "",
 ) -> ListItem:
     """Move an item to `status`. Idempotent: already there → no change and no event."""
     if status not in ListItem.Status.values:
@@ -451,10 +551,14 @@ def item_set_status(
         previous, item.status = item.status, status
         item.version += 1
         item.save(update_fields=["status", "version", "updated_at"])
+        if previous == ListItem.Status.NEEDED:
+            # Checked off while shopping: teaches the chosen store's aisle order.
+            store_trip_record_check(grocery_list=grocery_list, category=item.category)
         list_event_record(
             grocery_list=grocery_list,
             type="item.status_changed",
             actor=actor,
+            actor_label=actor_label,
             payload=_item_payload(item, status=status, previous=previous, version=item.version),
         )
     return item
@@ -557,3 +661,113 @@ def items_clear_purchased(*, grocery_list: GroceryList, actor: User | None) -> l
             payload={"item_ids": [str(item.pk) for item in items], "count": len(items)},
         )
     return items
+
+
+# --- In the shop: stores, aisle order, shopper links -------------------------------------
+
+
+def store_create(
+    *, family: Family, actor: User | None, name: str, vendor: Vendor | None = None
+) -> Store:
+    """A store of the family; a vendor's store takes the vendor's name."""
+    with transaction.atomic():
+        store = Store(
+            family=family,
+            name=normalize_spaces(name),
+            vendor=vendor,
+            aisle_order=list(DEFAULT_ORDER),
+            created_by=actor,
+        )
+        store.full_clean(exclude=["created_by", "vendor"])
+        store.save()
+    return store
+
+
+def store_for_vendor(*, family: Family, vendor: Vendor, actor: User | None) -> Store:
+    """The family's store for a vendor it can see, made on first use."""
+    store = Store.objects.filter(family=family, vendor=vendor).first()
+    if store is not None:
+        return store
+    name = vendor.name
+    if Store.objects.filter(family=family, name__iexact=name).exists():
+        name = f"{name} ({vendor.pk.hex[:4]})"
+    return store_create(family=family, actor=actor, name=name, vendor=vendor)
+
+
+def shopping_choice_set(*, family: Family, store: Store | None) -> ShoppingChoice:
+    """Remember where the family is shopping (shared by every member; None: nowhere)."""
+    if store is not None and store.family_id != family.pk:
+        raise ValidationError({"store": "That store is not one of this family's."})
+    with transaction.atomic():
+        choice, _ = ShoppingChoice.objects.update_or_create(
+            family=family, defaults={"store": store}
+        )
+    return choice
+
+
+def store_aisle_order_set(*, store: Store, order: list[str], actor: User | None) -> Store:
+    """Arrange a store's aisles by hand: the new base order; learning restarts from it."""
+    with transaction.atomic():
+        locked = Store.objects.select_for_update().get(pk=store.pk)
+        locked.aisle_order = complete_order(order)
+        locked.aisle_order_set_at = timezone.now()
+        locked.save(update_fields=["aisle_order", "aisle_order_set_at", "updated_at"])
+    store.aisle_order, store.aisle_order_set_at = locked.aisle_order, locked.aisle_order_set_at
+    return store
+
+
+def store_aisle_move(
+    *, store: Store, category: str, direction: str, actor: User | None, current: list[str]
+) -> Store:
+    """Move one category an aisle earlier ("up") or later ("down") in `current`."""
+    if category not in DEFAULT_ORDER or direction not in ("up", "down"):
+        raise ValidationError({"category": "Unknown aisle or direction."})
+    order = complete_order(current)
+    index = order.index(category)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+    return store_aisle_order_set(store=store, order=order, actor=actor)
+
+
+def store_trip_record_check(*, grocery_list: GroceryList, category: str) -> None:
+    """Note a check-off in today's trip at the family's chosen store (first per category)."""
+    store_id = (
+        ShoppingChoice.objects.filter(family_id=grocery_list.family_id, store__deleted_at=None)
+        .values_list("store_id", flat=True)
+        .first()
+    )
+    if store_id is None:
+        return
+    with transaction.atomic():
+        trip, _ = StoreTrip.objects.select_for_update().get_or_create(
+            store_id=store_id, grocery_list=grocery_list, day=timezone.localdate()
+        )
+        if category not in trip.categories:
+            trip.categories = [*trip.categories, category]
+            trip.save(update_fields=["categories", "updated_at"])
+
+
+def shopper_link_create(
+    *, grocery_list: GroceryList, actor: User | None, name: str, hours: int
+) -> ShopperLink:
+    with transaction.atomic():
+        link = ShopperLink(
+            grocery_list=grocery_list,
+            name=normalize_spaces(name),
+            expires_at=timezone.now() + timedelta(hours=hours),
+            created_by=actor,
+        )
+        link.full_clean(exclude=["created_by"])
+        link.save()
+    return link
+
+
+def shopper_link_revoke(*, link: ShopperLink, actor: User | None) -> ShopperLink:
+    """Close a link now; its page answers 410 from the next request on."""
+    with transaction.atomic():
+        ShopperLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        link.refresh_from_db(fields=["revoked_at"])
+    return link

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shop_views, views
 
 app_name = "lists"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         "lists/<uuid:list_id>/items/<uuid:item_id>/status/", views.item_status, name="item_status"
     ),
     path(
+        "lists/<uuid:list_id>/items/<uuid:item_id>/quantity/",
+        views.item_quantity,
+        name="item_quantity",
+    ),
+    path(
         "lists/<uuid:list_id>/items/<uuid:item_id>/assign/", views.item_assign, name="item_assign"
     ),
     path(
@@ -33,3 +38,20 @@ urlpatterns = [
     ),
 ]
 websocket_urlpatterns: list = []
+
+# In the shop (lists.shop_views): the selector, stores, and the family's side of shopper links.
+urlpatterns += [
+    path("lists/<uuid:list_id>/shopping-at/", shop_views.shopping_at, name="shopping_at"),
+    path("lists/<uuid:list_id>/stores/", shop_views.store_add, name="store_add"),
+    path(
+        "lists/<uuid:list_id>/stores/<uuid:store_id>/aisles/",
+        shop_views.store_aisles,
+        name="store_aisles",
+    ),
+    path("lists/<uuid:list_id>/shoppers/", shop_views.shopper_links, name="shopper_links"),
+    path(
+        "lists/<uuid:list_id>/shoppers/<uuid:link_id>/revoke/",
+        shop_views.shopper_link_revoke,
+        name="shopper_link_revoke",
+    ),
+]

@@ -24,7 +24,15 @@ from families.access import family_member_required
 from families.models import Membership
 
 from . import selectors, services
-from .forms import AssignForm, ItemAddForm, ItemEditForm, ListForm, RestoreForm, StatusForm
+from .forms import (
+    AssignForm,
+    ItemAddForm,
+    ItemEditForm,
+    ListForm,
+    QuantityStepForm,
+    RestoreForm,
+    StatusForm,
+)
 from .models import GroceryList, ListItem
 from .rendering import item_row_context
 
@@ -134,16 +142,32 @@ def detail(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateRespon
     return _detail_page(request, grocery_list, add_form=ItemAddForm())
 
 
+def _page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, selectors.ShoppingAt]:
+    """The list's items in the aisle order of the store the family is shopping at."""
+    shopping = selectors.shopping_at(family=grocery_list.family)
+    page = selectors.list_for_page(
+        grocery_list=grocery_list, order=shopping.order, split_done=shopping.store is not None
+    )
+    return page, shopping
+
+
 def _detail_page(
-    request: HttpRequest, grocery_list: GroceryList, *, add_form: ItemAddForm, status: int = 200
+    request: HttpRequest,
+    grocery_list: GroceryList,
+    *,
+    add_form: ItemAddForm,
+    status: int = 200,
+    store_form=None,
 ) -> TemplateResponse:
-    page = selectors.list_for_page(grocery_list=grocery_list)
+    page, shopping = _page_for(grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html",
         {
             "grocery_list": grocery_list,
             "family": grocery_list.family,
+            "shopping": shopping,
+            "store_form": store_form,
             "page": page,
             "counts": page.counts,
             "members": page.members,
@@ -205,13 +229,19 @@ def list_delete(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
 
 
 def _row_response(
-    request: HttpRequest, item: ListItem, *, members: list | None = None, status: int = 200
+    request: HttpRequest,
+    item: ListItem,
+    *,
+    members: list | None = None,
+    status: int = 200,
+    row_errors: dict | None = None,
 ) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(_detail_url(item.grocery_list, f"item-{item.id}"))
     context = {
         **item_row_context(item=item, members=members),
         "counts": selectors.list_counts(grocery_list=item.grocery_list),
+        "row_errors": row_errors,
     }
     return TemplateResponse(request, "lists/detail.html#row-response", context, status=status)
 
@@ -248,6 +278,8 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
     if result.created:
         quantity = f" ({item.quantity_text})" if item.quantity_text else ""
         feedback = f"Added {item.name}{quantity} to {item.get_category_display()}."
+    elif result.merged:
+        feedback = f"{item.name} was already on the list: now {item.quantity_text}."
     else:
         feedback = f"{item.name} is already on the list."
     if not request.htmx:
@@ -354,6 +386,29 @@ def item_status(request: HttpRequest, *, grocery_list: GroceryList, item: ListIt
 
 
 @_item_action
+def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+    """+ / -: 409 with the current row when the item changed since the buttons were drawn."""
+    form = QuantityStepForm(request.POST)
+    if not form.is_valid():
+        return _bad_row_request(request, item, form)
+    try:
+        item = services.item_quantity_step(
+            item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+        )
+    except services.StaleVersionError as stale:
+        item = stale.item
+        item.grocery_list = grocery_list
+        notice = f"{item.name} changed meanwhile: it is now {item.quantity_text or 'one'}."
+        if not request.htmx:
+            messages.warning(request, notice)
+        return _row_response(request, item, status=409, row_errors={"version": [notice]})
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return _bad_row_request(request, item, form)
+    return _row_response(request, item)
+
+
+@_item_action
 def item_assign(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
     members = selectors.family_members(family_id=grocery_list.family_id)
     form = AssignForm(request.POST, members=members)
@@ -432,7 +487,7 @@ def _items_area(
     restored: list[ListItem] | None = None,
 ) -> TemplateResponse:
     """The whole grouped item area (after bulk changes), plus the toast out of band."""
-    page = selectors.list_for_page(grocery_list=grocery_list)
+    page, _ = _page_for(grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html#items-area-oob",

@@ -10,7 +10,9 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from lists.models import ListEvent
+from lists.models import ListEvent, ListItem
+from lists.quantity import QuantitySteps
+from lists.quantity import quantity_steps as steps_for_text
 
 register = template.Library()
 
@@ -19,6 +21,12 @@ _STATUS_VERBS = {
     "in_cart": "put {name} in the cart",
     "purchased": "bought {name}",
 }
+
+
+@register.filter
+def quantity_steps(item: ListItem) -> QuantitySteps:
+    """What the item's + and - buttons would make of its quantity (None: disabled)."""
+    return steps_for_text(item.quantity_text)
 
 
 @register.filter

@@ -170,6 +170,12 @@
       });
       return;
     }
+    var inCartSection = old && old.parentNode && old.parentNode.hasAttribute("data-done");
+    if (inCartSection && row.dataset.status !== "needed") {
+      // Shopping at a store: checked rows wait in "In the cart" (lists/detail.html).
+      replaceRow(old, row);
+      return;
+    }
     if (old && target && old.parentNode !== target) { // moved to another category
       var from = old.parentNode;
       var hadFocus = old.contains(document.activeElement);

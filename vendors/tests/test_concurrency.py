@@ -16,7 +16,8 @@ from vendors.tests.fake_graph import ok
 def test_sends_from_one_process_are_in_flight_together(whatsapp_on):
     """The circuit breaker must not hold a lock across the HTTP call: with it, a worker's
     threads sent one message at a time."""
-    whatsapp_on.script(ok(delay=5), ok(delay=5))
+    # Answers within the read timeout (5 s in `whatsapp_on`), slow enough to overlap.
+    whatsapp_on.script(ok(delay=3), ok(delay=3))
     payload = whatsapp.template_payload(to="+34600111222", params=["List", "Family", "https://x/"])
     whatsapp.breaker()  # the process's one breaker exists before the threads race for it
     results: list = []
@@ -27,7 +28,7 @@ def test_sends_from_one_process_are_in_flight_together(whatsapp_on):
         thread.start()
     try:
         # Both requests reach the API while the first is still unanswered.
-        assert whatsapp_on.wait_for_requests(2, timeout=4)
+        assert whatsapp_on.wait_for_requests(2, timeout=2.5)
     finally:
         for thread in threads:
             thread.join(timeout=15)
