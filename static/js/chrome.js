@@ -47,3 +47,10 @@
     enableCopyButtons(event.target);
   });
 })();
+
+// Invite links: focusing the read-only field selects it, ready to copy by hand.
+document.addEventListener("focusin", function (event) {
+  if (event.target.matches && event.target.matches("input[data-invite-url]")) {
+    event.target.select();
+  }
+});
