@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from families import notifications
 from families.access import family_member_required
 from families.models import Membership
+from grocer import ratelimit
 
 from . import selectors, services
 from . import sync as sync_services
@@ -43,6 +44,9 @@ from .models import GroceryList, ListItem
 from .rendering import item_row_context
 
 UNDO_SESSION_KEY = "lists.undo"
+
+
+LIST_WRITE_RATE = "300/5m"
 
 
 def list_member_required(
@@ -70,6 +74,14 @@ def list_member_required(
             )
             if grocery_list is None:
                 raise Http404("No such list.")
+            if request.method == "POST":
+                # Generous: a shopper ticking a long list fast never meets it; a runaway
+                # script does. Counted after the membership check, so outsiders get 404.
+                retry_after = ratelimit.hit(
+                    scope="list-writes", key=f"user:{request.user.pk}", rate=LIST_WRITE_RATE
+                )
+                if retry_after is not None:
+                    return ratelimit.too_many_requests(request, retry_after)
             return func(request, *args, grocery_list=grocery_list, **kwargs)
 
         return wrapper

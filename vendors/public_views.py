@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from grocer.ratelimit import ratelimit
 from orders.models import Order
 
 from . import selectors, services, whatsapp
@@ -58,7 +59,13 @@ def _line_forms(request: HttpRequest, share: VendorShare, items, answer) -> list
     return rows
 
 
+def _share_token(request: HttpRequest, token: str = "", **kwargs) -> str:
+    return f"token:{token}"
+
+
 @require_http_methods(["GET", "POST"])
+@ratelimit("vendor-answer-ip", "60/10m")
+@ratelimit("vendor-answer", "30/10m", key=_share_token)
 def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
     share = selectors.share_for_token(token=token)
     if share is None:
@@ -122,6 +129,8 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt  # Meta cannot send our CSRF token; the signature is the authentication.
 @require_http_methods(["GET", "POST"])
+# Meta sends bursts from a handful of addresses; this only stops a flood of forgeries.
+@ratelimit("whatsapp-webhook", "1200/m")
 def webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         verify_token = settings.WHATSAPP_VERIFY_TOKEN
