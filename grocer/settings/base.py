@@ -71,8 +71,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Short-lived pooled connections work behind PgBouncer in transaction mode too.
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # 0 under daphne: ASGI runs sync views in many threads, and a persistent connection
+    # per thread exhausted PostgreSQL's connections in the bench. Pool with PgBouncer.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env("DATABASE_POOLER", default="") == "pgbouncer":
         # Transaction pooling hands each transaction a different server connection:
