@@ -235,3 +235,19 @@ def manage(*args: str, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
+
+
+def wait_until_true(page, expression: str, *, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's `wait_for_function` compiles a string predicate inside the page, which
+    our Content-Security-Policy (no eval) refuses now and then; `evaluate` goes through
+    the DevTools protocol and is not subject to it.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{expression!r} still false after {timeout}s")
+        page.wait_for_timeout(50)

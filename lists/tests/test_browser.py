@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from families.tests.factories import PASSWORD, MembershipFactory
-from grocer.testing import assert_accessible
+from grocer.testing import assert_accessible, wait_until_true
 from lists import services
 from lists.models import ListItem
 from lists.quantity import parse_item_text
@@ -136,6 +136,6 @@ def test_keyboard_only_adding(live_daphne, page, setup_list):
     page.keyboard.press("Enter")
     page.locator("#list-feedback", has_text="Added lemons (3) to Produce.").wait_for()
     page.locator("#category-produce li.item", has_text="lemons").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'add-text'")
+    wait_until_true(page, "document.activeElement && document.activeElement.id === 'add-text'")
     assert page.locator("#add-text").input_value() == ""
     assert ListItem.objects.filter(grocery_list=grocery_list, name="lemons").count() == 1

@@ -3,7 +3,7 @@
 import pytest
 
 from families.tests.factories import MembershipFactory
-from grocer.testing import assert_accessible
+from grocer.testing import assert_accessible, wait_until_true
 from lists import services
 from lists.models import AppliedChange, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory
@@ -53,7 +53,7 @@ def test_changes_made_offline_reach_the_server_and_the_other_member_once(
 
     # --- in a dead spot: add one item, check two ---
     page.context.set_offline(True)
-    page.wait_for_function("navigator.onLine === false")
+    wait_until_true(page, "navigator.onLine === false")
     page.get_by_label("Add an item").fill("2 kg tomatoes")
     page.keyboard.press("Enter")
     pending = page.locator("li.pending", has_text="2 kg tomatoes")
