@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "template_partials",
     "families",
     "lists",
+    "shop",
     "vendors",
     "orders",
     "photos",
