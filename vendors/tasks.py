@@ -7,7 +7,8 @@ from celery.utils.log import get_task_logger
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from . import services
+from .delivery import Retry, Wait, deliveries_stuck, delivery_give_up, delivery_send
+from .webhook import webhook_process
 
 logger = get_task_logger(__name__)
 
@@ -19,18 +20,18 @@ BACKOFF_MAX = 600
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
 def deliver_share(self, delivery_id: str) -> str:
-    """Send one ShareDelivery over WhatsApp at most once (see services.delivery_send)."""
-    outcome = services.delivery_send(delivery_id=delivery_id)
-    if isinstance(outcome, services.Wait):
+    """Send one ShareDelivery over WhatsApp at most once (see delivery_send)."""
+    outcome = delivery_send(delivery_id=delivery_id)
+    if isinstance(outcome, Wait):
         # Not an attempt: the circuit is open or another run may still be posting.
         if self.request.is_eager:
             return "waiting"  # inline there is no later; the row stays queued
         self.apply_async(args=[delivery_id], countdown=min(outcome.seconds, BACKOFF_MAX))
         return "waiting"
-    if isinstance(outcome, services.Retry):
+    if isinstance(outcome, Retry):
         max_retries = settings.WHATSAPP_MAX_RETRIES
         if self.request.retries >= max_retries:
-            services.delivery_give_up(delivery_id=delivery_id)
+            delivery_give_up(delivery_id=delivery_id)
             return "gave up"
         countdown = get_exponential_backoff_interval(
             BACKOFF_FACTOR, self.request.retries, BACKOFF_MAX, full_jitter=True
@@ -44,7 +45,7 @@ def deliver_share(self, delivery_id: str) -> str:
 def requeue_stuck_deliveries() -> int:
     """Beat, every 5 minutes: sends whose task was never enqueued (broker down at commit)
     or lost get their task again. The claim makes a second task for a row harmless."""
-    ids = services.deliveries_stuck()
+    ids = deliveries_stuck()
     for delivery_id in ids:
         deliver_share.delay(delivery_id)
     return len(ids)
@@ -53,4 +54,4 @@ def requeue_stuck_deliveries() -> int:
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
 def process_webhook(payload: dict) -> None:
     """Statuses and messages from a verified webhook POST."""
-    services.webhook_process(payload=payload)
+    webhook_process(payload=payload)

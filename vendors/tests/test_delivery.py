@@ -15,6 +15,7 @@ from vendors.models import ShareDelivery, VendorShare
 from vendors.tasks import deliver_share, requeue_stuck_deliveries
 from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
 from vendors.tests.fake_graph import error, http_status, ok
+from vendors.webhook import webhook_status_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +181,7 @@ def test_a_worker_that_died_mid_send_is_never_sent_again(whatsapp_on, settings, 
     assert share.status == VendorShare.Status.FAILED
     assert share.failure_reason == services.INTERRUPTED_REASON
     # If the message did go out, its status webhook carries our id and settles it.
-    outcome = services.webhook_status_apply(
+    outcome = webhook_status_apply(
         status={
             "id": "wamid.lost",
             "status": "delivered",
