@@ -12,8 +12,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
+from django.utils.module_loading import import_string
 
-from lists.routing import websocket_urlpatterns
+# Named in settings like ROOT_URLCONF: the project package sits below the apps it serves.
+websocket_urlpatterns = import_string(settings.WEBSOCKET_URLPATTERNS)
 
 application = ProtocolTypeRouter(
     {

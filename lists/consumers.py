@@ -27,11 +27,11 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
 from redis.exceptions import RedisError
 
-from families.models import Membership
-
 from . import presence
+from .access import access_list
 from .events import event_message, items_for_events, list_group_name, member_group_name
 from .models import GroceryList, ListEvent
 from .selectors import family_members
@@ -47,17 +47,13 @@ CATCH_UP_LIMIT = 200
 MEMBERSHIP_RECHECK = 10  # seconds; live.js sends a heartbeat every 20
 
 
-def _list_family_id(list_id) -> str | None:
-    family_id = (
-        GroceryList.objects.filter(pk=list_id, family__deleted_at__isnull=True)
-        .values_list("family_id", flat=True)
-        .first()
-    )
-    return str(family_id) if family_id else None
-
-
-def _is_member(*, user, family_id: str) -> bool:
-    return Membership.objects.filter(user=user, family_id=family_id).exists()
+def _family_id_if_member(*, user, list_id: str, include_deleted: bool = False) -> str | None:
+    """The list's family id if `user` may see the list (`lists.access`), else None."""
+    try:
+        grocery_list, _ = access_list(user=user, list_id=list_id, include_deleted=include_deleted)
+    except Http404:
+        return None
+    return str(grocery_list.family_id)
 
 
 def _catch_up_messages(*, list_id: str, last_seq: int) -> list[dict] | None:
@@ -122,7 +118,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.list_id = str(self.scope["url_route"]["kwargs"]["list_id"])
-        self.family_id = family_id = await database_sync_to_async(_list_family_id)(self.list_id)
+        self.family_id = family_id = await database_sync_to_async(_family_id_if_member)(
+            user=user, list_id=self.list_id
+        )
         if family_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -130,7 +128,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # Join the revocation group before checking membership, so a removal that
             # commits between the check and the join cannot be missed.
             await self._join(member_group_name(user_id=user.pk, family_id=family_id))
-            if not await database_sync_to_async(_is_member)(user=user, family_id=family_id):
+            if not await database_sync_to_async(_family_id_if_member)(
+                user=user, list_id=self.list_id
+            ):
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
             await self._join(list_group_name(self.list_id))
@@ -186,8 +186,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             now = time.monotonic()
             if now - self.last_membership_check >= MEMBERSHIP_RECHECK:
                 self.last_membership_check = now
-                if not await database_sync_to_async(_is_member)(
-                    user=self.user, family_id=self.family_id
+                # A list deleted meanwhile is not a revocation: its page hears of that.
+                if not await database_sync_to_async(_family_id_if_member)(
+                    user=self.user, list_id=self.list_id, include_deleted=True
                 ):
                     await self._leave()
                     await self.close(code=CLOSE_REVOKED)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from families.access import family_member_required
 from families.models import Membership
+from lists.access import access_list
 from vendors import selectors as vendor_selectors
 
 from . import selectors, services
@@ -19,7 +20,7 @@ from .models import Order
 @login_required
 def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
     """The vendor's answer with amounts and total, and the button that orders from it."""
-    grocery_list, _ = vendor_selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     context = {
         "grocery_list": grocery_list,
@@ -32,7 +33,7 @@ def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
 @login_required
 @require_POST
 def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = vendor_selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     try:
         order = services.order_place(share=share, actor=request.user)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import family_member_required
 from families.models import Membership
+from lists.access import access_list
 from lists.models import GroceryList
 
 from . import selectors, services, whatsapp
@@ -139,7 +140,7 @@ def _statuses_context(request: HttpRequest, grocery_list: GroceryList) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def share(request: HttpRequest, list_id) -> HttpResponse:
-    grocery_list, membership = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, membership = access_list(user=request.user, list_id=list_id)
     vendors = selectors.vendors_for_family(family=grocery_list.family)
     form = ShareForm(request.POST or None, vendors=vendors)
     context = {"membership": membership, "has_vendors": vendors.exists()}
@@ -184,7 +185,7 @@ def share(request: HttpRequest, list_id) -> HttpResponse:
 def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
     """The statuses partial: polled by htmx while something is in flight, and included
     on the list page."""
-    grocery_list, _ = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     return TemplateResponse(
         request, "vendors/_share_statuses.html", _statuses_context(request, grocery_list)
     )
@@ -193,7 +194,7 @@ def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     shared = selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     services.share_revoke(share=shared, actor=request.user)
     if request.htmx:

@@ -50,6 +50,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "grocer.urls"
 ASGI_APPLICATION = "grocer.asgi.application"
+# The socket routes grocer.asgi serves (a setting, like ROOT_URLCONF, so that the project
+# package never imports the apps above it).
+WEBSOCKET_URLPATTERNS = "lists.routing.websocket_urlpatterns"
 WSGI_APPLICATION = None
 
 TEMPLATES = [

@@ -4,8 +4,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from families.tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from lists.item_services import category_preference_remember
 from lists.models import ListItem
-from lists.services import category_preference_remember, list_event_record
+from lists.services import list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from photos.tests.factories import ItemPhotoFactory
