@@ -194,7 +194,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
-# Countdowns and retries must stay under the Redis visibility timeout (see REFERENCE.md).
+# Redis redelivers a task nobody acknowledged within the visibility timeout, and with late
+# acks a task waiting out its countdown is unacknowledged: countdowns and retry delays
+# must stay under it, or the task runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     # Lets several deployments (or test runs) share one Redis database without
