@@ -39,9 +39,7 @@ def _sync_url(world) -> str:
 
 
 def _push_url(world) -> str:
-    return reverse(
-        "families:push_subscription", kwargs={"family_id": world["params"]["family_id"]}
-    )
+    return reverse("families:push_subscription", kwargs={"family_id": world["params"]["family_id"]})
 
 
 def _stored() -> tuple:
@@ -120,33 +118,34 @@ def test_clean_text_still_goes_through(client, member, world):
 # --- 4 and 5. NUL and lone surrogates in JSON bodies -----------------------------------------
 
 
+def _with_escape(value: dict, escape: str) -> str:
+    """JSON of `value` with BAD replaced by a raw escape (json.dumps cannot write "\\ud800")."""
+    return json.dumps(value).replace("BAD", escape)
+
+
 @pytest.mark.parametrize("bad", ["\\u0000", "\\ud800", "a\\udfffb"])
 def test_bad_text_in_sync_add_and_edit_is_a_problem_document(client, member, world, bad):
     before = _stored()
-    add = '{"key": "%s", "kind": "add", "fields": {"text": "a%sb"}}' % (uuid.uuid4(), bad)
+    add = _with_escape({"key": str(uuid.uuid4()), "kind": "add", "fields": {"text": "aBADb"}}, bad)
     response = client.post(_sync_url(world), add, content_type="application/json")
     body = _assert_problem(response)
     assert body["outcome"] == "error" and body["error"]  # what offline.js shows
-    edit = '{"key": "%s", "kind": "edit", "item_id": "%s", "fields": {"note": "%s"}}' % (
-        uuid.uuid4(),
-        world["params"]["item_id"],
-        bad,
-    )
+    edit = {"key": str(uuid.uuid4()), "kind": "edit", "item_id": str(world["params"]["item_id"])}
+    edit = _with_escape({**edit, "fields": {"note": "BAD"}}, bad)
     _assert_problem(client.post(_sync_url(world), edit, content_type="application/json"))
     assert _stored() == before
 
 
 @pytest.mark.parametrize("bad", ["\\u0000", "\\ud800"])
 @pytest.mark.parametrize("unsubscribe", [True, False])
-def test_bad_text_in_a_push_endpoint_is_a_problem_document(
-    client, member, world, bad, unsubscribe
-):
+def test_bad_text_in_a_push_endpoint_is_a_problem_document(client, member, world, bad, unsubscribe):
     before = _stored()
-    body = (
-        '{"unsubscribe": %s, "endpoint": "https://fcm.googleapis.com/%s",'
-        ' "keys": {"p256dh": "%s", "auth": "%s"}}'
-        % ("true" if unsubscribe else "false", bad, "B" * 87, "A" * 22)
-    )
+    subscription = {
+        "unsubscribe": unsubscribe,
+        "endpoint": "https://fcm.googleapis.com/BAD",
+        "keys": {"p256dh": "B" * 87, "auth": "A" * 22},
+    }
+    body = _with_escape(subscription, bad)
     _assert_problem(client.post(_push_url(world), body, content_type="application/json"))
     assert _stored() == before
 
