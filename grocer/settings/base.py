@@ -7,7 +7,7 @@ switches to PostgreSQL and `REDIS_URL` to Redis for channels, the cache and Cele
 
 from __future__ import annotations
 
-from grocer.env import BASE_DIR, env
+from grocer.env import BASE_DIR, env, redis_channel_layer
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
@@ -169,12 +169,7 @@ REDIS_URL = env("REDIS_URL", default="")
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",

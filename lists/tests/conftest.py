@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from grocer.env import redis_channel_layer
 from grocer.testing import missing_tool
 from lists.tests.redis_server import PrivateRedis
 
@@ -19,12 +20,7 @@ def private_redis(settings):
     server.start()
     prefix = settings.REDIS_KEY_PREFIX
     settings.REDIS_URL = server.url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url], "prefix": f"{prefix}:asgi"},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(server.url, prefix=f"{prefix}:asgi")}
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
