@@ -65,6 +65,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one money format (grocer/money.py), usable in every template.
+            "builtins": ["grocer.templatetags.money"],
         },
     },
 ]
