@@ -178,6 +178,9 @@ if AWS_STORAGE_BUCKET_NAME:
 # --- Redis: channel layer, cache and Celery broker --------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
+# How often an open list page says it is still there. Each heartbeat re-joins the list's
+# groups (Redis may have restarted empty) and answers with the list's last seq.
+GROCER_LIVE_HEARTBEAT_SECONDS = env.float("GROCER_LIVE_HEARTBEAT_SECONDS", default=20.0)
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
