@@ -37,6 +37,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "grocer.middleware.SecurityHeadersMiddleware",
     "grocer.middleware.DatabaseUnavailableMiddleware",
+    "grocer.replicas.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,6 +85,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Transaction pooling hands each transaction a different server connection:
         # a server-side cursor (iterator()) would outlive its transaction.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Streaming read replicas (grocer/replicas.py): page reads of safe requests go to one that
+# has caught up with the reader's own writes; everything else stays on the primary.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["grocer.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+DATABASE_REPLICA_MAX_LAG_BYTES = env.int("DATABASE_REPLICA_MAX_LAG_BYTES", default=16 * 1024**2)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+# How long a browser's reads wait for a replica to replay its last write (then any replica).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
