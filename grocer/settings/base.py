@@ -191,7 +191,13 @@ if AWS_STORAGE_BUCKET_NAME:
     CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_s3_origins]
 
 # --- Redis: channel layer, cache and Celery broker --------------------------------
+# REDIS_URL holds what must never be evicted (channel layer, presence, Celery broker, the
+# WhatsApp breaker): run it with `maxmemory-policy noeviction`. REDIS_CACHE_URL, when set,
+# moves the cache (list pages, rate-limit counters) to an instance that may evict
+# (`allkeys-lru` with a `maxmemory`). rediss:// URLs with `ssl_cert_reqs=required&
+# ssl_ca_certs=...` and a password work for every client (README, "Data tier").
 REDIS_URL = env("REDIS_URL", default="")
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default="") or REDIS_URL
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
 
 if REDIS_URL:
@@ -199,7 +205,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             # A Redis outage must degrade to cache misses, never to a 500.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
