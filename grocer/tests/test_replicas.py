@@ -16,7 +16,9 @@ import pytest
 from grocer.replicas import lsn_to_int
 from grocer.testing import PrivatePostgres, ServerProcess, manage
 
-pytestmark = pytest.mark.postgres
+# Each test starts private servers (and a replica from a base backup): minutes on a busy
+# machine, not the suite's default bound.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
 DEMO_PASSWORD = "grocer-demo"  # families/management/commands/seed_demo.py
 

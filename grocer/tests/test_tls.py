@@ -19,7 +19,9 @@ from django.conf import settings
 from grocer.testing import PrivatePostgres, ServerProcess, free_port, manage
 from grocer.tests.tls import issue_server_certificate
 
-pytestmark = pytest.mark.postgres
+# Each test starts private servers (and a replica from a base backup): minutes on a busy
+# machine, not the suite's default bound.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
 
 def _tls_postgres(hostnames: list[str]) -> tuple[PrivatePostgres, Path]:
