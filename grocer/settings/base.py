@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
+    # or form fields -> 400 (grocer/textguard.py).
+    "grocer.textguard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -124,6 +127,9 @@ X_FRAME_OPTIONS = "DENY"
 CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
 CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+# JSON request bodies (grocer/jsonbody.py): larger -> 413, deeper -> 400.
+GROCER_JSON_MAX_BYTES = env.int("GROCER_JSON_MAX_BYTES", default=64 * 1024)
+GROCER_JSON_MAX_DEPTH = env.int("GROCER_JSON_MAX_DEPTH", default=32)
 
 # --- Photos: S3 when a bucket is configured, local files otherwise ------------------
 # Family photos are private: the bucket gets no public ACL and every photo is handed out
@@ -168,6 +174,9 @@ if AWS_STORAGE_BUCKET_NAME:
 # --- Redis: channel layer, cache and Celery broker --------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
+# How often an open list page says it is still there. Each heartbeat re-joins the list's
+# groups (Redis may have restarted empty) and answers with the list's last seq.
+GROCER_LIVE_HEARTBEAT_SECONDS = env.float("GROCER_LIVE_HEARTBEAT_SECONDS", default=20.0)
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
