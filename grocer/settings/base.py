@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "grocer.outbox",
     "families",
     "lists",
     "vendors",
@@ -252,6 +253,14 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
+}
+# The transactional outbox (grocer/outbox): tasks whose publish failed at commit (broker
+# down) go out once it is back. The grace leaves fresh rows to their own fast path.
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=10)
+OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "grocer.outbox.tasks.relay_outbox",
+    "schedule": OUTBOX_RELAY_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
     "task": "vendors.tasks.requeue_stuck_deliveries",
