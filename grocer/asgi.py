@@ -15,14 +15,19 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from grocer.clientip import TrustedProxiesMiddleware
+
 # Named in settings like ROOT_URLCONF: the project package sits below the apps it serves.
 websocket_urlpatterns = import_string(settings.WEBSOCKET_URLPATTERNS)
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
+application = TrustedProxiesMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from families.models import Membership, PushSubscription, User
+from families.push import push_configured
+from grocer.outbox.services import outbox_enqueue
 
 from .models import ListEvent
 from .sentences import event_sentence
@@ -42,14 +42,17 @@ FEED_LENGTH = 30
 
 
 def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, Any]) -> None:
-    """On commit of a list event: queue the push fan-out if the event is one people can get."""
+    """Inside the event's transaction: queue the push fan-out if people can get this event."""
     if event_type not in EVENT_KINDS:
         return
     if event_type == "order.status_changed" and payload.get("status") != "delivered":
         return
-    from .tasks import notify_event  # the task module imports this one
-
-    transaction.on_commit(partial(notify_event.delay, str(event_id)))
+    if not push_configured():
+        return  # the in-app feed reads the events themselves; only pushes need a task
+    # An outbox row in the event's transaction: a broker outage cannot fail the write
+    # that recorded the event (it has committed), and the push still goes out later.
+    # (The task is lists.tasks.notify_event, registered under its old name.)
+    outbox_enqueue(task="families.tasks.notify_event", args=[str(event_id)])
 
 
 # --- the feed ---------------------------------------------------------------------------

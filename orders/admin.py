@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from grocer.admin import SoftDeleteAdmin
+from grocer.money import format_money
 
 from .models import Order, OrderLine
 from .services import TRANSITIONS, order_set_status
@@ -45,13 +46,17 @@ class OrderAdmin(SoftDeleteAdmin):
     `order_set_status` (delivered marks the items purchased and records the event)."""
 
     form = OrderAdminForm
-    list_display = ("id", "family", "vendor", "status", "total", "currency", "created_at")
+    list_display = ("id", "family", "vendor", "status", "total_money", "created_at")
     list_filter = ("status", "currency", "vendor")
     search_fields = ("family__name", "vendor__name", "grocery_list__name")
     date_hierarchy = "created_at"
     autocomplete_fields = ("family", "grocery_list", "vendor", "share", "placed_by")
     list_select_related = ("family", "vendor")
     inlines = [OrderLineInline]
+
+    @admin.display(description="Total", ordering="total")
+    def total_money(self, order: Order) -> str:
+        return format_money(order.total, order.currency)
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Order._meta.fields if field.name != "status"]

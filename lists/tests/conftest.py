@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from grocer.env import redis_channel_layer
+from grocer.testing import missing_tool
 from lists.tests.redis_server import PrivateRedis
 
 
@@ -14,7 +15,7 @@ from lists.tests.redis_server import PrivateRedis
 def private_redis(settings):
     """Point the channel layer, the cache and presence at a redis-server of our own."""
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
+        missing_tool("redis-server", hint="apt-get install redis-server")
     server = PrivateRedis()
     server.start()
     prefix = settings.REDIS_KEY_PREFIX
