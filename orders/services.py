@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from families.models import User
+from lists.item_services import item_set_status
 from lists.models import GroceryList, ListItem
-from lists.services import item_set_status, list_event_record
+from lists.services import list_event_record
 from vendors.models import VendorAnswerLine, VendorShare
 
 from .models import Order, OrderLine
