@@ -51,8 +51,7 @@ def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, An
         return  # the in-app feed reads the events themselves; only pushes need a task
     # An outbox row in the event's transaction: a broker outage cannot fail the write
     # that recorded the event (it has committed), and the push still goes out later.
-    # (The task is lists.tasks.notify_event, registered under its old name.)
-    outbox_enqueue(task="families.tasks.notify_event", args=[str(event_id)])
+    outbox_enqueue(task="lists.tasks.notify_event", args=[str(event_id)])
 
 
 # --- the feed ---------------------------------------------------------------------------

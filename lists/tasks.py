@@ -10,8 +10,7 @@ from families.tasks import send_push
 from .notifications import push_plan
 
 
-# The name it had when this lived in families.tasks: messages already queued still run.
-@shared_task(name="families.tasks.notify_event", soft_time_limit=30, time_limit=60)
+@shared_task(soft_time_limit=30, time_limit=60)
 def notify_event(event_id: str) -> int:
     """Fan a list event out to the browsers that want it: one `send_push` per browser.
 

@@ -82,7 +82,7 @@ def test_cleared_items_are_counted(milk):
         payload={"item_ids": [str(item.pk)]},
     )
     message = event_message(event)
-    assert message["summary"] == "Ana cleared 1 item"
+    assert message["summary"] == "Ana cleared 1 bought item"
     assert message["html"] is None
 
 
