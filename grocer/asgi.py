@@ -11,9 +11,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from grocer.clientip import TrustedProxiesMiddleware
+from grocer.wsorigin import SameOriginValidator
 from lists.routing import websocket_urlpatterns
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
@@ -21,9 +21,8 @@ application = TrustedProxiesMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            # Scheme, host and port of the Origin must be the site's own.
+            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )
