@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 
 from grocer.clientip import TrustedProxiesMiddleware
+from grocer.middleware import SocketDatabaseGuard
 from grocer.wsorigin import SameOriginValidator
 from lists.routing import websocket_urlpatterns
 
@@ -21,8 +22,12 @@ application = TrustedProxiesMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            # Scheme, host and port of the Origin must be the site's own.
-            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            # Outermost: a database outage anywhere below (session, user, consumer) is a
+            # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
+            # host and port must be the site's own.
+            "websocket": SocketDatabaseGuard(
+                SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )

@@ -9,6 +9,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from grocer.middleware import SocketDatabaseGuard
 from grocer.wsorigin import SameOriginValidator
 from lists.routing import websocket_urlpatterns
 
@@ -83,7 +84,9 @@ def application():
 
     Built per test, so settings changed by a test apply.
     """
-    return SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    return SocketDatabaseGuard(
+        SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    )
 
 
 def communicator(
