@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("", include("families.urls")),
     path("", include("lists.urls")),
     path("", include("lists.shopper_urls")),

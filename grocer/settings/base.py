@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "vendors",
     "orders",
     "photos",
+    # django-ninja in INSTALLED_APPS: the API docs use its bundled static files, no CDN.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -42,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -216,6 +220,10 @@ CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-records"] = {
+    "task": "api.tasks.purge_idempotency_records",
+    "schedule": 60 * 60,
+}
 CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
     "task": "vendors.tasks.requeue_stuck_deliveries",
     "schedule": 5 * 60,
@@ -272,3 +280,8 @@ LOGGING = {
 WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+
+# --- API (/api/v1) ---------------------------------------------------------------------
+# Per token (or per browser session user); every answer reports the usage in RateLimit-*.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
+API_MAX_BODY_BYTES = 64 * 1024
