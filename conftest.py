@@ -38,12 +38,10 @@ def browser():
     import os
     import shutil
 
-    from grocer.testing import CHROMIUM, CHROMIUM_ARGS
+    from grocer.testing import CHROMIUM, CHROMIUM_ARGS, missing_tool
 
     if not shutil.which(CHROMIUM):
-        if settings.REQUIRE_SERVICES:
-            pytest.fail(f"GROCER_REQUIRE_SERVICES=1 but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        missing_tool(CHROMIUM, hint="apt-get install chromium")
     # Sync Playwright runs an event loop in this thread; the ORM calls the tests make
     # around it are still plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -23,6 +23,16 @@ def clear_test_cache() -> None:
         client.delete(*keys)
 
 
+def missing_tool(what: str, *, hint: str) -> None:
+    """A test needs a program that is not installed: a failure under GROCER_REQUIRE_SERVICES=1
+    (CI must exercise it), a skip with `hint` otherwise. Never returns."""
+    import pytest
+
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"GROCER_REQUIRE_SERVICES=1 but {what} is missing ({hint})")
+    pytest.skip(f"{what} is not installed ({hint})")
+
+
 def free_port() -> int:
     import socket
 

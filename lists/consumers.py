@@ -21,7 +21,6 @@ unavailable (Redis down): the page retries with backoff.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 
@@ -30,6 +29,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
 from families.models import Membership
+from grocer.jsonbody import parse_json
+from grocer.problems import ProblemError
 
 from . import presence
 from .events import event_message, items_for_events, list_group_name, member_group_name
@@ -169,8 +170,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
+            # The one JSON reader: a deeply nested or NUL-carrying frame is dropped too.
+            content = parse_json(text_data.encode("utf-8", "surrogatepass"), expect=dict)
+        except ProblemError:
             return
         await self.receive_json(content)
 

@@ -321,8 +321,12 @@ def signature_valid(body: bytes, header: str | None) -> bool:
     secret = settings.WHATSAPP_APP_SECRET
     if not secret or not header or not header.startswith("sha256="):
         return False
+    given = header.removeprefix("sha256=")
+    # compare_digest raises TypeError on non-ASCII str; a forged header is just wrong.
+    if not given.isascii():
+        return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def click_to_chat_url(*, number: str, text: str) -> str:

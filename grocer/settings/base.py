@@ -7,7 +7,7 @@ switches to PostgreSQL and `REDIS_URL` to Redis for channels, the cache and Cele
 
 from __future__ import annotations
 
-from grocer.env import BASE_DIR, env
+from grocer.env import BASE_DIR, env, redis_channel_layer
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
+    # or form fields -> 400 (grocer/textguard.py).
+    "grocer.textguard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -66,6 +69,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one money format (grocer/money.py), usable in every template.
+            "builtins": ["grocer.templatetags.money"],
         },
     },
 ]
@@ -125,6 +130,9 @@ X_FRAME_OPTIONS = "DENY"
 CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
 CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+# JSON request bodies (grocer/jsonbody.py): larger -> 413, deeper -> 400.
+GROCER_JSON_MAX_BYTES = env.int("GROCER_JSON_MAX_BYTES", default=64 * 1024)
+GROCER_JSON_MAX_DEPTH = env.int("GROCER_JSON_MAX_DEPTH", default=32)
 
 # --- Photos: S3 when a bucket is configured, local files otherwise ------------------
 # Family photos are private: the bucket gets no public ACL and every photo is handed out
@@ -171,12 +179,7 @@ REDIS_URL = env("REDIS_URL", default="")
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",

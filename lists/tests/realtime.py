@@ -16,7 +16,7 @@ RECEIVE_TIMEOUT = 5
 SCENARIO_TIMEOUT = 60
 
 
-def in_thread(func, *args, **kwargs):
+def in_thread(func, *args, timeout: float = SCENARIO_TIMEOUT, **kwargs):
     """Call `func` in a fresh thread and return its result (or raise its exception).
 
     Once a sync Playwright browser is up, the test thread has an event loop marked as
@@ -34,7 +34,7 @@ def in_thread(func, *args, **kwargs):
             connections.close_all()
 
     with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(call).result(timeout=SCENARIO_TIMEOUT)
+        return executor.submit(call).result(timeout=timeout)
 
 
 def run(scenario):
