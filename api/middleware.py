@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from grocer import jsonbody
+from grocer.problems import ProblemError
 
 from . import idempotency, limits
 from .problems import CONTENT_TYPE, problem_response
@@ -25,13 +27,6 @@ DETAILS = {
     405: "This address does not answer to {method}.",
     500: "Something went wrong on our side; it was logged.",
 }
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
 
 
 class ApiMiddleware:
@@ -54,22 +49,17 @@ class ApiMiddleware:
 
     @staticmethod
     def _early(request: HttpRequest) -> HttpResponse | None:
-        if request.method not in BODY_METHODS:
+        """Content type and size, by the project's JSON body reader, before any view."""
+        if request.method not in BODY_METHODS or request.META.get("CONTENT_LENGTH") in (
+            None,
+            "",
+            "0",
+        ):
             return None
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return problem_response(400, "Content-Length is not a number.")
-        if length > settings.API_MAX_BODY_BYTES:
-            return problem_response(
-                413, f"The body is larger than {settings.API_MAX_BODY_BYTES} bytes."
-            )
-        if length and not _is_json(request.content_type or ""):
-            return problem_response(
-                415,
-                "Send JSON with Content-Type: application/json.",
-                headers={"Accept": "application/json"},
-            )
+            jsonbody.read_body(request)
+        except ProblemError as error:
+            return problem_response(error.status, error.detail)
         return None
 
     @staticmethod

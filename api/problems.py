@@ -8,13 +8,14 @@ the handlers in `api.api`); the middleware turns what Django answers outside a v
 
 from __future__ import annotations
 
-import json
-from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpResponse
 
-CONTENT_TYPE = "application/problem+json"
+from grocer.problems import PROBLEM_CONTENT_TYPE
+from grocer.problems import problem_response as base_problem_response
+
+CONTENT_TYPE = PROBLEM_CONTENT_TYPE
 TYPE_BASE = "/api/v1/problems/"
 # A stable `type` per kind of problem; clients switch on it, not on `title` or `detail`.
 TYPES = {
@@ -60,34 +61,25 @@ class Problem(Exception):  # noqa: N818 - it is the problem document, not an err
         self.extra = extra
 
 
-def problem_body(
+def problem_response(
     status: int,
     detail: str,
     *,
     type: str | None = None,
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
     **extra: Any,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + (type or TYPES.get(status, "error")),
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extra)
-    return body
-
-
-def problem_response(
-    status: int, detail: str, *, headers: dict[str, str] | None = None, **kwargs: Any
 ) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(problem_body(status, detail, **kwargs), ensure_ascii=False, default=str),
+    """The project's problem document (`grocer.problems`) with this API's `type` URIs."""
+    if errors is not None:
+        extra["errors"] = errors
+    response = base_problem_response(
         status=status,
-        content_type=CONTENT_TYPE,
+        detail=detail,
+        title=title or "",
+        type=TYPE_BASE + (type or TYPES.get(status, "error")),
+        **extra,
     )
     for name, value in (headers or {}).items():
         response[name] = value

@@ -287,4 +287,3 @@ WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@local
 # --- API (/api/v1) ---------------------------------------------------------------------
 # Per token (or per browser session user); every answer reports the usage in RateLimit-*.
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
-API_MAX_BODY_BYTES = 64 * 1024
