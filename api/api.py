@@ -24,13 +24,35 @@ logger = logging.getLogger(__name__)
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 428, 429, 503)
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The ETag you last read: 428 without it, 412 (with the current "
+    "representation) when it is stale.",
+    "schema": {"type": "string"},
+}
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "description": "Up to 255 printable ASCII characters. A retry with the same key (and "
+    "body) within 24 hours gets the stored answer; another body is a 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+
+
 class GrocerAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Errors are `application/problem+json`; every operation lists them."""
         schema = super().get_openapi_schema(*args, **kwargs)
         problem_ref = {"$ref": "#/components/schemas/ProblemOut"}
-        for path_item in schema["paths"].values():
-            for operation in path_item.values():
+        for path, path_item in schema["paths"].items():
+            for method, operation in path_item.items():
+                parameters = operation.setdefault("parameters", [])
+                if method == "patch" and not path.startswith("/api/v1/orders/"):
+                    parameters.append(IF_MATCH)
+                elif method == "post":
+                    parameters.append({**IDEMPOTENCY_KEY, "required": path.endswith("/order")})
                 responses = operation.setdefault("responses", {})
                 for status in ERROR_STATUSES:
                     responses[str(status)] = {

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints
 
 from lists.models import Category, GroceryList, ListItem
 
@@ -18,6 +18,12 @@ Description = Annotated[str, StringConstraints(max_length=2000)]
 CategoryValue = Literal[tuple(Category.values)]  # type: ignore[valid-type]
 ItemStatus = Literal[tuple(ListItem.Status.values)]  # type: ignore[valid-type]
 ListStatus = Literal[tuple(GroceryList.Status.values)]  # type: ignore[valid-type]
+
+
+class In(Schema):
+    """A request body: unknown fields are refused (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class FieldError(Schema):
@@ -88,12 +94,12 @@ class ListsPage(Schema):
     next: str | None = Field(description="The next page, or null on the last one.")
 
 
-class ListCreate(Schema):
+class ListCreate(In):
     name: Name
     description: Description = ""
 
 
-class ListPatch(Schema):
+class ListPatch(In):
     name: Name | None = None
     description: Description | None = None
 
@@ -118,22 +124,19 @@ class ItemsPage(Schema):
     next: str | None
 
 
-class ItemAdd(Schema):
-    """Either `text` (parsed like the add box: "2 kg tomatoes") or `name` and fields."""
+class ItemAddText(In):
+    """Free text, parsed like the add box: "2 kg tomatoes", "milk x2", "bread"."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=260)] | None = None
-    name: Name | None = None
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=260)]
+
+
+class ItemAddFields(In):
+    name: Name
     quantity: Quantity = ""
     note: Note = ""
-    category: CategoryValue | None = None
-
-    @model_validator(mode="after")
-    def text_or_name(self) -> ItemAdd:
-        if bool(self.text) == bool(self.name):
-            raise ValueError("Send either `text` or `name`, not both and not neither.")
-        if self.text and (self.quantity or self.note or self.category):
-            raise ValueError("With `text`, send no other field: it carries name and quantity.")
-        return self
+    category: CategoryValue | None = Field(
+        None, description="Without it, the family's remembered aisle or the built-in guess."
+    )
 
 
 class ItemAddOut(Schema):
@@ -144,18 +147,18 @@ class ItemAddOut(Schema):
     item: ItemOut
 
 
-class ItemPatch(Schema):
+class ItemPatch(In):
     name: Name | None = None
     quantity: Quantity | None = None
     note: Note | None = None
     category: CategoryValue | None = None
 
 
-class StatusIn(Schema):
+class StatusIn(In):
     status: ItemStatus
 
 
-class AssignIn(Schema):
+class AssignIn(In):
     user_id: UUID | None = Field(description="A member of the list's family, or null.")
 
 
@@ -188,7 +191,7 @@ class VendorsPage(Schema):
     next: str | None
 
 
-class ShareIn(Schema):
+class ShareIn(In):
     vendor: UUID
     message: Note = ""
 
@@ -250,5 +253,5 @@ class OrdersPage(Schema):
     next: str | None
 
 
-class OrderPatch(Schema):
+class OrderPatch(In):
     status: Literal["placed", "confirmed", "delivered", "cancelled"]

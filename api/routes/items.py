@@ -19,7 +19,16 @@ from lists.quantity import parse_item_text
 from .. import access, etags
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from ..problems import Problem
-from ..schemas import AssignIn, ItemAdd, ItemAddOut, ItemOut, ItemPatch, ItemsPage, StatusIn
+from ..schemas import (
+    AssignIn,
+    ItemAddFields,
+    ItemAddOut,
+    ItemAddText,
+    ItemOut,
+    ItemPatch,
+    ItemsPage,
+    StatusIn,
+)
 from .common import item_out, jsonable, list_write_limit
 
 router = Router(tags=["items"])
@@ -57,10 +66,16 @@ def items(request: HttpRequest, list_id: UUID, params: Query[PageParams]):
     response={201: ItemAddOut, 200: ItemAddOut},
     summary="Add an item (or find it already needed)",
 )
-def item_add(request: HttpRequest, list_id: UUID, payload: ItemAdd, response: HttpResponse):
+def item_add(
+    request: HttpRequest,
+    list_id: UUID,
+    payload: ItemAddText | ItemAddFields,
+    response: HttpResponse,
+):
     grocery_list = access.list_for(user=request.user, list_id=list_id)
     list_write_limit(request)
-    if payload.text:
+    note, category = "", None
+    if isinstance(payload, ItemAddText):
         parsed = parse_item_text(payload.text)
         name, quantity = parsed.name, parsed.quantity
         if len(name) > NAME_MAX or len(quantity) > QUANTITY_MAX:
@@ -70,14 +85,15 @@ def item_add(request: HttpRequest, list_id: UUID, payload: ItemAdd, response: Ht
                 errors=[{"field": "text", "message": "Too long."}],
             )
     else:
-        name, quantity = payload.name or "", payload.quantity
+        name, quantity = payload.name, payload.quantity
+        note, category = payload.note, payload.category
     result = list_services.item_add(
         grocery_list=grocery_list,
         actor=request.user,
         name=name,
         quantity_text=quantity,
-        note=payload.note,
-        category=payload.category,
+        note=note,
+        category=category,
     )
     item = result.item
     if result.created:

@@ -11,6 +11,13 @@ from api.services import token_create
 from families.models import Membership
 from families.tests.factories import MembershipFactory
 from lists.tests.factories import GroceryListFactory, ListItemFactory
+from orders.tests.factories import OrderFactory
+from vendors.tests.factories import (
+    VendorAnswerFactory,
+    VendorAnswerLineFactory,
+    VendorFactory,
+    VendorShareFactory,
+)
 
 
 class Api:
@@ -53,6 +60,11 @@ def family_world(db):
     outsider = MembershipFactory(role=Membership.Role.ADMIN)
     grocery_list = GroceryListFactory(family=family, created_by=admin.user)
     item = ListItemFactory(grocery_list=grocery_list, name="milk", quantity_text="1 l")
+    vendor = VendorFactory(family=family)
+    share = VendorShareFactory(grocery_list=grocery_list, vendor=vendor)
+    answer = VendorAnswerFactory(share=share)
+    VendorAnswerLineFactory(answer=answer, name="milk", quantity_text="1 l")
+    order = OrderFactory(grocery_list=grocery_list, vendor=vendor)
     return {
         "admin": admin.user,
         "member": member.user,
@@ -60,6 +72,9 @@ def family_world(db):
         "family": family,
         "list": grocery_list,
         "item": item,
+        "vendor": vendor,
+        "share": share,
+        "order": order,
     }
 
 
