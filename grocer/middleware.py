@@ -40,15 +40,35 @@ def build_content_security_policy() -> str:
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+# Django's technical 404/500 pages (DEBUG only) carry this tag; their styles and the 500
+# page's toggles are inline, which the site's policy blocks, leaving an unreadable page.
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def _is_debug_page(response: HttpResponse) -> bool:
+    return (
+        settings.DEBUG
+        and response.status_code >= 400
+        and not response.streaming
+        and DEBUG_PAGE_MARK in response.content[:1000]
+    )
+
+
 class SecurityHeadersMiddleware:
     """Adds Content-Security-Policy and Permissions-Policy to every response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.policy = build_content_security_policy()
+        # Only ever sent with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
+        self.debug_page_policy = self.policy.replace(
+            "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+        ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if _is_debug_page(response):
+            response["Content-Security-Policy"] = self.debug_page_policy
         response.setdefault("Content-Security-Policy", self.policy)
         response.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"
@@ -94,3 +114,48 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+# The close code the list page reads as "live updates unavailable, retry with backoff".
+CLOSE_UNAVAILABLE = 4503
+
+
+class SocketDatabaseGuard:
+    """ASGI middleware for the WebSocket stack: a lost database is a 4503 close, not a 500.
+
+    The session and user are loaded during the handshake, and an open socket re-checks
+    membership on heartbeats; with PostgreSQL down either raised `OperationalError`, which
+    daphne turned into an HTTP 500 handshake or a 1011 close. Here the socket is accepted
+    (if it was not yet) and closed with 4503, which the page understands: it retries with
+    backoff and catches up once the database is back.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        sent = {"accept": False, "close": False}
+
+        async def tracking_send(message) -> None:
+            kind = message.get("type", "")
+            if kind == "websocket.accept":
+                sent["accept"] = True
+            elif kind == "websocket.close":
+                sent["close"] = True
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, tracking_send)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Database unavailable; closing a socket with 4503: %s", error)
+            if sent["close"]:
+                return None
+            try:
+                if not sent["accept"]:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+            except Exception:  # the client is gone already
+                logger.info("Could not send the 4503 close", exc_info=True)
+            return None

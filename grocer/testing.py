@@ -162,11 +162,12 @@ class PrivatePostgres:
 
     BIN = "/usr/lib/postgresql/{version}/bin"
 
-    def __init__(self) -> None:
+    def __init__(self, *, server_options: str = "") -> None:
         import glob
         import tempfile
         from pathlib import Path
 
+        self.server_options = server_options
         versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not versions:
             raise RuntimeError("PostgreSQL server binaries are not installed")
@@ -202,7 +203,8 @@ class PrivatePostgres:
             "-l",
             str(self.dir / "log"),
             "-o",
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            + self.server_options,
             "start",
         )
 

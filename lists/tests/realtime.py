@@ -21,11 +21,14 @@ def in_thread(func, *args, timeout: float = SCENARIO_TIMEOUT, **kwargs):
 
     Once a sync Playwright browser is up, the test thread has an event loop marked as
     running, and `async_to_sync` (used by scenarios and by the on-commit publisher)
-    refuses to run there. The thread's database connections are closed afterwards.
+    refuses to run there. The thread's database connections are closed afterwards, and
+    so are those the socket's own thread pool keeps between calls.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
+
+    from lists.consumers import close_socket_connections
 
     def call():
         try:
@@ -33,8 +36,11 @@ def in_thread(func, *args, timeout: float = SCENARIO_TIMEOUT, **kwargs):
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(call).result(timeout=timeout)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            return executor.submit(call).result(timeout=timeout)
+    finally:
+        close_socket_connections()
 
 
 def run(scenario):
