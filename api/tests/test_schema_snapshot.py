@@ -34,9 +34,7 @@ def test_the_schema_matches_the_snapshot(client):
 
 def test_every_path_of_the_contract_is_published():
     expected = json.loads(SNAPSHOT.read_text())
-    paths = {
-        (method.upper(), path) for path, item in expected["paths"].items() for method in item
-    }
+    paths = {(method.upper(), path) for path, item in expected["paths"].items() for method in item}
     contract = {
         ("GET", "/api/v1/me"),
         ("GET", "/api/v1/families"),
