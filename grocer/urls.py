@@ -13,6 +13,7 @@ urlpatterns = [
     # The admin's log-in form counts against the same limits as the site's.
     path("admin/login/", login_limited(admin.site.login)),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("", include("families.urls")),
     path("", include("lists.urls")),
     path("", include("shop.urls")),
