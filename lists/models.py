@@ -42,6 +42,8 @@ class GroceryList(SoftDeleteModel):
     )
     # The seq of the newest ListEvent; bumped under the row lock by services.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped by every change to the list itself (not its items): the API's ETag.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = AliveManager.from_queryset(GroceryListQuerySet)()
     all_objects = models.Manager.from_queryset(GroceryListQuerySet)()
