@@ -28,6 +28,8 @@ PUBLIC = {
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
     "readyz": "probe",
+    "favicon": "a redirect to the static icon",
+    "web_manifest": "the installable app's manifest, the same for everyone",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
     "vendors:vendor_page": "guarded by the share token",
