@@ -27,6 +27,7 @@ PUBLIC = {
     "password_reset_confirm": "guarded by Django's reset token",
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
+    "favicon": "redirect to the static icon",
     "readyz": "probe",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
