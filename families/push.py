@@ -3,11 +3,15 @@ VAPID keys from settings. Called from the `families.tasks.send_push` task only."
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from django.conf import settings
 
+from . import pushguard
 from .models import PushSubscription
+
+logger = logging.getLogger(__name__)
 
 
 def push_configured() -> bool:
@@ -16,6 +20,13 @@ def push_configured() -> bool:
 
 class PushRetryError(Exception):
     """A temporary failure (5xx, 429, timeout): try again later."""
+
+
+def _push_refused(subscription: PushSubscription, error: Exception) -> bool:
+    """An endpoint we may not call is forgotten: no retry would make it callable."""
+    logger.warning("Push endpoint refused, subscription dropped: %s", error)
+    subscription.delete()
+    return False
 
 
 def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> bool:
@@ -31,6 +42,12 @@ def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> boo
     subscription = PushSubscription.objects.filter(pk=subscription_id).first()
     if subscription is None or not push_configured():
         return False
+    try:
+        # Again at send time: the allow-list may have shrunk, DNS may answer otherwise
+        # now; the session then checks the address it really connects to.
+        pushguard.check_endpoint(subscription.endpoint)
+    except pushguard.EndpointRefusedError as error:
+        return _push_refused(subscription, error)
     headers = {"Urgency": "normal"}
     if topic:
         # Same topic replaces an undelivered earlier copy: a retried send is not shown twice.
@@ -47,7 +64,10 @@ def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> boo
             ttl=6 * 3600,
             headers=headers,
             timeout=10,
+            requests_session=pushguard.push_session(),
         )
+    except pushguard.EndpointRefusedError as error:
+        return _push_refused(subscription, error)
     except WebPushException as error:
         code = getattr(error.response, "status_code", None)
         if code in (404, 410):

@@ -11,11 +11,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from grocer.clientip import TrustedProxiesMiddleware
+from grocer.middleware import SocketDatabaseGuard
+from grocer.wsorigin import SameOriginValidator
 
 # Named in settings like ROOT_URLCONF: the project package sits below the apps it serves.
 websocket_urlpatterns = import_string(settings.WEBSOCKET_URLPATTERNS)
@@ -25,8 +26,11 @@ application = TrustedProxiesMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # Outermost: a database outage anywhere below (session, user, consumer) is a
+            # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
+            # host and port must be the site's own.
+            "websocket": SocketDatabaseGuard(
+                SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )
