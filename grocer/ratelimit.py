@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
+from grocer import metrics
+
 logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -54,7 +56,10 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
     except Exception:  # the cache backend's connection errors vary; fail open
         logger.warning("Rate limit %s not checked: cache unavailable", scope, exc_info=True)
         return None
-    return retry_after if count > parsed.limit else None
+    if count > parsed.limit:
+        metrics.rate_limited.labels(scope).inc()
+        return retry_after
+    return None
 
 
 def peek(*, scope: str, key: str, rate: str) -> int | None:
@@ -66,7 +71,10 @@ def peek(*, scope: str, key: str, rate: str) -> int | None:
     except Exception:
         logger.warning("Rate limit %s not checked: cache unavailable", scope, exc_info=True)
         return None
-    return retry_after if count >= parsed.limit else None
+    if count >= parsed.limit:
+        metrics.rate_limited.labels(scope).inc()
+        return retry_after
+    return None
 
 
 def reset(*, scope: str, key: str, rate: str) -> None:

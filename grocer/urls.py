@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("families.account_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("families.urls")),
     path("", include("lists.urls")),

@@ -25,11 +25,13 @@ import json
 import logging
 import time
 
+import structlog
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
 from families.models import Membership
+from grocer import metrics
 
 from . import presence
 from .events import event_message, items_for_events, list_group_name, member_group_name
@@ -98,6 +100,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     joined: list[str] = []
     tab: presence.Tab | None = None
     last_membership_check = 0.0
+    counted = False  # in grocer_websockets_open
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -106,6 +109,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # The channel layer lost Redis under an open socket. Close it with a code the
             # page understands, instead of an internal error: it retries with backoff and
             # catches up once Redis is back.
+            metrics.channel_layer_errors.labels("consumer").inc()
             logger.warning("Channel layer failed; closing a list socket", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
@@ -141,7 +145,11 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
                 channel_name=self.channel_name,
             )
             await self._broadcast_presence(await presence.touch(self.tab))
+            self.counted = True
+            metrics.websockets_open.inc()
+            metrics.websocket_connects.inc()
         except Exception:  # Redis down: the page shows "paused" and retries
+            metrics.channel_layer_errors.labels("connect").inc()
             logger.warning("Live updates unavailable for list %s", self.list_id, exc_info=True)
             await self.close(code=CLOSE_UNAVAILABLE)
 
@@ -150,6 +158,10 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         self.joined.append(group)
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            metrics.websockets_open.dec()
+            metrics.websocket_disconnects.labels(str(code)).inc()
         await self._leave()
 
     async def _leave(self) -> None:
@@ -162,6 +174,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             if tab is not None:
                 await self._broadcast_presence(await presence.leave(tab))
         except Exception:  # group memberships and presence entries expire on their own
+            metrics.channel_layer_errors.labels("leave").inc()
             logger.warning("Could not clean up a list socket", exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
@@ -227,7 +240,11 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     # --- channel-layer handlers -------------------------------------------------------
 
     async def list_event(self, message: dict) -> None:
-        await self.send_json(client_event(message))
+        received = time.perf_counter()
+        # Lines logged while forwarding carry the id of the request that made the change.
+        with structlog.contextvars.bound_contextvars(request_id=message.get("request_id")):
+            await self.send_json(client_event(message))
+        metrics.event_propagation.labels("deliver").observe(time.perf_counter() - received)
 
     async def presence_changed(self, message: dict) -> None:
         self.last_viewers = message["viewers"]

@@ -28,6 +28,7 @@ PUBLIC = {
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
     "readyz": "probe",
+    "metrics": "guarded by the METRICS_TOKEN bearer token (grocer/tests/test_metrics.py)",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
     "vendors:vendor_page": "guarded by the share token",
