@@ -38,12 +38,10 @@ def browser():
     import os
     import shutil
 
-    from grocer.testing import CHROMIUM, CHROMIUM_ARGS
+    from grocer.testing import CHROMIUM, CHROMIUM_ARGS, missing_tool
 
     if not shutil.which(CHROMIUM):
-        if settings.REQUIRE_SERVICES:
-            pytest.fail(f"GROCER_REQUIRE_SERVICES=1 but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        missing_tool(CHROMIUM, hint="apt-get install chromium")
     # Sync Playwright runs an event loop in this thread; the ORM calls the tests make
     # around it are still plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -70,11 +68,12 @@ def page(browser_context):
 
 
 @pytest.fixture
-def live_daphne(transactional_db):
+def live_daphne(transactional_db, request):
     """A real daphne process serving this test's database, cache and channel layer.
 
     Data the test writes (committed, thanks to `transactional_db`) is visible to the
     server, and events the server publishes go through the same Redis prefix.
+    `@pytest.mark.daphne_env(NAME="value")` adds to the server's environment.
     """
     from grocer.testing import ServerProcess
 
@@ -89,5 +88,7 @@ def live_daphne(transactional_db):
         pytest.skip("live_daphne needs PostgreSQL (the SQLite test database is in memory)")
     env["CELERY_TASK_ALWAYS_EAGER"] = "true"
     env["GROCER_ACCEPT_TEST_HASHES"] = "true"
+    for marker in request.node.iter_markers("daphne_env"):
+        env.update(marker.kwargs)
     with ServerProcess(env=env) as server:
         yield server

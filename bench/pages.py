@@ -59,6 +59,46 @@ def _measure_over_http(base_url: str, path: str, session_key: str, repeats: int)
     return summary_ms(samples)
 
 
+def _statements(repeats: int) -> dict:
+    """Statements of one htmx item add and one status change, session and user included.
+
+    Each request comes with its session cookie only, as a browser's would: nothing about
+    the user or the session is cached in this process between requests.
+    """
+    from families.models import User
+    from lists.models import ListItem
+
+    (family,) = seed.families(tag="stmts", count=1, members_per_family=2, items_per_list=10)
+    list_id = family.list_ids[0]
+    client = Client(SERVER_NAME="127.0.0.1", headers={"HX-Request": "true"})
+    client.force_login(User.objects.get(pk=family.members[0].user_id))
+    add_path = url_or_none("lists:item_add", list_id=list_id)
+    needed = list(
+        ListItem.objects.filter(grocery_list_id=list_id, status="needed").values_list(
+            "id", flat=True
+        )
+    )
+    adds, checks, statuses = [], [], set()
+    for i in range(repeats + 1):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(add_path, {"text": f"2 statement item {i}"})
+        statuses.add(response.status_code)
+        if i:  # the first fills the process's caches
+            adds.append(len(captured.captured_queries))
+    for i, item_id in enumerate(needed[: repeats + 1]):
+        path = url_or_none("lists:item_status", list_id=list_id, item_id=item_id)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(path, {"status": "purchased"})
+        statuses.add(response.status_code)
+        if i:
+            checks.append(len(captured.captured_queries))
+    return {
+        "status": sorted(statuses),
+        "item_add": max(adds, default=None),
+        "item_status": max(checks, default=None),
+    }
+
+
 def measure(*, web_url: str, repeats: int, sizes=LIST_SIZES) -> dict:
     detail = url_or_none("lists:detail", list_id="00000000-0000-0000-0000-000000000000")
     dashboard = url_or_none("lists:dashboard", family_id="00000000-0000-0000-0000-000000000000")
@@ -67,6 +107,8 @@ def measure(*, web_url: str, repeats: int, sizes=LIST_SIZES) -> dict:
     from families.models import User
 
     results: dict = {"list_page": [], "dashboard": None}
+    if url_or_none("lists:item_add", list_id="00000000-0000-0000-0000-000000000000"):
+        results["statements"] = _statements(max(2, min(repeats, 10)))
     client = Client(SERVER_NAME="127.0.0.1")
     if detail is not None:
         for size in sizes:

@@ -1,6 +1,6 @@
 """`python -m bench`: start the production shape, measure, print a table, write JSON.
 
-Parts (all by default): floor, propagation, pages, writes, vendor. A part whose app
+Parts (all by default): floor, sequential, propagation, pages, writes, vendor. A part whose app
 code is not on this branch reports "skipped" with the reason instead of failing.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from . import report, vendor
 from .stack import BASE_DIR, REDIS_URL, Stack
 
-PARTS = ("floor", "propagation", "pages", "writes", "vendor")
+PARTS = ("floor", "sequential", "propagation", "pages", "writes", "vendor")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -191,6 +191,11 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
         return asyncio.run(
             floor.measure(redis_url=REDIS_URL, prefix=stack.name, count=args.floor_count)
         )
+    if part == "sequential":
+        from . import sequential
+
+        sizes = sequential.SMOKE_SIZES if args.smoke else sequential.SIZES
+        return sequential.measure(web_urls=stack.web_urls, sizes=sizes)
     if part == "propagation":
         from . import propagation
 

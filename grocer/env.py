@@ -25,3 +25,30 @@ def service_reachable(url: str, *, default_port: int, timeout: float = 0.3) -> b
             return True
     except OSError:
         return False
+
+
+def redis_channel_layer(url: str, *, prefix: str) -> dict:
+    """The `CHANNEL_LAYERS["default"]` entry for channels-redis on the Redis at `url`.
+
+    channels-redis waits for a socket's next message with a blocking pop of
+    `brpop_timeout` seconds (5), on a connection whose read timeout is redis-py's
+    `socket_timeout` (also 5 s by default since redis-py 6). A read timeout that is not
+    longer than the pop makes every idle `receive()` raise TimeoutError, which the list
+    socket takes for an outage. A stopped server still fails at once (its connections
+    are reset) and connecting has its own short timeout.
+    """
+    from channels_redis.core import RedisChannelLayer
+
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": RedisChannelLayer.brpop_timeout + 10,
+                    "socket_connect_timeout": 2,
+                }
+            ],
+            "prefix": prefix,
+        },
+    }

@@ -23,6 +23,16 @@ def clear_test_cache() -> None:
         client.delete(*keys)
 
 
+def missing_tool(what: str, *, hint: str) -> None:
+    """A test needs a program that is not installed: a failure under GROCER_REQUIRE_SERVICES=1
+    (CI must exercise it), a skip with `hint` otherwise. Never returns."""
+    import pytest
+
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"GROCER_REQUIRE_SERVICES=1 but {what} is missing ({hint})")
+    pytest.skip(f"{what} is not installed ({hint})")
+
+
 def free_port() -> int:
     import socket
 
@@ -157,11 +167,12 @@ class PrivatePostgres:
 
     BIN = "/usr/lib/postgresql/{version}/bin"
 
-    def __init__(self) -> None:
+    def __init__(self, *, server_options: str = "") -> None:
         import glob
         import tempfile
         from pathlib import Path
 
+        self.server_options = server_options
         versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not versions:
             raise RuntimeError("PostgreSQL server binaries are not installed")
@@ -197,7 +208,8 @@ class PrivatePostgres:
             "-l",
             str(self.dir / "log"),
             "-o",
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            + self.server_options,
             "start",
         )
 

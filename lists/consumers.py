@@ -4,14 +4,18 @@ Protocol (JSON text frames):
 
 client -> server
   {"type": "catch_up", "last_seq": N}   on every (re)connect: replay events after N
-  {"type": "heartbeat"}                 every ~20 s: keeps the tab in the presence set
+  {"type": "heartbeat"}                 every GROCER_LIVE_HEARTBEAT_SECONDS (20): keeps
+                                        the tab in the presence set and the socket in
+                                        the list's groups (Redis may have restarted empty)
 
 server -> client
   {"type": "event", "seq", "event_type", "actor", "item_id", "category", "html",
    "activity_html", "summary", "payload"}        one ListEvent, live or replayed
   {"type": "caught_up", "seq": N}                the replay is complete up to N
   {"type": "reload"}                             the gap is too large: reload the page
-  {"type": "presence", "viewers": [{"id", "name", "you"}]}
+  {"type": "presence", "viewers": [{"id", "name", "you"}]}   when the viewers change
+  {"type": "heartbeat", "seq": N}                the answer: the list's last seq, so a page
+                                                 that missed events (silently) catches up
 
 Close codes: 4401 not logged in, 4404 no such list for this user (another family's
 list included), 4403 membership revoked while connected, 4503 live updates are
@@ -21,22 +25,39 @@ unavailable (Redis down): the page retries with backoff.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import connections
+from django.db.models import Exists, OuterRef
 from redis.exceptions import RedisError
 
 from families.models import Membership
 from grocer import metrics
+from grocer.jsonbody import parse_json
+from grocer.problems import ProblemError
 
 from . import presence
-from .events import event_message, items_for_events, list_group_name, member_group_name
+from .events import (
+    event_message,
+    items_for_events,
+    list_group_name,
+    member_group_name,
+    stream_read,
+    stream_store,
+)
 from .models import GroceryList, ListEvent
 from .selectors import family_members
+
+try:  # what daphne (autobahn) raises when a socket's client is already gone
+    from autobahn.exception import Disconnected as _ClientGone
+except ImportError:  # another ASGI server
+    _ClientGone = RuntimeError
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +67,73 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_UNAVAILABLE = 4503
 # Replaying more than this costs more than reloading the page.
 CATCH_UP_LIMIT = 200
-MEMBERSHIP_RECHECK = 10  # seconds; live.js sends a heartbeat every 20
+
+# --- database work off the event loop ---------------------------------------------------
+#
+# Channels' `database_sync_to_async` is thread-sensitive by default: every socket of a
+# process then queues its queries on ONE thread, and closes the connection after every
+# call (CONN_MAX_AGE is 0 under daphne), so each query also pays a new PostgreSQL
+# connection. Under reconnect churn that thread was the bottleneck. Socket work runs
+# instead on a small pool of its own whose threads keep their connection for a while:
+# the number of connections stays bounded (SOCKET_DB_THREADS per process).
+SOCKET_DB_THREADS = 4
+SOCKET_CONN_MAX_AGE = 60.0  # seconds a pool thread keeps its connection
+_socket_db_pool = ThreadPoolExecutor(
+    max_workers=SOCKET_DB_THREADS, thread_name_prefix="list-socket-db"
+)
+
+
+def _recycle_connections() -> None:
+    """Drop broken or old connections of this pool thread; keep the rest for the next call."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and getattr(conn, "socket_pool_conn", None) is not (
+            conn.connection
+        ):
+            # Django set close_at from CONN_MAX_AGE (0: "now") when it connected.
+            conn.close_at = time.monotonic() + SOCKET_CONN_MAX_AGE
+            conn.socket_pool_conn = conn.connection
+        conn.close_if_unusable_or_obsolete()
+
+
+_socket_db_used = False
+
+
+def close_socket_connections() -> None:
+    """Close the connections the socket pool's threads keep (tests: before dropping the DB)."""
+    global _socket_db_used
+    if not _socket_db_used:
+        return
+    # Every pool thread runs exactly one of these: each waits for all the others.
+    barrier = threading.Barrier(SOCKET_DB_THREADS)
+
+    def close() -> None:
+        connections.close_all()
+        barrier.wait(timeout=10)
+
+    for future in [_socket_db_pool.submit(close) for _ in range(SOCKET_DB_THREADS)]:
+        future.result()
+    _socket_db_used = False
+
+
+class _SocketDatabaseSyncToAsync(SyncToAsync):
+    def thread_handler(self, loop, *args, **kwargs):
+        global _socket_db_used
+        _socket_db_used = True
+        _recycle_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            _recycle_connections()
+
+
+def socket_db(func):
+    """`database_sync_to_async` for the list socket: the socket pool, connections kept."""
+    return _SocketDatabaseSyncToAsync(func, thread_sensitive=False, executor=_socket_db_pool)
+
+
+def membership_recheck() -> float:
+    """Seconds between membership checks on heartbeats: every heartbeat, at most."""
+    return presence.heartbeat_interval() / 2
 
 
 def _list_family_id(list_id) -> str | None:
@@ -62,29 +149,42 @@ def _is_member(*, user, family_id: str) -> bool:
     return Membership.objects.filter(user=user, family_id=family_id).exists()
 
 
-def _catch_up_messages(*, list_id: str, last_seq: int) -> list[dict] | None:
-    """Messages for the events after `last_seq`, oldest first; None if the page must reload."""
-    row = GroceryList.all_objects.filter(pk=list_id).values_list("last_seq", "family_id").first()
-    if row is None:
-        return None
-    current, family_id = row
-    if last_seq > current:
-        # The page is ahead of the database (restored backup, deleted list): start over.
-        return None
-    if current - last_seq > CATCH_UP_LIMIT:
-        return None
-    events = list(
-        ListEvent.objects.filter(grocery_list_id=list_id, seq__gt=last_seq).order_by("seq")[
-            : CATCH_UP_LIMIT + 1
-        ]
+def _heartbeat_state(*, user, list_id: str) -> tuple[bool, int]:
+    """(still a member of the list's family, the list's last seq) in one query."""
+    row = (
+        GroceryList.all_objects.filter(pk=list_id)
+        .annotate(
+            member=Exists(Membership.objects.filter(user=user, family_id=OuterRef("family_id")))
+        )
+        .values_list("member", "last_seq")
+        .first()
     )
-    if len(events) > CATCH_UP_LIMIT:
-        return None
+    return row if row is not None else (False, 0)
+
+
+def _list_seq(list_id: str) -> int | None:
+    return GroceryList.all_objects.filter(pk=list_id).values_list("last_seq", flat=True).first()
+
+
+def _render_events(*, list_id: str, seqs: list[int]) -> list[dict]:
+    """Messages for these seqs of the list, rendered from ListEvent, and kept for the next one.
+
+    The rows are the items' current state, which is what the page must converge to.
+    """
+    events = list(
+        ListEvent.objects.select_related("grocery_list")
+        .filter(grocery_list_id=list_id, seq__gte=min(seqs), seq__lte=max(seqs))
+        .order_by("seq")
+    )
+    wanted = set(seqs)
+    events = [event for event in events if event.seq in wanted]
     if not events:
         return []
     items = items_for_events(events)
-    members = family_members(family_id=family_id)
-    return [event_message(event, items=items, members=members) for event in events]
+    members = family_members(family_id=events[0].grocery_list.family_id)
+    messages = [event_message(event, items=items, members=members) for event in events]
+    stream_store(messages)
+    return messages
 
 
 def client_event(message: dict) -> dict:
@@ -101,10 +201,29 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     tab: presence.Tab | None = None
     last_membership_check = 0.0
     counted = False  # in grocer_websockets_open
+    # Set once a send found the client gone: nothing more is sent to it.
+    gone = False
 
     async def __call__(self, scope, receive, send) -> None:
+        async def send_unless_gone(message) -> None:
+            """Send to the client, unless it is gone: then leave groups and presence quietly.
+
+            A group message (presence, an event) can reach this consumer after the client
+            closed but before daphne delivered the disconnect; daphne then raises "Attempt
+            to send on a closed protocol", which would crash the consumer. Leaving the
+            groups stops further deliveries; the disconnect that follows finds nothing to do.
+            """
+            if self.gone:
+                return
+            try:
+                await send(message)
+            except _ClientGone:
+                self.gone = True
+                logger.info("A list socket's client is gone; leaving its groups")
+                await self._leave()
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_unless_gone)
         except (RedisError, OSError):
             # The channel layer lost Redis under an open socket. Close it with a code the
             # page understands, instead of an internal error: it retries with backoff and
@@ -126,7 +245,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.list_id = str(self.scope["url_route"]["kwargs"]["list_id"])
-        self.family_id = family_id = await database_sync_to_async(_list_family_id)(self.list_id)
+        self.family_id = family_id = await socket_db(_list_family_id)(self.list_id)
         if family_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -134,7 +253,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # Join the revocation group before checking membership, so a removal that
             # commits between the check and the join cannot be missed.
             await self._join(member_group_name(user_id=user.pk, family_id=family_id))
-            if not await database_sync_to_async(_is_member)(user=user, family_id=family_id):
+            if not await socket_db(_is_member)(user=user, family_id=family_id):
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
             await self._join(list_group_name(self.list_id))
@@ -144,7 +263,11 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
                 name=user.name,
                 channel_name=self.channel_name,
             )
-            await self._broadcast_presence(await presence.touch(self.tab))
+            change = await presence.join(self.tab)
+            if change.changed:
+                await self._broadcast_presence(change.viewers)
+            else:  # a second tab of someone already viewing: only this page needs to know
+                await self.presence_changed({"viewers": change.viewers})
             self.counted = True
             metrics.websockets_open.inc()
             metrics.websocket_connects.inc()
@@ -172,7 +295,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             for group in joined:
                 await self.channel_layer.group_discard(group, self.channel_name)
             if tab is not None:
-                await self._broadcast_presence(await presence.leave(tab))
+                change = await presence.leave(tab)
+                if change.changed:
+                    await self._broadcast_presence(change.viewers)
         except Exception:  # group memberships and presence entries expire on their own
             metrics.channel_layer_errors.labels("leave").inc()
             logger.warning("Could not clean up a list socket", exc_info=True)
@@ -182,8 +307,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
+            # The one JSON reader: a deeply nested or NUL-carrying frame is dropped too.
+            content = parse_json(text_data.encode("utf-8", "surrogatepass"), expect=dict)
+        except ProblemError:
             return
         await self.receive_json(content)
 
@@ -194,25 +320,34 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         if kind == "catch_up":
             await self._catch_up(content.get("last_seq"))
         elif kind == "heartbeat":
-            # Revocation is pushed at once; this re-check covers a push lost to an outage.
-            # At most one query per socket per MEMBERSHIP_RECHECK seconds, however chatty.
-            now = time.monotonic()
-            if now - self.last_membership_check >= MEMBERSHIP_RECHECK:
-                self.last_membership_check = now
-                if not await database_sync_to_async(_is_member)(
-                    user=self.user, family_id=self.family_id
-                ):
-                    await self._leave()
-                    await self.close(code=CLOSE_REVOKED)
-                    return
-            try:
-                viewers = await presence.touch(self.tab)
-            except Exception:
-                logger.warning("Presence heartbeat failed", exc_info=True)
+            await self._heartbeat()
+
+    async def _heartbeat(self) -> None:
+        # Revocation is pushed at once; this re-check covers a push lost to an outage.
+        # At most one query per socket per membership_recheck(), however chatty.
+        seq = None
+        now = time.monotonic()
+        if now - self.last_membership_check >= membership_recheck():
+            self.last_membership_check = now
+            member, seq = await socket_db(_heartbeat_state)(user=self.user, list_id=self.list_id)
+            if not member:
+                await self._leave()
+                await self.close(code=CLOSE_REVOKED)
                 return
-            if viewers != self.last_viewers:
-                # Someone's tab expired (or joined through a message we missed).
-                await self._broadcast_presence(viewers)
+        viewers = None
+        try:
+            # Redis may have restarted empty since connect(): its group memberships are
+            # gone, and nothing would tell this socket. Adding to a group is idempotent.
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+            viewers = await presence.touch(self.tab)
+        except Exception:
+            logger.warning("Heartbeat could not refresh groups or presence", exc_info=True)
+        # The list's last seq lets the page see that it missed something and catch up.
+        await self.send_json({"type": "heartbeat", "seq": seq})
+        if viewers is not None and viewers != self.last_viewers:
+            # Someone's tab expired (or joined through a message we missed).
+            await self._broadcast_presence(viewers)
 
     async def _catch_up(self, last_seq) -> None:
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
@@ -220,9 +355,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             return
         # Live events that arrive meanwhile wait in this channel and are forwarded after
         # the replay; the page drops any seq it has already rendered.
-        messages = await database_sync_to_async(_catch_up_messages)(
-            list_id=self.list_id, last_seq=last_seq
-        )
+        messages = await self._missed_messages(last_seq)
         if messages is None:
             await self.send_json({"type": "reload"})
             return
@@ -231,6 +364,26 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "caught_up", "seq": messages[-1]["seq"] if messages else last_seq}
         )
+
+    async def _missed_messages(self, last_seq: int) -> list[dict] | None:
+        """The events after `last_seq`: kept renders from Redis, the rest rendered here.
+
+        Costs one query for the list's seq when the stream has them all: no rendering,
+        however many sockets catch up at once.
+        """
+        current = await socket_db(_list_seq)(self.list_id)
+        if current is None or last_seq > current or current - last_seq > CATCH_UP_LIMIT:
+            # Ahead of the database (restored backup, deleted list), or too far behind.
+            return None
+        if current == last_seq:
+            return []
+        kept = await stream_read(self.list_id, after=last_seq)
+        wanted = range(last_seq + 1, current + 1)
+        missing = [seq for seq in wanted if seq not in kept]
+        if missing:
+            for message in await socket_db(_render_events)(list_id=self.list_id, seqs=missing):
+                kept[message["seq"]] = message
+        return [kept[seq] for seq in wanted if seq in kept]
 
     async def _broadcast_presence(self, viewers: list[dict]) -> None:
         await self.channel_layer.group_send(

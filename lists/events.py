@@ -4,12 +4,16 @@ Delivery is at-most-once: a lost message is recovered by the page's catch-up fro
 ListEvent, so a channel-layer failure is logged and never fails the write.
 
 A message is rendered once, here, by the publisher (the row HTML every open page
-swaps in), and consumers only forward it: N viewers cost one render, not N.
+swaps in), and consumers only forward it: N viewers cost one render, not N. The
+publisher also keeps the rendered message in a bounded per-list sorted set in Redis
+(the "event stream"), so a catch-up re-sends what was rendered instead of rendering
+every missed event again for every reconnecting socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -20,6 +24,7 @@ from uuid import UUID
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from grocer import logs, metrics
 
@@ -191,6 +196,80 @@ def event_message(
     }
 
 
+# --- the per-list stream of rendered messages, for catch-up -----------------------------
+
+# As many as a catch-up replays (consumers.CATCH_UP_LIMIT); beyond that the page reloads.
+STREAM_LENGTH = 200
+# A list nobody writes to for an hour drops its stream; catch-up renders from ListEvent.
+STREAM_TTL = 3600
+
+_stream_clients: dict[tuple[int, str], Any] = {}
+
+
+def stream_key(list_id: UUID | str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:events:list:{list_id}"
+
+
+def _stream_redis():
+    """A synchronous client per process and URL (redis-py pools are thread-safe)."""
+    import redis
+
+    key = (os.getpid(), settings.REDIS_URL)
+    client = _stream_clients.get(key)
+    if client is None:
+        client = _stream_clients.setdefault(
+            key,
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+            ),
+        )
+    return client
+
+
+def stream_store(messages: Iterable[dict[str, Any]]) -> None:
+    """Keep rendered messages for catch-ups (best effort: a hole is rendered from ListEvent).
+
+    Scored by seq, so publishers in several processes may store out of order. The same
+    seq stored twice (a catch-up rendered it before its publisher got to it) is two
+    members with one score; readers keep one.
+    """
+    if not settings.REDIS_URL:
+        return
+    by_list: dict[str, list[dict[str, Any]]] = {}
+    for message in messages:
+        by_list.setdefault(message["list_id"], []).append(message)
+    if not by_list:
+        return
+    try:
+        pipe = _stream_redis().pipeline(transaction=False)
+        for list_id, batch in by_list.items():
+            key = stream_key(list_id)
+            pipe.zadd(key, {json.dumps(m, separators=(",", ":")): m["seq"] for m in batch})
+            pipe.zremrangebyrank(key, 0, -(STREAM_LENGTH + 1))
+            pipe.expire(key, STREAM_TTL)
+        pipe.execute()
+    except Exception:  # Redis down: catch-up falls back to rendering from ListEvent
+        logger.warning("Could not keep rendered list events for catch-up", exc_info=True)
+
+
+async def stream_read(list_id: UUID | str, *, after: int) -> dict[int, dict[str, Any]]:
+    """The kept messages of the list with seq > `after`, by seq; {} when Redis fails."""
+    if not settings.REDIS_URL:
+        return {}
+    from .presence import _redis
+
+    try:
+        raw = await _redis().zrangebyscore(stream_key(list_id), f"({after}", "+inf")
+    except Exception:
+        logger.warning("Could not read kept list events", exc_info=True)
+        return {}
+    messages: dict[int, dict[str, Any]] = {}
+    for member in raw:
+        message = json.loads(member)
+        messages.setdefault(message["seq"], message)
+    return messages
+
+
 def publish_list_event(*, event_id: UUID | str) -> None:
     """Send a committed event to every open page of its list (called on commit).
 
@@ -211,6 +290,7 @@ def publish_list_event(*, event_id: UUID | str) -> None:
         return
     # The write's request id, so the consumers' lines about this event carry it too.
     message["request_id"] = logs.current_request_id()
+    stream_store([message])
     try:
         group_send(list_group_name(event.grocery_list_id), message)
     except Exception:  # Redis down or slow: pages catch up from ListEvent later

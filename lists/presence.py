@@ -1,7 +1,7 @@
 """Who is viewing a list right now: one expiring entry per open socket (tab).
 
 Each socket keeps an entry in a Redis sorted set per list, scored by its last heartbeat.
-Entries older than PRESENCE_TTL are ignored and pruned, so a socket that vanished
+Entries older than `presence_ttl()` are ignored and pruned, so a socket that vanished
 without a goodbye (process killed, laptop closed) drops out on its own. Viewers are
 distinct users: two tabs of Ana are one viewer, and closing one keeps her listed.
 
@@ -20,8 +20,15 @@ from uuid import UUID
 
 from django.conf import settings
 
-PRESENCE_TTL = 45  # seconds without a heartbeat before a tab no longer counts
-HEARTBEAT_INTERVAL = 20  # what live.js sends; well inside PRESENCE_TTL
+
+def heartbeat_interval() -> float:
+    """Seconds between a page's heartbeats (live.js reads it from the page)."""
+    return float(settings.GROCER_LIVE_HEARTBEAT_SECONDS)
+
+
+def presence_ttl() -> float:
+    """Seconds without a heartbeat before a tab no longer counts: two missed beats and change."""
+    return max(45.0, heartbeat_interval() * 2.25)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,14 @@ class Tab:
 
 def presence_key(list_id: UUID | str) -> str:
     return f"{settings.REDIS_KEY_PREFIX}:presence:list:{list_id}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """The list's viewers after a join or leave, and whether that changed who is viewing."""
+
+    viewers: list[dict[str, str]]
+    changed: bool
 
 
 def _viewers(members: list[str]) -> list[dict[str, str]]:
@@ -77,46 +92,65 @@ _local: dict[str, dict[str, float]] = {}
 
 async def touch(tab: Tab) -> list[dict[str, str]]:
     """Record a heartbeat for the tab; return the list's current viewers."""
+    return (await join(tab)).viewers
+
+
+async def join(tab: Tab) -> Change:
+    """Add (or refresh) the tab's entry; `changed` only when its user was not viewing yet.
+
+    Both sides are read in one MULTI/EXEC, so of two tabs joining at once exactly one
+    sees the change. A second tab of the same user changes nothing anyone sees.
+    """
     now = time.time()
+    ttl = presence_ttl()
     if not settings.REDIS_URL:
         entries = _local.setdefault(tab.list_id, {})
+        before = _local_viewers(tab.list_id, now)
         entries[tab.member] = now
-        return _local_viewers(tab.list_id, now)
+        after = _local_viewers(tab.list_id, now)
+        return Change(viewers=after, changed=after != before)
     key = presence_key(tab.list_id)
     async with _redis().pipeline(transaction=True) as pipe:
+        pipe.zrangebyscore(key, now - ttl, "+inf")
         pipe.zadd(key, {tab.member: now})
-        pipe.zremrangebyscore(key, "-inf", now - PRESENCE_TTL)
-        pipe.expire(key, PRESENCE_TTL * 2)
+        pipe.zremrangebyscore(key, "-inf", now - ttl)
+        pipe.expire(key, int(ttl * 2))
         pipe.zrange(key, 0, -1)
-        *_, members = await pipe.execute()
-    return _viewers([m.decode() for m in members])
+        before, *_, members = await pipe.execute()
+    after = _viewers([m.decode() for m in members])
+    return Change(viewers=after, changed=after != _viewers([m.decode() for m in before]))
 
 
-async def leave(tab: Tab) -> list[dict[str, str]]:
-    """Remove the tab's entry; return who is still viewing."""
+async def leave(tab: Tab) -> Change:
+    """Remove the tab's entry; `changed` only when that was its user's last tab here."""
     now = time.time()
+    ttl = presence_ttl()
     if not settings.REDIS_URL:
+        before = _local_viewers(tab.list_id, now)
         _local.get(tab.list_id, {}).pop(tab.member, None)
-        return _local_viewers(tab.list_id, now)
+        after = _local_viewers(tab.list_id, now)
+        return Change(viewers=after, changed=after != before)
     key = presence_key(tab.list_id)
     async with _redis().pipeline(transaction=True) as pipe:
+        pipe.zrangebyscore(key, now - ttl, "+inf")
         pipe.zrem(key, tab.member)
-        pipe.zrangebyscore(key, now - PRESENCE_TTL, "+inf")
-        _, members = await pipe.execute()
-    return _viewers([m.decode() for m in members])
+        pipe.zrangebyscore(key, now - ttl, "+inf")
+        before, _, members = await pipe.execute()
+    after = _viewers([m.decode() for m in members])
+    return Change(viewers=after, changed=after != _viewers([m.decode() for m in before]))
 
 
 async def viewers(list_id: UUID | str) -> list[dict[str, str]]:
     now = time.time()
     if not settings.REDIS_URL:
         return _local_viewers(str(list_id), now)
-    members = await _redis().zrangebyscore(presence_key(list_id), now - PRESENCE_TTL, "+inf")
+    members = await _redis().zrangebyscore(presence_key(list_id), now - presence_ttl(), "+inf")
     return _viewers([m.decode() for m in members])
 
 
 def _local_viewers(list_id: str, now: float) -> list[dict[str, str]]:
     entries = _local.get(list_id, {})
     for member, seen in list(entries.items()):
-        if seen < now - PRESENCE_TTL:
+        if seen < now - presence_ttl():
             del entries[member]
     return _viewers(list(entries))

@@ -7,7 +7,6 @@ Bad input is a 400 with the form's errors, never a 500.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from uuid import UUID
@@ -26,6 +25,8 @@ from families import notifications
 from families.access import family_member_required
 from families.models import Membership
 from grocer import ratelimit
+from grocer.jsonbody import read_json
+from grocer.problems import ProblemError, problem_response
 
 from . import selectors, services
 from . import sync as sync_services
@@ -527,7 +528,10 @@ def _items_area(
 
 
 def _sync_error(message: str, errors: dict | None = None) -> JsonResponse:
-    return JsonResponse({"outcome": "error", "error": message, "errors": errors or {}}, status=400)
+    # `outcome` and `error` are what offline.js reads; the rest is the problem document.
+    return problem_response(
+        status=400, detail=message, outcome="error", error=message, errors=errors or {}
+    )
 
 
 @require_POST
@@ -539,10 +543,10 @@ def sync(request: HttpRequest, *, grocery_list: GroceryList) -> JsonResponse:
     input (nothing is stored, so the client may fix and retry with the same key).
     """
     try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _sync_error("The body must be JSON.")
-    form = SyncForm(body if isinstance(body, dict) else {})
+        body = read_json(request)
+    except ProblemError as error:
+        return error.response(outcome="error", error=error.detail, errors={})
+    form = SyncForm(body)
     if not form.is_valid():
         return _sync_error("Invalid change.", form.errors.get_json_data())
     try:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from grocer.admin import SoftDeleteAdmin
+from grocer.money import format_money
 
 from .models import Order, OrderLine
 
@@ -14,13 +15,17 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(SoftDeleteAdmin):
-    list_display = ("id", "family", "vendor", "status", "total", "currency", "created_at")
+    list_display = ("id", "family", "vendor", "status", "total_money", "created_at")
     list_filter = ("status", "currency", "vendor")
     search_fields = ("family__name", "vendor__name", "grocery_list__name")
     date_hierarchy = "created_at"
     autocomplete_fields = ("family", "grocery_list", "vendor", "share", "placed_by")
     list_select_related = ("family", "vendor")
     inlines = [OrderLineInline]
+
+    @admin.display(description="Total", ordering="total")
+    def total_money(self, order: Order) -> str:
+        return format_money(order.total, order.currency)
 
 
 @admin.register(OrderLine)

@@ -49,7 +49,7 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-5000:]
     results = json.loads(output.read_text())
     assert results["meta"]["smoke"] is True
-    for part in ("floor", "propagation", "pages", "writes", "vendor"):
+    for part in ("floor", "sequential", "propagation", "pages", "writes", "vendor"):
         assert "error" not in results[part], results[part]["error"]
         # Every part's app code is on main: none may quietly skip.
         assert "skipped" not in results[part], results[part]["skipped"]
@@ -65,7 +65,21 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
     assert prop["duplicates"] == 0
     _latency(prop["latency_ms"])
 
+    sequential = results["sequential"]
+    assert [run["listeners"] for run in sequential["runs"]] == [1, 5]
+    for run in sequential["runs"]:
+        assert run["statuses"] == {"200": run["adds"] + run["warmup_adds"]}
+        assert run["events_expected"] == (run["adds"] + run["warmup_adds"]) * run["listeners"]
+        assert run["events_lost"] == 0
+        assert run["duplicates"] == 0
+        assert run["writer_http_ms"]["n"] == run["adds"]
+        _latency(run["writer_http_ms"])
+        _latency(run["propagation_ms"])
+
     pages = results["pages"]
+    assert pages["statements"]["status"] == [200]
+    assert pages["statements"]["item_add"] > 0
+    assert pages["statements"]["item_status"] > 0
     assert [row["items"] for row in pages["list_page"]] == [10, 100, 1000]
     for row in [*pages["list_page"], pages["dashboard"]]:
         assert row["status"] == [200]

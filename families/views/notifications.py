@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grocer.jsonbody import read_json
+from grocer.problems import ProblemError
 
 from .. import notifications
 from ..access import family_member_required
@@ -72,11 +73,9 @@ def settings_page(request: HttpRequest, *, membership: Membership) -> HttpRespon
 def push_subscription(request: HttpRequest, *, membership: Membership) -> JsonResponse:
     """Save (or with `"unsubscribe": true` forget) this browser's push subscription (JSON)."""
     try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return JsonResponse({"error": "The body must be a JSON object."}, status=400)
+        body = read_json(request)
+    except ProblemError as error:
+        return error.response(error=error.detail)
     keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
     form = PushSubscriptionForm(
         {"endpoint": body.get("endpoint"), "p256dh": keys.get("p256dh"), "auth": keys.get("auth")}

@@ -7,13 +7,18 @@ switches to PostgreSQL and `REDIS_URL` to Redis for channels, the cache and Cele
 
 from __future__ import annotations
 
-from grocer.env import BASE_DIR, env
+from grocer.env import BASE_DIR, env, redis_channel_layer
 from grocer.logs import logging_config
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies in front of daphne, whose X-Forwarded-For entries are believed: empty
+# (none: the TCP peer is the client), a count ("1"), or CIDRs ("10.0.0.0/8,fd00::/8").
+# The client is the right-most untrusted address (grocer/clientip.py); rate limits key
+# on it. Run daphne WITHOUT --proxy-headers (that takes the left-most, forgeable one).
+TRUSTED_PROXIES = env("TRUSTED_PROXIES", default="")
 
 INSTALLED_APPS = [
     "daphne",
@@ -27,6 +32,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "grocer.outbox",
     "families",
     "lists",
     "vendors",
@@ -40,12 +46,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "grocer.middleware.SecurityHeadersMiddleware",
     "grocer.middleware.DatabaseUnavailableMiddleware",
+    "grocer.replicas.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
+    # or form fields -> 400 (grocer/textguard.py).
+    "grocer.textguard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -65,6 +75,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one money format (grocer/money.py), usable in every template.
+            "builtins": ["grocer.templatetags.money"],
         },
     },
 ]
@@ -82,6 +94,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Transaction pooling hands each transaction a different server connection:
         # a server-side cursor (iterator()) would outlive its transaction.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Streaming read replicas (grocer/replicas.py): page reads of safe requests go to one that
+# has caught up with the reader's own writes; everything else stays on the primary.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["grocer.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+DATABASE_REPLICA_MAX_LAG_BYTES = env.int("DATABASE_REPLICA_MAX_LAG_BYTES", default=16 * 1024**2)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+# How long a browser's reads wait for a replica to replay its last write (then any replica).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
@@ -124,6 +155,9 @@ X_FRAME_OPTIONS = "DENY"
 CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
 CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+# JSON request bodies (grocer/jsonbody.py): larger -> 413, deeper -> 400.
+GROCER_JSON_MAX_BYTES = env.int("GROCER_JSON_MAX_BYTES", default=64 * 1024)
+GROCER_JSON_MAX_DEPTH = env.int("GROCER_JSON_MAX_DEPTH", default=32)
 
 # --- Photos: S3 when a bucket is configured, local files otherwise ------------------
 # Family photos are private: the bucket gets no public ACL and every photo is handed out
@@ -166,20 +200,24 @@ if AWS_STORAGE_BUCKET_NAME:
     CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_s3_origins]
 
 # --- Redis: channel layer, cache and Celery broker --------------------------------
+# REDIS_URL holds what must never be evicted (channel layer, presence, Celery broker, the
+# WhatsApp breaker): run it with `maxmemory-policy noeviction`. REDIS_CACHE_URL, when set,
+# moves the cache (list pages, rate-limit counters) to an instance that may evict
+# (`allkeys-lru` with a `maxmemory`). rediss:// URLs with `ssl_cert_reqs=required&
+# ssl_ca_certs=...` and a password work for every client (README, "Data tier").
 REDIS_URL = env("REDIS_URL", default="")
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default="") or REDIS_URL
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
+# How often an open list page says it is still there. Each heartbeat re-joins the list's
+# groups (Redis may have restarted empty) and answers with the list's last seq.
+GROCER_LIVE_HEARTBEAT_SECONDS = env.float("GROCER_LIVE_HEARTBEAT_SECONDS", default=20.0)
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             # A Redis outage must degrade to cache misses, never to a 500.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -229,6 +267,14 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
+}
+# The transactional outbox (grocer/outbox): tasks whose publish failed at commit (broker
+# down) go out once it is back. The grace leaves fresh rows to their own fast path.
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=10)
+OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "grocer.outbox.tasks.relay_outbox",
+    "schedule": OUTBOX_RELAY_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
     "task": "vendors.tasks.requeue_stuck_deliveries",

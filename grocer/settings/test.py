@@ -9,7 +9,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from grocer.env import BASE_DIR, env, service_reachable
+from grocer.env import BASE_DIR, env, redis_channel_layer, service_reachable
 
 from .base import *
 
@@ -40,12 +40,7 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_AVAILABLE = service_reachable(REDIS_URL, default_port=6379)
 REDIS_KEY_PREFIX = f"grocer_test_{TEST_RUN_ID}"
 if REDIS_AVAILABLE:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_KEY_PREFIX}:asgi")}
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",

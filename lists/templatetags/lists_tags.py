@@ -100,3 +100,11 @@ def item_url(name: str, item) -> str:
     """
     pattern = _item_url_pattern(name, get_urlconf(), get_script_prefix())
     return pattern.replace(_LIST_SLOT, str(item.grocery_list_id)).replace(_ITEM_SLOT, str(item.id))
+
+
+@register.simple_tag
+def live_heartbeat_seconds() -> str:
+    """How often live.js sends a heartbeat (GROCER_LIVE_HEARTBEAT_SECONDS)."""
+    from lists.presence import heartbeat_interval
+
+    return f"{heartbeat_interval():g}"

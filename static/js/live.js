@@ -9,7 +9,11 @@
   var root = document.getElementById("grocery-list");
   if (!root || !root.dataset.listId || !("WebSocket" in window)) return;
 
-  var HEARTBEAT_MS = 20000;
+  // GROCER_LIVE_HEARTBEAT_SECONDS: every heartbeat re-joins the list's groups server-side.
+  var HEARTBEAT_MS = (parseFloat(root.dataset.heartbeatSeconds) * 1000) || 20000;
+  // An event that overtook another (two server processes) waits this long for the one
+  // it skipped before the page asks for a catch-up.
+  var GAP_WAIT_MS = 500;
   var BACKOFF_BASE_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
   var ANNOUNCE_MS = 6000;
@@ -29,6 +33,8 @@
   var stopped = false;
   var wasPaused = false;
   var myId = null;
+  var early = {}; // seq -> event that arrived before the one it follows
+  var gapTimer = null;
 
   // --- status line: connection state and "Ana checked milk" ---------------------------
 
@@ -253,16 +259,37 @@
     addActivity(message.activity_html);
   }
 
-  function onEvent(message) {
-    if (message.seq <= lastSeq) return; // already rendered (replay overlap, own write)
-    if (message.seq > lastSeq + 1) { // something was lost in transit: ask for it
-      requestCatchUp();
-      return;
-    }
+  function apply(message) {
     render(message);
     lastSeq = message.seq;
     root.dataset.lastSeq = String(lastSeq);
     if (!catchingUp && message.actor_id !== myId) announce(message.summary);
+  }
+
+  // Behind `seq` (an early event, or the heartbeat's last seq): wait a moment for the
+  // missing events in transit, then ask for whatever is still missing.
+  function behind(seq) {
+    if (seq <= lastSeq || gapTimer) return;
+    gapTimer = setTimeout(function () {
+      gapTimer = null;
+      if (seq > lastSeq) requestCatchUp();
+    }, GAP_WAIT_MS);
+  }
+
+  function onEvent(message) {
+    if (message.seq <= lastSeq) return; // already rendered (replay overlap, own write)
+    if (message.seq > lastSeq + 1) {
+      early[message.seq] = message;
+      behind(message.seq);
+      return;
+    }
+    apply(message);
+    while (early[lastSeq + 1]) {
+      var next = early[lastSeq + 1];
+      delete early[lastSeq + 1];
+      apply(next);
+    }
+    Object.keys(early).forEach(function (seq) { if (+seq <= lastSeq) delete early[seq]; });
   }
 
   // The page's own htmx response and the push of the same change race: whichever comes
@@ -299,8 +326,11 @@
     var message;
     try { message = JSON.parse(raw.data); } catch (e) { return; }
     if (message.type === "event") onEvent(message);
-    else if (message.type === "caught_up") {
+    else if (message.type === "heartbeat") {
+      if (typeof message.seq === "number") behind(message.seq);
+    } else if (message.type === "caught_up") {
       catchingUp = false;
+      early = {};
       if (wasPaused) announce("Live updates resumed.");
       wasPaused = false;
     } else if (message.type === "presence") showPresence(message.viewers);

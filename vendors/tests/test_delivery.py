@@ -250,6 +250,7 @@ def test_a_double_click_while_queued_sends_once(whatsapp_on, django_capture_on_c
 # --- circuit breaker --------------------------------------------------------------------------
 
 
+@pytest.mark.redis  # the breaker's shared state lives in Redis
 def test_breaker_opens_after_repeated_failures_and_shares_wait(whatsapp_on, settings):
     settings.WHATSAPP_MAX_RETRIES = 0
     whatsapp_on.script(*[http_status(500)] * 3)

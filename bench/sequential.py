@@ -1,0 +1,198 @@
+"""Sequential: one member adds items one after the other while others watch the list.
+
+The shape of the side-by-side comparison in the issue that set the latency targets: one
+writer sends the add form as the list page does (htmx POST with the session cookie, the
+CSRF token, the form's idempotency key and htmx's headers), and 1 / 50 / 200 listeners,
+logged in as other members of the same family, sit on the list page's socket as the page
+connects it (Origin, session cookie, `catch_up` then `caught_up`), spread over the daphne
+processes. For each add the samples are the writer's HTTP time, and for every listener
+the time from the start of the request to the moment it has the event.
+
+The next add starts when the previous one has reached every listener (or after
+EVENT_TIMEOUT), so each add meets an idle server. The first WARMUP adds of each size are
+not sampled (connections, caches). Lost events are counted against the database: every
+listener must have every seq from the list's seq at connect to its final `last_seq`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+import websockets
+
+from .stats import summary_ms
+from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
+
+SIZES = ((1, 500), (50, 500), (200, 200))  # (listeners, adds)
+SMOKE_SIZES = ((1, 10), (5, 10))
+EVENT_TIMEOUT = 5.0
+WARMUP = 5
+
+
+@dataclass
+class Listener:
+    ws_url: str
+    origin: str
+    session_key: str
+    received: dict[int, float] = field(default_factory=dict)
+    duplicates: int = 0
+    closed_code: int | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Waiting:
+    """The add whose event the listeners are waiting for."""
+
+    seq: int
+    remaining: int
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def _listen(listener: Listener, base_seq: int, state: dict) -> None:
+    headers = {**auth_headers(listener.session_key, htmx=False), "Origin": listener.origin}
+    headers.pop("X-CSRFToken")
+    try:
+        async with websockets.connect(
+            listener.ws_url,
+            additional_headers=headers,
+            open_timeout=30,
+            ping_interval=None,
+            max_size=2**22,
+            compression=None,
+        ) as ws:
+            await ws.send(json.dumps({"type": "catch_up", "last_seq": base_seq}))
+            async for raw in ws:
+                arrived = time.perf_counter()
+                message = json.loads(raw)
+                kind = message.get("type")
+                if kind == "event":
+                    seq = message["seq"]
+                    if seq in listener.received:
+                        listener.duplicates += 1
+                        continue
+                    listener.received[seq] = arrived
+                    waiting: Waiting | None = state.get("waiting")
+                    if waiting is not None and seq == waiting.seq:
+                        waiting.remaining -= 1
+                        if waiting.remaining <= 0:
+                            waiting.done.set()
+                elif kind in ("caught_up", "reload"):
+                    listener.ready.set()
+    except websockets.ConnectionClosed as closed:
+        listener.closed_code = closed.rcvd.code if closed.rcvd else None
+    finally:
+        listener.ready.set()
+
+
+async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
+    list_id = family.list_ids[0]
+    writer, *others = family.members
+    listeners = [
+        Listener(
+            ws_url=web_urls[i % len(web_urls)].replace("http://", "ws://")
+            + websocket_path(list_id),
+            origin=web_urls[i % len(web_urls)],
+            session_key=member.session_key,
+        )
+        for i, member in enumerate(others)
+    ]
+    state: dict = {"waiting": None}
+    readers = [asyncio.create_task(_listen(lst, base_seq, state)) for lst in listeners]
+    started = time.perf_counter()
+    await asyncio.wait_for(
+        asyncio.gather(*(lst.ready.wait() for lst in listeners)),
+        timeout=max(60.0, len(listeners) * 0.3),
+    )
+    connect_seconds = time.perf_counter() - started
+    # Presence frames of the last joins are still fanning out: let them settle.
+    await asyncio.sleep(1.0)
+
+    path = url_or_none("lists:item_add", list_id=list_id)
+    headers = {
+        **auth_headers(writer.session_key),
+        "HX-Current-URL": f"{web_urls[0]}{url_or_none('lists:detail', list_id=list_id)}",
+        "HX-Target": "add-errors",
+        "HX-Trigger": "add-form",
+    }
+    writer_ms: list[float] = []
+    samples: list[float] = []
+    statuses: dict[str, int] = {}
+    late = 0
+    seq = base_seq
+    async with httpx.AsyncClient(base_url=web_urls[0], timeout=30) as http:
+        for n in range(adds + WARMUP):
+            seq += 1
+            open_listeners = sum(1 for lst in listeners if lst.closed_code is None)
+            waiting = state["waiting"] = Waiting(seq=seq, remaining=open_listeners)
+            data = {
+                "csrfmiddlewaretoken": CSRF_TOKEN,
+                "text": f"2 sequential item {n}",
+                "idempotency_key": str(uuid.uuid4()),
+            }
+            start = time.perf_counter()
+            response = await http.post(path, data=data, headers=headers)
+            elapsed = time.perf_counter() - start
+            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+            if response.status_code != 200:
+                seq -= 1  # no event for a failed add
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    waiting.done.wait(),
+                    timeout=max(0.01, start + EVENT_TIMEOUT - time.perf_counter()),
+                )
+            if not waiting.done.is_set():
+                late += 1
+            if n < WARMUP:
+                continue
+            writer_ms.append(elapsed)
+            samples.extend(lst.received[seq] - start for lst in listeners if seq in lst.received)
+    state["waiting"] = None
+    await asyncio.sleep(0.3)  # stragglers
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    return {
+        "listeners": len(listeners),
+        "adds": adds,
+        "warmup_adds": WARMUP,
+        "connect_seconds": round(connect_seconds, 2),
+        "statuses": statuses,
+        "writer_http_ms": summary_ms(writer_ms),
+        "propagation_ms": summary_ms(samples),
+        "late_adds": late,
+        "closed_early": sum(1 for lst in listeners if lst.closed_code is not None),
+        "_listeners": listeners,
+    }
+
+
+def measure(*, web_urls: list[str], sizes=SIZES) -> dict:
+    if websocket_path("00000000-0000-0000-0000-000000000000") is None:
+        return {"skipped": "the list socket is not on this branch yet"}
+    from lists.models import GroceryList
+
+    from . import seed
+
+    runs = []
+    for listeners, adds in sizes:
+        (family,) = seed.families(
+            tag=f"seq{listeners}", count=1, members_per_family=listeners + 1, items_per_list=20
+        )
+        list_id = family.list_ids[0]
+        base_seq = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
+        run = asyncio.run(_run_size(web_urls=web_urls, family=family, base_seq=base_seq, adds=adds))
+        final = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
+        want = set(range(base_seq + 1, final + 1))
+        listener_rows = run.pop("_listeners")
+        run["events_expected"] = len(want) * len(listener_rows)
+        run["events_lost"] = sum(len(want - set(lst.received)) for lst in listener_rows)
+        run["duplicates"] = sum(lst.duplicates for lst in listener_rows)
+        runs.append(run)
+    return {"runs": runs}
