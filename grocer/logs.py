@@ -14,11 +14,13 @@ vendor, shopper, invitation and password-reset URLs (their path *is* the credent
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from typing import Any
 
 import structlog
+from django.core.signals import setting_changed
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only if it is short and plain: it ends up in every log line.
@@ -29,20 +31,32 @@ _SECRET_KEYS = re.compile(
     r"(pass(word)?|secret|token|authorization|cookie|signature|api[_-]?key|csrf|session)",
     re.IGNORECASE,
 )
+# (cheap substring triggers in the lower-cased text, pattern, replacement): a message
+# without any trigger skips the regular expressions altogether.
 _SECRET_PATTERNS = [
     # Authorization headers and the like, wherever they end up in a message.
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + REDACTED),
+    (
+        ("bearer", "basic"),
+        re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+        r"\1 " + REDACTED,
+    ),
     # Capability URLs: the token in the path is the whole credential.
-    (re.compile(r"(/(?:v|s|invite)/)[^/\s?\"']+"), r"\1" + REDACTED),
-    (re.compile(r"(/password/reset/[^/\s]+/)[^/\s?\"']+"), r"\1" + REDACTED),
+    (("/v/", "/s/", "/invite/"), re.compile(r"(/(?:v|s|invite)/)[^/\s?\"']+"), r"\1" + REDACTED),
+    (
+        ("/password/reset/",),
+        re.compile(r"(/password/reset/[^/\s]+/)[^/\s?\"']+"),
+        r"\1" + REDACTED,
+    ),
     # Credentials in query strings and URLs.
     (
+        ("token=", "key=", "signature="),
         re.compile(r"(?i)([?&](?:access_token|token|key|signature|x-amz-signature)=)[^&\s\"']+"),
         r"\1" + REDACTED,
     ),
-    (re.compile(r"(?i)(\w+://[^:/\s]+:)[^@\s]+@"), r"\1" + REDACTED + "@"),
+    (("://",), re.compile(r"(?i)(\w+://[^:/\s]+:)[^@\s]+@"), r"\1" + REDACTED + "@"),
     # A message that quotes "token": "..." or password=...
     (
+        ("password", "secret", "token", "api_key"),
         re.compile(
             r"(?i)([\"']?(?:password|secret|token|api_key)[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}&]+"
         ),
@@ -66,33 +80,48 @@ def current_request_id() -> str | None:
     return structlog.contextvars.get_contextvars().get("request_id")
 
 
-def _configured_secrets() -> list[str]:
-    """Secret values from settings, so a message that quotes one verbatim is caught too."""
-    try:
-        from django.conf import settings
+@functools.cache
+def _configured_secrets() -> tuple[str, ...]:
+    """Secret values from settings, so a message that quotes one verbatim is caught too.
 
-        names = (
-            "SECRET_KEY",
-            "WHATSAPP_TOKEN",
-            "WHATSAPP_APP_SECRET",
-            "WHATSAPP_VERIFY_TOKEN",
-            "METRICS_TOKEN",
-            "WEBPUSH_VAPID_PRIVATE_KEY",
-            "EMAIL_HOST_PASSWORD",
-            "AWS_SECRET_ACCESS_KEY",
-        )
-        return [
-            value for name in names if len(value := str(getattr(settings, name, "") or "")) >= 8
-        ]
-    except Exception:  # settings not ready (early import errors): patterns still apply
-        return []
+    Cached: read once per process (tests that change settings clear it, see below).
+    """
+    from django.conf import settings
+
+    names = (
+        "SECRET_KEY",
+        "WHATSAPP_TOKEN",
+        "WHATSAPP_APP_SECRET",
+        "WHATSAPP_VERIFY_TOKEN",
+        "METRICS_TOKEN",
+        "WEBPUSH_VAPID_PRIVATE_KEY",
+        "EMAIL_HOST_PASSWORD",
+        "AWS_SECRET_ACCESS_KEY",
+    )
+    return tuple(
+        value for name in names if len(value := str(getattr(settings, name, "") or "")) >= 8
+    )
+
+
+def _forget_secrets(**kwargs: Any) -> None:
+    _configured_secrets.cache_clear()
+
+
+setting_changed.connect(_forget_secrets)
 
 
 def scrub(text: str) -> str:
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    for secret in _configured_secrets():
-        text = text.replace(secret, REDACTED)
+    lowered = text.lower()
+    for triggers, pattern, replacement in _SECRET_PATTERNS:
+        if any(trigger in lowered for trigger in triggers):
+            text = pattern.sub(replacement, text)
+    try:
+        secrets = _configured_secrets()
+    except Exception:  # settings not ready (an early import error): patterns still apply
+        secrets = ()
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     return text
 
 

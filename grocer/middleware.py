@@ -64,17 +64,19 @@ class RequestObservabilityMiddleware:
         metrics.http_duration.labels(route, method).observe(elapsed)
         metrics.http_statements.labels(route).observe(counter.count)
         metrics.sample_db_pool()
-        # The access log (daphne's own runs with -v0: it is unstructured and prints
-        # capability tokens in paths). The path is scrubbed like every line.
-        access_logger.info(
-            "request",
-            method=method,
-            path=request.path,
-            route=route,
-            status=status,
-            duration_ms=round(elapsed * 1000, 2),
-            statements=counter.count,
-        )
+        if settings.LOG_REQUESTS:
+            # Opt-in: a line per request is a write per request, and the proxy in front
+            # logs requests anyway. (daphne's own access log is off, -v 0: it is plain
+            # text with capability tokens in the paths.) The path is scrubbed like every line.
+            access_logger.info(
+                "request",
+                method=method,
+                path=request.path,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+                statements=counter.count,
+            )
         response.setdefault(logs.REQUEST_ID_HEADER, request_id)
         return response
 

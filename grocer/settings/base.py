@@ -323,6 +323,8 @@ GROCER_BASE_URL = env("GROCER_BASE_URL", default="")
 # `make run`; either way with the request id and without secrets (grocer/logs.py).
 LOG_FORMAT = env("LOG_FORMAT", default="console")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
+# One `grocer.access` line per request (method, path, route, status, time, statements).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
 # Workers log through the same handler and format as everything else.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
