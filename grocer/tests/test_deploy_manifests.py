@@ -277,6 +277,7 @@ def test_worker_liveness_probe_needs_no_expansion_and_starts_no_django(name):
 
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.timeout(300)  # a real worker starts
 @pytest.mark.django_db(transaction=True)
 def test_worker_liveness_probe_passes_while_the_worker_runs_and_fails_after(tmp_path):
     """The manifests' probe command, against a real worker's liveness file."""

@@ -132,6 +132,7 @@ def json_server(transactional_db):
 
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.timeout(300)
 def test_server_lines_carry_the_request_id_and_no_secrets(json_server):
     server = json_server
     vendor_token = "vendorCapabilityToken_AbC123"
@@ -183,6 +184,7 @@ def test_server_lines_carry_the_request_id_and_no_secrets(json_server):
 
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.timeout(300)
 def test_socket_events_carry_the_writing_request_id(transactional_db):
     ana = MembershipFactory(user__display_name="Ana")
     grocery_list = GroceryListFactory(family=ana.family)
@@ -214,6 +216,7 @@ def test_socket_events_carry_the_writing_request_id(transactional_db):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+@pytest.mark.timeout(300)
 @pytest.mark.django_db(transaction=True)
 def test_tasks_log_with_the_request_id_that_enqueued_them():
     from grocer.tests.worker import Worker, send_task, worker_env

@@ -24,6 +24,8 @@ pytestmark = [
     pytest.mark.redis,
     # send_task publishes to the worker on purpose; the suite itself runs eager.
     pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+    # Two daphne processes (or a prefork worker) start per test: slow on a loaded machine.
+    pytest.mark.timeout(300),
 ]
 
 TOKEN = "metrics-test-token-0123456789abcdef"

@@ -20,6 +20,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+    pytest.mark.timeout(300),  # a real worker starts
 ]
 
 
