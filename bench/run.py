@@ -68,8 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.floor_count, args.page_repeats, args.shares = 50, 2, 20
         # Other checkouts run this in their suites: keep the worker small.
         args.worker_concurrency = min(args.worker_concurrency, 2)
-        args.whatsapp_workers = min(args.whatsapp_workers, 1)
-        args.whatsapp_concurrency = min(args.whatsapp_concurrency, 4)
+        # No separate WhatsApp workers: the one worker serves their queue too.
+        args.whatsapp_workers = 0
     if not 1 <= args.clients <= 5000:
         parser.error("--clients must be between 1 and 5000")
     if not 1 <= args.families <= args.clients:
