@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -84,15 +85,20 @@ class RequestObservabilityMiddleware:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def build_content_security_policy() -> str:
+def build_content_security_policy(socket_origin: str = "") -> str:
     """The site's CSP: no inline or eval'd script anywhere, no framing, no plugins.
 
-    Extra sources (an S3 endpoint for photos and direct uploads) come from
-    `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
+    `socket_origin` (`wss://grocer.example`) is the page's own WebSocket origin: 'self'
+    covers ws(s) to the same host in CSP level 3 browsers only, and `ws:`/`wss:` would
+    allow any host. Extra sources (an S3 endpoint for photos and direct uploads) come
+    from `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
     """
     img = ["'self'", "data:", "blob:", *settings.CSP_EXTRA_IMG_SRC]
-    # WebSockets to the same host: 'self' covers ws(s) in CSP level 3 browsers only.
-    connect = ["'self'", "ws:", "wss:", *settings.CSP_EXTRA_CONNECT_SRC]
+    connect = [
+        "'self'",
+        *([socket_origin] if socket_origin else []),
+        *settings.CSP_EXTRA_CONNECT_SRC,
+    ]
     form_action = ["'self'", *settings.CSP_EXTRA_FORM_ACTION]
     directives = {
         "default-src": ["'self'"],
@@ -130,17 +136,24 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = build_content_security_policy()
-        # Only ever sent with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
-        self.debug_page_policy = self.policy.replace(
-            "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-        ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+    @staticmethod
+    def _socket_origin(request: HttpRequest) -> str:
+        try:
+            host = request.get_host()  # validated against ALLOWED_HOSTS
+        except DisallowedHost:
+            return ""
+        return ("wss://" if request.is_secure() else "ws://") + host
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        policy = build_content_security_policy(self._socket_origin(request))
         if _is_debug_page(response):
-            response["Content-Security-Policy"] = self.debug_page_policy
-        response.setdefault("Content-Security-Policy", self.policy)
+            # Only ever with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
+            response["Content-Security-Policy"] = policy.replace(
+                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+            ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        response.setdefault("Content-Security-Policy", policy)
         response.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"
         )
@@ -185,3 +198,48 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+# The close code the list page reads as "live updates unavailable, retry with backoff".
+CLOSE_UNAVAILABLE = 4503
+
+
+class SocketDatabaseGuard:
+    """ASGI middleware for the WebSocket stack: a lost database is a 4503 close, not a 500.
+
+    The session and user are loaded during the handshake, and an open socket re-checks
+    membership on heartbeats; with PostgreSQL down either raised `OperationalError`, which
+    daphne turned into an HTTP 500 handshake or a 1011 close. Here the socket is accepted
+    (if it was not yet) and closed with 4503, which the page understands: it retries with
+    backoff and catches up once the database is back.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        sent = {"accept": False, "close": False}
+
+        async def tracking_send(message) -> None:
+            kind = message.get("type", "")
+            if kind == "websocket.accept":
+                sent["accept"] = True
+            elif kind == "websocket.close":
+                sent["close"] = True
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, tracking_send)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Database unavailable; closing a socket with 4503: %s", error)
+            if sent["close"]:
+                return None
+            try:
+                if not sent["accept"]:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+            except Exception:  # the client is gone already
+                logger.info("Could not send the 4503 close", exc_info=True)
+            return None

@@ -35,14 +35,21 @@ INSTALLED_APPS = [
     "grocer.outbox",
     "families",
     "lists",
+    "shop",
     "vendors",
     "orders",
     "photos",
+    # django-ninja in INSTALLED_APPS: the API docs use its bundled static files, no CDN.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
     # First: its request id and timing cover everything below.
     "grocer.middleware.RequestObservabilityMiddleware",
+    # Outside all the others, so it compresses what they wrote. Django pads gzipped
+    # bodies with random bytes against BREACH, and CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "grocer.middleware.SecurityHeadersMiddleware",
     "grocer.middleware.DatabaseUnavailableMiddleware",
@@ -52,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
     # or form fields -> 400 (grocer/textguard.py).
@@ -268,6 +276,10 @@ CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-records"] = {
+    "task": "api.tasks.purge_idempotency_records",
+    "schedule": 60 * 60,
+}
 # The transactional outbox (grocer/outbox): tasks whose publish failed at commit (broker
 # down) go out once it is back. The grace leaves fresh rows to their own fast path.
 OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=10)
@@ -340,3 +352,7 @@ WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+
+# --- API (/api/v1) ---------------------------------------------------------------------
+# Per token (or per browser session user); every answer reports the usage in RateLimit-*.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")

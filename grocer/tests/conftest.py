@@ -32,10 +32,13 @@ def world(settings, tmp_path):
     photo = ItemPhotoFactory(item=item, status=Photo.Status.READY, thumbnail_key="thumb.webp")
     default_storage.save(photo.key, ContentFile(b"image bytes"))
     default_storage.save(photo.thumbnail_key, ContentFile(b"thumbnail bytes"))
-    from lists.models import ShopperLink, Store
+    from shop.models import ShopperLink, Store
 
     store = Store.objects.create(family=family, name="Corner shop")
     link = ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
+    from api.services import token_create
+
+    api_token, _secret = token_create(user=admin.user, name="Script")
     params = {
         "store_id": store.id,
         "link_id": link.id,
@@ -49,6 +52,7 @@ def world(settings, tmp_path):
         "invitation_id": invitation.id,
         "kind": "item",
         "owner_id": item.id,
+        "token_id": api_token.id,
     }
     return {
         "admin": admin.user,

@@ -28,3 +28,20 @@ def test_the_breadcrumb_holds_only_the_way_back(page_html):
     assert "The Testers" in nav.group(1)
     assert "What changed" not in nav.group(1)
     assert "What changed" in page_html  # still on the page, beside it
+
+
+def test_the_dashboard_shows_the_family_places(client):
+    """Members & invites, Vendors and Orders were only inside the family menu."""
+    member = MembershipFactory(family__name="The Testers")
+    client.force_login(member.user)
+    html = client.get(reverse("lists:dashboard", kwargs={"family_id": member.family_id}))
+    places = re.search(r'<nav class="family-places"[^>]*>(.*?)</nav>', html.content.decode(), re.S)
+    assert places is not None
+    fid = member.family_id
+    for url in (
+        reverse("families:members", kwargs={"family_id": fid}),
+        reverse("vendors:directory", kwargs={"family_id": fid}),
+        reverse("orders:history", kwargs={"family_id": fid}),
+        reverse("families:notifications", kwargs={"family_id": fid}),
+    ):
+        assert f'href="{url}"' in places.group(1)
