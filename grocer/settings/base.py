@@ -330,6 +330,17 @@ LOGGING = {
 WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+# Push endpoints are only ever these browser push services ("*." = any subdomain), on
+# public addresses, over https (families/pushguard.py). WEBPUSH_EXTRA_HOSTS adds to the
+# list; WEBPUSH_ALLOWED_NETWORKS (CIDRs) lets a self-hosted relay on a private network in.
+WEBPUSH_ALLOWED_HOSTS = [
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet
+    "*.push.services.mozilla.com",  # Firefox
+    "*.push.apple.com",  # Safari
+    "*.notify.windows.com",  # legacy Edge
+    *env.list("WEBPUSH_EXTRA_HOSTS", default=[]),
+]
+WEBPUSH_ALLOWED_NETWORKS = env.list("WEBPUSH_ALLOWED_NETWORKS", default=[])
 
 # --- API (/api/v1) ---------------------------------------------------------------------
 # Per token (or per browser session user); every answer reports the usage in RateLimit-*.

@@ -27,7 +27,6 @@ PUBLIC = {
     "password_reset_confirm": "guarded by Django's reset token",
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
-    "favicon": "redirect to the static icon",
     "readyz": "probe",
     "favicon": "a redirect to the static icon",
     "web_manifest": "the installable app's manifest, the same for everyone",
