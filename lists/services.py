@@ -2,8 +2,15 @@
 
 Each function is keyword-only, runs inside `transaction.atomic`, validates with
 `full_clean()` and records one `ListEvent` through `list_event_record` (which publishes
-it once the transaction commits). Item writes lock the item row (`select_for_update`)
-for their read-modify-write; adds lock the list row so the duplicate check is race-free.
+it once the transaction commits).
+
+Lock order, the same on every write path: the list's row FIRST, then the items' rows.
+Recording the event bumps the list's `last_seq`, which locks the list row anyway; a
+writer that locked an item before the list (a status change) and one that locked the
+list before the item (an add of the same name, "clear purchased") used to deadlock, and
+PostgreSQL broke it by failing one of them. Writers of one list now queue on its row.
+A deadlock or serialization failure that still happens (locks taken outside this rule)
+is retried by `retry_on_conflict`, and never reported as an unavailable database.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from django.utils import timezone
 
 from families import notifications
 from families.models import Family, Membership, User
+from grocer.transactions import retry_on_conflict
 
 from . import events
 from .aisles import DEFAULT_ORDER, complete_order
@@ -148,14 +156,24 @@ def list_create(
     return grocery_list
 
 
+def lock_list_row(*, list_id: UUID | str) -> None:
+    """Take the list's row lock (until commit): the first lock of every write to the list.
+
+    For writers outside this module (orders, photos) that then change the list's items.
+    """
+    GroceryList.all_objects.select_for_update().filter(pk=list_id).exists()
+
+
 def _lock_list(grocery_list: GroceryList) -> GroceryList:
-    """The list's row, locked until commit; also refreshes the caller's instance."""
+    """The list's row, locked until commit (the first lock of every write to the list);
+    also refreshes the caller's instance."""
     locked = GroceryList.all_objects.select_for_update().get(pk=grocery_list.pk)
     for attr in ("name", "description", "status", "deleted_at", "last_seq"):
         setattr(grocery_list, attr, getattr(locked, attr))
     return grocery_list
 
 
+@retry_on_conflict
 def list_update(
     *, grocery_list: GroceryList, actor: User | None, name: str, description: str
 ) -> GroceryList:
@@ -182,6 +200,7 @@ def list_update(
     return grocery_list
 
 
+@retry_on_conflict
 def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     with transaction.atomic():
         _lock_list(grocery_list)
@@ -198,6 +217,7 @@ def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryLis
     return grocery_list
 
 
+@retry_on_conflict
 def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Soft-delete a list and its live items with one timestamp, so undo restores exactly them."""
     with transaction.atomic():
@@ -217,6 +237,7 @@ def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList
     return grocery_list
 
 
+@retry_on_conflict
 def list_restore(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Undo a delete (with the items deleted along with it) or bring an archived list back."""
     with transaction.atomic():
@@ -277,6 +298,7 @@ def category_preference_remember(*, family: Family, name: str, category: str) ->
         )
 
 
+@retry_on_conflict
 def item_add(
     *,
     grocery_list: GroceryList,
@@ -344,7 +366,10 @@ def item_add(
 
 
 def _lock_item(*, grocery_list: GroceryList, item_id: UUID | str) -> ListItem:
-    """A live item of this list, its row locked until commit; DoesNotExist otherwise."""
+    """A live item of this list, its row locked until commit; DoesNotExist otherwise.
+
+    Precondition: the caller holds the list's row lock (`_lock_list`), taken first.
+    """
     return ListItem.objects.select_for_update(of=("self",)).get(
         pk=item_id, grocery_list=grocery_list
     )
@@ -382,6 +407,7 @@ def _clean_value(field_name: str, value: Any) -> Any:
     return normalize_spaces(value) if field_name != "note" else value.strip()
 
 
+@retry_on_conflict
 def item_update(
     *,
     item_id: UUID | str,
@@ -401,6 +427,7 @@ def item_update(
     different fields merge. Every accepted change bumps `version`.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         to_apply: dict[str, Any] = {}
         conflicts: dict[str, Any] = {}
@@ -501,6 +528,7 @@ class StaleVersionError(Exception):
         self.item = item
 
 
+@retry_on_conflict
 def item_quantity_step(
     *,
     item_id: UUID | str,
@@ -520,6 +548,7 @@ def item_quantity_step(
     if direction not in ("up", "down"):
         raise ValidationError({"direction": "Use + or -."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if version is not None and version != item.version:
             raise StaleVersionError(item=item)
@@ -536,6 +565,7 @@ def item_quantity_step(
     return item
 
 
+@retry_on_conflict
 def item_set_status(
     *,
     item_id: UUID | str,
@@ -548,6 +578,7 @@ def item_set_status(
     if status not in ListItem.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.status == status:
             return item
@@ -567,6 +598,7 @@ def item_set_status(
     return item
 
 
+@retry_on_conflict
 def item_assign(
     *,
     item_id: UUID | str,
@@ -583,6 +615,7 @@ def item_assign(
     ):
         raise ValidationError({"assigned_to": "Only members of this family can be assigned."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.assigned_to_id == (assignee.pk if assignee else None):
             return item
@@ -603,9 +636,11 @@ def item_assign(
     return item
 
 
+@retry_on_conflict
 def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User | None) -> ListItem:
     """Soft-delete an item; `item_restore` undoes it."""
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         item.delete()
         list_event_record(
@@ -617,6 +652,7 @@ def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User |
     return item
 
 
+@retry_on_conflict
 def item_restore(
     *, item_ids: Iterable[UUID | str], grocery_list: GroceryList, actor: User | None
 ) -> list[ListItem]:
@@ -626,6 +662,7 @@ def item_restore(
     Undo is harmless.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         items = list(
             ListItem.all_objects.select_for_update()
             .filter(grocery_list=grocery_list, pk__in=list(item_ids), deleted_at__isnull=False)
@@ -642,6 +679,7 @@ def item_restore(
     return items
 
 
+@retry_on_conflict
 def items_clear_purchased(*, grocery_list: GroceryList, actor: User | None) -> list[ListItem]:
     """Soft-delete every purchased item of the list in one go (undo: `item_restore`)."""
     with transaction.atomic():
