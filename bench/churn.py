@@ -11,9 +11,11 @@ members write over HTTP as the page does (htmx POSTs): adds (some of the same na
 the same moment), status changes, and now and then "clear purchased", for
 `--churn-seconds` (60).
 
-Sample: for every event and every socket that applies it, live or replayed, the time
-from the start of the write request that caused it to the moment the socket has it. A
-write is known by what its event carries (the added name; the item and new status).
+All sockets connect and catch up first (at most 50 handshakes at a time); the run
+starts once they are open. Sample: for every event and every socket that applies it,
+live or replayed, the time from the start of the write request that caused it to the
+moment the socket has it. A write is known by what its event carries (the added name;
+the item and new status).
 Reported overall and per time slice of the run (by write start), so a latency that
 grows through the run shows. Also counted: events replayed by catch-ups against live
 deliveries, catch-ups asked for because of a gap, presence frames, handshakes that
@@ -113,23 +115,32 @@ def _note_event(state: ListState, message: dict) -> None:
 
 
 async def _socket_life(
-    sock: Socket, state: ListState, counters: Counters, *, stop_at: float, reconnect: float
+    sock: Socket,
+    state: ListState,
+    counters: Counters,
+    clock: dict[str, float],
+    *,
+    reconnect: float,
+    first_connect: asyncio.Semaphore,
+    ready: asyncio.Event,
 ) -> None:
-    """Connect, catch up, apply events like live.js, drop after a while; again until stop_at."""
+    """Connect, catch up, apply events like live.js, drop after a while; again until the end.
+
+    The first connect (before the writers start) goes through `first_connect`, so the
+    run starts from open pages rather than from a stampede of handshakes.
+    """
     headers = {**auth_headers(sock.session_key, htmx=False), "Origin": sock.origin}
     headers.pop("X-CSRFToken")
-    # Spread the first drops over the reconnect period, as a running system would be.
-    lifetime = random.uniform(0, reconnect)
-    while time.perf_counter() < stop_at:
+    # The first drops are spread over the reconnect period, as in a running system.
+    offset = random.uniform(0, reconnect)
+    first = True
+    while time.perf_counter() < clock["stop_at"]:
         try:
-            ws = await websockets.connect(
-                sock.ws_url,
-                additional_headers=headers,
-                open_timeout=30,
-                ping_interval=None,
-                max_size=2**22,
-                compression=None,
-            )
+            if first:
+                async with first_connect:
+                    ws = await _connect(sock, headers)
+            else:
+                ws = await _connect(sock, headers)
         except Exception as error:
             counters.handshake_failures += 1
             if len(counters.first_errors) < 3:
@@ -137,14 +148,39 @@ async def _socket_life(
             await asyncio.sleep(0.5)
             continue
         counters.connects += 1
-        drop_at = min(stop_at, time.perf_counter() + lifetime)
-        lifetime = random.uniform(reconnect * 0.5, reconnect * 1.5)
-        await _session(ws, sock, state, counters, drop_at=drop_at)
+        if first:
+            first = False
+
+            def drop_at() -> float:
+                return min(clock["stop_at"], clock["start"] + offset)
+        else:
+            until = min(
+                clock["stop_at"], time.perf_counter() + random.uniform(0.5, 1.5) * reconnect
+            )
+
+            def drop_at(until=until) -> float:
+                return until
+
+        await _session(ws, sock, state, counters, drop_at=drop_at, ready=ready)
+        ready.set()
         with contextlib.suppress(Exception):
             await ws.close()
 
 
-async def _session(ws, sock: Socket, state: ListState, counters: Counters, *, drop_at: float):
+async def _connect(sock: Socket, headers: dict[str, str]):
+    return await websockets.connect(
+        sock.ws_url,
+        additional_headers=headers,
+        open_timeout=30,
+        ping_interval=None,
+        max_size=2**22,
+        compression=None,
+    )
+
+
+async def _session(
+    ws, sock: Socket, state: ListState, counters: Counters, *, drop_at, ready: asyncio.Event
+):
     early: dict[int, dict] = {}
     catching_up = False
     # Behind this seq (an early event, or the heartbeat's seq) since gap_deadline - GAP_WAIT.
@@ -168,9 +204,10 @@ async def _session(ws, sock: Socket, state: ListState, counters: Counters, *, dr
     await catch_up()
     while True:
         now = time.perf_counter()
-        wake = min(drop_at, next_beat, gap_deadline or drop_at)
-        if now >= drop_at:
+        until = drop_at()
+        if now >= until:
             return
+        wake = min(until, next_beat, gap_deadline or until, now + 1.0)
         if gap_deadline is not None and now >= gap_deadline:
             gap_deadline = None
             if behind > sock.last_seq and not catching_up:
@@ -216,6 +253,7 @@ async def _session(ws, sock: Socket, state: ListState, counters: Counters, *, dr
             catching_up = False
             early.clear()
             gap_deadline = None
+            ready.set()
         elif kind == "presence":
             counters.presence_frames += 1
         elif kind == "heartbeat":
@@ -285,24 +323,34 @@ async def _run(
 ) -> dict:
     counters = Counters()
     by_list = {state.list_id: state for state in states}
-    begin = time.perf_counter()
-    stop_at = begin + args["seconds"]
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
-    statuses: dict[str, int] = {}
-    write_times: list[float] = []
+    clock = {"start": float("inf"), "stop_at": float("inf")}
+    first_connect = asyncio.Semaphore(50)
+    readies = [asyncio.Event() for _ in sockets]
     socket_tasks = [
         asyncio.create_task(
             _socket_life(
                 sock,
                 by_list[sock.list_id],
                 counters,
-                stop_at=stop_at,
+                clock,
                 reconnect=args["reconnect"],
+                first_connect=first_connect,
+                ready=ready,
             )
         )
-        for sock in sockets
+        for sock, ready in zip(sockets, readies, strict=True)
     ]
+    warm_up = time.perf_counter()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), timeout=120)
+    warm_up = time.perf_counter() - warm_up
+    counters.presence_frames = 0  # the run's, not the first connects'
+    clock["start"] = begin = time.perf_counter()
+    clock["stop_at"] = begin + args["seconds"]
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
+    statuses: dict[str, int] = {}
+    write_times: list[float] = []
     writer_tasks = [
         asyncio.create_task(
             _writer(
@@ -312,7 +360,7 @@ async def _run(
                 clients[n % len(clients)],
                 statuses,
                 write_times,
-                stop_at=stop_at,
+                stop_at=clock["stop_at"],
             )
         )
         for n, (session_key, list_id) in enumerate(writers)
@@ -323,6 +371,7 @@ async def _run(
         await http.aclose()
     return {
         "begin": begin,
+        "warm_up_s": round(warm_up, 2),
         "counters": counters,
         "write_statuses": statuses,
         "write_http_ms": summary_ms(write_times),
@@ -446,6 +495,7 @@ def measure(
         "lists": len(list_ids),
         "seconds": seconds,
         "reconnect_s": reconnect,
+        "warm_up_s": outcome["warm_up_s"],
         "writes": sum(outcome["write_statuses"].values()),
         "write_statuses": outcome["write_statuses"],
         "writes_5xx": sum(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from lists.routing import websocket_urlpatterns
+from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 RECEIVE_TIMEOUT = 5
 SCENARIO_TIMEOUT = 60
@@ -83,7 +82,7 @@ def application():
 
     Built per test because the origin validator reads ALLOWED_HOSTS when constructed.
     """
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    return AllowedHostsOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 
 
 def communicator(

@@ -14,7 +14,6 @@ import pytest
 from django.db import connection, connections
 
 from families.tests.factories import MembershipFactory
-from grocer.transactions import ConcurrentWriteError
 from lists import services
 from lists.models import ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
