@@ -68,11 +68,12 @@ def page(browser_context):
 
 
 @pytest.fixture
-def live_daphne(transactional_db):
+def live_daphne(transactional_db, request):
     """A real daphne process serving this test's database, cache and channel layer.
 
     Data the test writes (committed, thanks to `transactional_db`) is visible to the
     server, and events the server publishes go through the same Redis prefix.
+    `@pytest.mark.daphne_env(NAME="value")` adds to the server's environment.
     """
     from grocer.testing import ServerProcess
 
@@ -87,5 +88,7 @@ def live_daphne(transactional_db):
         pytest.skip("live_daphne needs PostgreSQL (the SQLite test database is in memory)")
     env["CELERY_TASK_ALWAYS_EAGER"] = "true"
     env["GROCER_ACCEPT_TEST_HASHES"] = "true"
+    for marker in request.node.iter_markers("daphne_env"):
+        env.update(marker.kwargs)
     with ServerProcess(env=env) as server:
         yield server

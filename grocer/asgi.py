@@ -12,13 +12,17 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
+from grocer.clientip import TrustedProxiesMiddleware
 from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
+application = TrustedProxiesMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

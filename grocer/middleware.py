@@ -42,15 +42,35 @@ def build_content_security_policy() -> str:
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+# Django's technical 404/500 pages (DEBUG only) carry this tag; their styles and the 500
+# page's toggles are inline, which the site's policy blocks, leaving an unreadable page.
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def _is_debug_page(response: HttpResponse) -> bool:
+    return (
+        settings.DEBUG
+        and response.status_code >= 400
+        and not response.streaming
+        and DEBUG_PAGE_MARK in response.content[:1000]
+    )
+
+
 class SecurityHeadersMiddleware:
     """Adds Content-Security-Policy and Permissions-Policy to every response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.policy = build_content_security_policy()
+        # Only ever sent with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
+        self.debug_page_policy = self.policy.replace(
+            "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+        ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if _is_debug_page(response):
+            response["Content-Security-Policy"] = self.debug_page_policy
         response.setdefault("Content-Security-Policy", self.policy)
         response.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"

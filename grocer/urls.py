@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from grocer import health
+from grocer import health, views
 
 urlpatterns = [
     path("accounts/", include("families.account_urls")),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from families.models import Family
+from lists.models import ListItem
 
 from .models import Order
 
@@ -62,3 +63,13 @@ def monthly_spend(*, family: Family) -> list[MonthlySpend]:
         )
         for row in rows
     ]
+
+
+def items_still_to_buy(*, order: Order) -> list[str]:
+    """Names of the order's list items not bought yet (what a delivery left open)."""
+    return list(
+        ListItem.objects.filter(grocery_list_id=order.grocery_list_id)
+        .exclude(status=ListItem.Status.PURCHASED)
+        .order_by("position", "name")
+        .values_list("name", flat=True)
+    )

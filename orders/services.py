@@ -8,13 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from families.models import User
 from grocer.transactions import retry_on_conflict
 from lists.models import GroceryList, ListItem
-from lists.services import list_event_record, lock_list_row
+from lists.services import item_set_status, list_event_record, lock_list_row
 from vendors.models import VendorAnswerLine, VendorShare
 
 from .models import Order, OrderLine
@@ -121,11 +120,46 @@ def order_place(*, share: VendorShare, actor: User) -> Order:
     return order
 
 
+def _deliver_items(*, order: Order, actor: User) -> list[str]:
+    """Mark the delivered lines' items purchased, through the item service.
+
+    One `item.status_changed` event per item, like a check-off by hand, so every open page
+    sees the rows change live. The list becomes Ordered only when nothing on it is still
+    needed: the vendor may have had no eggs, and the eggs are still to buy.
+    Caller holds the order's row lock.
+    """
+    item_ids = list(
+        order.lines.filter(available=True, list_item__isnull=False)
+        .order_by("pk")
+        .values_list("list_item_id", flat=True)
+    )
+    pending = ListItem.objects.filter(pk__in=item_ids, grocery_list_id=order.grocery_list_id)
+    pending = pending.exclude(status=ListItem.Status.PURCHASED)
+    purchased = []
+    for item_id in pending.order_by("pk").values_list("pk", flat=True):
+        try:
+            item_set_status(
+                item_id=item_id,
+                grocery_list=order.grocery_list,
+                actor=actor,
+                status=ListItem.Status.PURCHASED,
+            )
+        except ListItem.DoesNotExist:  # deleted from the list since the order was placed
+            continue
+        purchased.append(str(item_id))
+    still_open = order.grocery_list.items.exclude(status=ListItem.Status.PURCHASED).exists()
+    if not still_open:
+        GroceryList.objects.filter(
+            pk=order.grocery_list_id, status=GroceryList.Status.ACTIVE
+        ).update(status=GroceryList.Status.ORDERED)
+    return purchased
+
+
 @retry_on_conflict
 def order_set_status(*, order: Order, status: str, actor: User) -> Order:
     """placed → confirmed → delivered, or cancelled before delivery; nothing else.
 
-    On delivered the ordered items become purchased and the list becomes Ordered.
+    On delivered the ordered items become purchased (see `_deliver_items`).
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("grocery_list").get(pk=order.pk)
@@ -142,19 +176,7 @@ def order_set_status(*, order: Order, status: str, actor: User) -> Order:
         order.save(update_fields=["status", "status_changed_at", "updated_at"])
         purchased: list[str] = []
         if status == Order.Status.DELIVERED:
-            item_ids = list(
-                order.lines.filter(available=True, list_item__isnull=False).values_list(
-                    "list_item_id", flat=True
-                )
-            )
-            items = ListItem.objects.filter(
-                pk__in=item_ids, grocery_list_id=order.grocery_list_id
-            ).exclude(status=ListItem.Status.PURCHASED)
-            purchased = [str(pk) for pk in items.values_list("pk", flat=True)]
-            items.update(status=ListItem.Status.PURCHASED, version=F("version") + 1)
-            GroceryList.objects.filter(pk=order.grocery_list_id).update(
-                status=GroceryList.Status.ORDERED
-            )
+            purchased = _deliver_items(order=order, actor=actor)
         list_event_record(
             grocery_list=order.grocery_list,
             type="order.status_changed",

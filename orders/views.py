@@ -77,5 +77,21 @@ def set_status(request: HttpRequest, membership: Membership, order_id) -> HttpRe
         )
     except services.OrderError as exc:
         return _detail(request, membership.family, order, error=" ".join(exc.messages), status=400)
-    messages.success(request, "Order updated.")
+    order.refresh_from_db(fields=["status"])
+    messages.success(request, _status_message(order))
     return redirect("orders:detail", family_id=membership.family_id, order_id=order.id)
+
+
+def _status_message(order: Order) -> str:
+    """Say what the change did, above all what a delivery left to buy."""
+    if order.status != Order.Status.DELIVERED:
+        return f"Order marked {order.get_status_display().lower()}."
+    list_name = order.grocery_list.name
+    still = selectors.items_still_to_buy(order=order)
+    if not still:
+        return f"Delivered: everything on {list_name} is bought. The list moved to Ordered."
+    shown = ", ".join(still[:5]) + (f" and {len(still) - 5} more" if len(still) > 5 else "")
+    return (
+        f"Delivered: the delivered items are marked bought on {list_name}. "
+        f"Still needed: {shown}, so the list stays active."
+    )

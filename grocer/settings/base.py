@@ -13,6 +13,11 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-prod
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies in front of daphne, whose X-Forwarded-For entries are believed: empty
+# (none: the TCP peer is the client), a count ("1"), or CIDRs ("10.0.0.0/8,fd00::/8").
+# The client is the right-most untrusted address (grocer/clientip.py); rate limits key
+# on it. Run daphne WITHOUT --proxy-headers (that takes the left-most, forgeable one).
+TRUSTED_PROXIES = env("TRUSTED_PROXIES", default="")
 
 INSTALLED_APPS = [
     "daphne",

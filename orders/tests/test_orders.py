@@ -136,13 +136,14 @@ def test_only_valid_transitions(answered_share, path, ok):
         assert Order.objects.get(pk=order.pk).status == path[-1]
 
 
-def test_delivered_marks_items_purchased_and_the_list_ordered(answered_share):
+def test_delivered_marks_items_purchased_and_keeps_the_list_active(answered_share):
     order = services.order_place(share=answered_share, actor=None)
     services.order_set_status(order=order, status="confirmed", actor=None)
     services.order_set_status(order=order, status="delivered", actor=None)
     statuses = dict(ListItem.objects.values_list("name", "status"))
     assert statuses == {"Apples": "purchased", "Flour": "purchased", "Saffron": "needed"}
-    assert GroceryList.objects.get(pk=order.grocery_list_id).status == GroceryList.Status.ORDERED
+    # The vendor had no saffron and it is still needed: the list stays on the dashboard.
+    assert GroceryList.objects.get(pk=order.grocery_list_id).status == GroceryList.Status.ACTIVE
     event = ListEvent.objects.filter(type="order.status_changed").latest("seq")
     assert event.payload["status"] == "delivered"
     assert len(event.payload["purchased_item_ids"]) == 2

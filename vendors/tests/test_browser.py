@@ -6,7 +6,7 @@ import re
 import pytest
 
 from families.tests.factories import PASSWORD, MembershipFactory
-from grocer.testing import assert_accessible
+from grocer.testing import assert_accessible, wait_until_true
 from lists.models import ListItem
 from lists.tests.factories import ListItemFactory
 from orders.models import Order
@@ -32,7 +32,9 @@ def test_vendor_answers_and_family_places_the_order(live_daphne, browser_context
         vendor__name="Corner Greengrocer",
         status="sent",
     )
-    ListItemFactory(grocery_list=share.grocery_list, name="Apples", quantity_text="2", position=1)
+    apples_item = ListItemFactory(
+        grocery_list=share.grocery_list, name="Apples", quantity_text="2", position=1
+    )
     ListItemFactory(grocery_list=share.grocery_list, name="Flour", quantity_text="1 kg", position=2)
     ListItemFactory(grocery_list=share.grocery_list, name="Saffron", position=3)
     base = live_daphne.url
@@ -88,10 +90,31 @@ def test_vendor_answers_and_family_places_the_order(live_daphne, browser_context
     assert_accessible(family)
     assert family.evaluate("document.documentElement.scrollWidth") <= 360
 
+    # Ben has the list open on his phone while Ana marks the order delivered.
+    ben = MembershipFactory(family=membership.family, user__display_name="Ben")
+    ben_context = browser_context.browser.new_context(viewport={"width": 360, "height": 740})
+    ben_context.set_default_timeout(10_000)
+    ben_page = ben_context.new_page()
+    log_in(ben_page, base, ben.user.email)
+    ben_page.goto(f"{base}/lists/{share.grocery_list_id}/")
+    wait_until_true(ben_page, "document.getElementById('grocery-list').dataset.live === 'live'")
+    apples_row = f"document.querySelector('#item-{apples_item.id}')"
+
     family.get_by_role("button", name="Mark confirmed").click()
     family.get_by_test_id("order-status").filter(has_text="Confirmed").wait_for()
     family.get_by_role("button", name="Mark delivered").click()
     family.get_by_test_id("order-status").filter(has_text="Delivered").wait_for()
+    # Saffron was not available: it is still needed, and the page says so.
+    assert "Still needed: Saffron" in family.locator("#messages").inner_text()
+
+    # The delivery reaches Ben's open page without a reload.
+    try:
+        wait_until_true(ben_page, f"{apples_row}.dataset.status === 'purchased'", timeout=15)
+        assert ben_page.locator(".item", has_text="Saffron").get_attribute("data-status") == (
+            "needed"
+        )
+    finally:
+        ben_context.close()
 
     order = Order.objects.get()
     assert str(order.total) == "3.00" and order.status == "delivered"
