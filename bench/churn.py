@@ -1,26 +1,25 @@
 """Churn: list pages that keep reconnecting while many people write to the same lists.
 
 The shape of the storm that found the catch-up problems: `--churn-sockets` (200) list
-page sockets over 6 lists of 3 families, spread over the daphne processes, each one a
-client that behaves like live.js: it applies events by seq, buffers one that arrives
-early and asks for a catch-up only if the missing seq has not come within GAP_WAIT, sends
-a heartbeat every HEARTBEAT seconds and catches up when the heartbeat's seq is ahead, and
-drops its socket and reconnects (with `catch_up` from its last seq) after a random
-lifetime around `--churn-reconnect` (20) seconds. Meanwhile `--churn-writers` (20)
-members write over HTTP as the page does (htmx POSTs): adds (some of the same name at
-the same moment), status changes, and now and then "clear purchased", for
-`--churn-seconds` (60).
+page sockets over 6 lists of 3 families (tabs of 10 viewing members per family), spread
+over the daphne processes, each one a client that behaves like live.js: it applies
+events by seq, buffers one that arrives early and asks for a catch-up only if the
+missing seq has not come within GAP_WAIT, sends a heartbeat every HEARTBEAT seconds and
+catches up when the heartbeat's seq is ahead, and drops its socket and reconnects (with
+`catch_up` from its last seq) after a random lifetime around `--churn-reconnect` (20)
+seconds. Meanwhile `--churn-writers` (20) members write over HTTP as the page does (htmx
+POSTs): adds (some of the same name at the same moment), status changes, and now and
+then "clear purchased", for `--churn-seconds` (60).
 
-All sockets connect and catch up first (at most 50 handshakes at a time); the run
-starts once they are open. Sample: for every event and every socket that applies it,
-live or replayed, the time from the start of the write request that caused it to the
-moment the socket has it. A write is known by what its event carries (the added name;
-the item and new status).
-Reported overall and per time slice of the run (by write start), so a latency that
-grows through the run shows. Also counted: events replayed by catch-ups against live
-deliveries, catch-ups asked for because of a gap, presence frames, handshakes that
-failed, write answers by status (a 503 is a lost change), and at the end, after a final
-catch-up, sockets whose seqs have a hole.
+All sockets connect and catch up first (at most 50 handshakes at a time); the run starts
+once they are open. Sample: for every event and every socket that applies it, live or
+replayed, the time from the start of the write request that caused it to the moment the
+socket has it. A write is known by what its event carries (the added name; the item and
+new status). Reported overall and per time slice of the run (by write start), so a
+latency that grows through the run shows. Also counted: events replayed by catch-ups
+against live deliveries, catch-ups asked for because of a gap, presence frames,
+handshakes that failed, write answers by status (a 503 is a lost change), and at the
+end, after a final catch-up, sockets whose seqs have a hole.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ LISTS_PER_FAMILY = 2
 HEARTBEAT = 20.0  # seconds, as live.js by default
 GAP_WAIT = 0.5  # seconds an early event waits for the one it skipped (live.js GAP_WAIT_MS)
 SLICES = 6
+VIEWERS_PER_FAMILY = 10  # members with the list open; the sockets are their tabs
 NAMES = ["milk", "eggs", "bread", "apples", "rice", "coffee", "butter", "tea"]
 
 
@@ -416,7 +416,8 @@ def measure(
 
     from . import seed
 
-    per_family = -(-(sockets + writers) // FAMILIES)
+    writers_per_family = -(-writers // FAMILIES)
+    per_family = writers_per_family + VIEWERS_PER_FAMILY
     seeded = seed.families(
         tag="churn",
         count=FAMILIES,
@@ -435,29 +436,31 @@ def measure(
     ).values_list("id", "grocery_list_id", "status"):
         target = states[str(list_id)].purchased if status == "purchased" else None
         (target if target is not None else states[str(list_id)].needed).add(str(item_id))
-    socks: list[Socket] = []
     writer_list: list[tuple[str, str]] = []
-    made = 0
+    viewers: list[tuple[str, str]] = []  # (session, list), one per viewing member
     for family in seeded:
-        members = list(family.members)
-        for i, member in enumerate(members):
+        for i, member in enumerate(family.members):
             list_id = family.list_ids[i % len(family.list_ids)]
-            if len(writer_list) < writers and i < -(-writers // FAMILIES):
-                writer_list.append((member.session_key, list_id))
-                continue
-            if len(socks) >= sockets:
-                break
-            base = web_urls[made % len(web_urls)]
-            made += 1
-            socks.append(
-                Socket(
-                    list_id=list_id,
-                    session_key=member.session_key,
-                    ws_url=base.replace("http://", "ws://") + websocket_path(list_id),
-                    origin=base,
-                    last_seq=seqs[list_id],
-                )
+            if i < writers_per_family:
+                if len(writer_list) < writers:
+                    writer_list.append((member.session_key, list_id))
+            else:
+                viewers.append((member.session_key, list_id))
+    # Several tabs per member (phone and laptop, two windows): a reconnecting tab of
+    # someone who is still viewing changes nobody's presence.
+    socks: list[Socket] = []
+    for n in range(sockets):
+        session_key, list_id = viewers[n % len(viewers)]
+        base = web_urls[n % len(web_urls)]
+        socks.append(
+            Socket(
+                list_id=list_id,
+                session_key=session_key,
+                ws_url=base.replace("http://", "ws://") + websocket_path(list_id),
+                origin=base,
+                last_seq=seqs[list_id],
             )
+        )
     base_seq = dict(seqs)
     outcome = asyncio.run(
         _run(
