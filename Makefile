@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n 2
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo worker beat bench clean
+.PHONY: run test lint format migrate demo worker beat bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ beat: $(VENV)/.installed
 ## Benchmark the production shape on this machine (bench/README.md). BENCH_ARGS="--smoke".
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Lighthouse (mobile) on the list page with 30 items, production shape (bench/audit.py).
+lighthouse: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.audit $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

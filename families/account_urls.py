@@ -4,6 +4,8 @@ The names are Django's own (`login`, `password_reset_confirm`...) because Django
 views and emails reverse them.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest
 from django.urls import path
@@ -20,10 +22,14 @@ def _ip_and_email(request: HttpRequest, *args, **kwargs) -> str:
     return f"{client_ip(request)}:{email}"
 
 
+def login_limited(view: Callable) -> Callable:
+    """The log-in limits, shared by every log-in form (the site's and the admin's): the
+    same counters, so guesses spread over both forms add up."""
+    return ratelimit("login-ip", "60/h")(ratelimit("login", "10/15m", key=_ip_and_email)(view))
+
+
 # POSTs only; an over-limit request gets the 429 page with Retry-After.
-login = ratelimit("login-ip", "60/h")(
-    ratelimit("login", "10/15m", key=_ip_and_email)(accounts.LoginView.as_view())
-)
+login = login_limited(accounts.LoginView.as_view())
 signup = ratelimit("signup", "10/h")(accounts.signup)
 password_reset = ratelimit("password-reset", "5/h", key=_ip_and_email)(
     ratelimit("password-reset-ip", "20/h")(auth_views.PasswordResetView.as_view())

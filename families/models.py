@@ -92,8 +92,13 @@ class Membership(TimeStampedModel):
         ADMIN = "admin", "Admin"
         MEMBER = "member", "Member"
 
+    # No index of its own: `membership_one_per_family (user, family)` starts with the user
+    # (docs/scaling.md, index review).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
@@ -121,7 +126,10 @@ def invitation_expiry():
 
 
 class Invitation(TimeStampedModel):
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="invitations")
+    # Indexed by `invite_family_idx (family, accepted_at)`, which it leads.
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
     role = models.CharField(
         max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +24,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from grocer.outbox.services import outbox_enqueue
 
 from .models import Membership, NotificationPreference, PushSubscription, User
 
@@ -50,9 +51,11 @@ def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, An
         return
     if event_type == "order.status_changed" and payload.get("status") != "delivered":
         return
-    from .tasks import notify_event
-
-    transaction.on_commit(partial(notify_event.delay, str(event_id)))
+    if not push_configured():
+        return  # the in-app feed reads the events themselves; only pushes need a task
+    # An outbox row in the event's transaction: a broker outage cannot fail the write
+    # that recorded the event (it has committed), and the push still goes out later.
+    outbox_enqueue(task="families.tasks.notify_event", args=[str(event_id)])
 
 
 # --- preferences and the feed --------------------------------------------------------------

@@ -38,6 +38,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from grocer.outbox.services import outbox_enqueue
+
 from .models import Family, Invitation, Membership, User
 
 logger = logging.getLogger(__name__)
@@ -123,10 +125,11 @@ def invitation_create(
     with transaction.atomic():
         invitation.save()
         if invitation.email and accept_url_template:
-            from .tasks import send_invitation_email
-
             accept_url = accept_url_template.replace("{token}", invitation.token)
-            send_invitation_email.delay_on_commit(str(invitation.id), accept_url)
+            # In this transaction: a broker outage neither fails the invite nor loses it.
+            outbox_enqueue(
+                task="families.tasks.send_invitation_email", args=[str(invitation.id), accept_url]
+            )
     return invitation
 
 

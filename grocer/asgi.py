@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
 from grocer.clientip import TrustedProxiesMiddleware
+from grocer.middleware import SocketDatabaseGuard
 from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
@@ -20,8 +21,12 @@ application = TrustedProxiesMiddleware(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # Outermost: a database outage anywhere below (session, user, consumer) is a
+            # 4503 close the page retries, never a 500 handshake.
+            "websocket": SocketDatabaseGuard(
+                AllowedHostsOriginValidator(
+                    SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                )
             ),
         }
     )

@@ -129,3 +129,48 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+# The close code the list page reads as "live updates unavailable, retry with backoff".
+CLOSE_UNAVAILABLE = 4503
+
+
+class SocketDatabaseGuard:
+    """ASGI middleware for the WebSocket stack: a lost database is a 4503 close, not a 500.
+
+    The session and user are loaded during the handshake, and an open socket re-checks
+    membership on heartbeats; with PostgreSQL down either raised `OperationalError`, which
+    daphne turned into an HTTP 500 handshake or a 1011 close. Here the socket is accepted
+    (if it was not yet) and closed with 4503, which the page understands: it retries with
+    backoff and catches up once the database is back.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        sent = {"accept": False, "close": False}
+
+        async def tracking_send(message) -> None:
+            kind = message.get("type", "")
+            if kind == "websocket.accept":
+                sent["accept"] = True
+            elif kind == "websocket.close":
+                sent["close"] = True
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, tracking_send)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Database unavailable; closing a socket with 4503: %s", error)
+            if sent["close"]:
+                return None
+            try:
+                if not sent["accept"]:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+            except Exception:  # the client is gone already
+                logger.info("Could not send the 4503 close", exc_info=True)
+            return None

@@ -1,4 +1,11 @@
-"""Fixed-window rate limits kept in the cache (Redis in production).
+"""Sliding-window rate limits kept in the cache (Redis in production).
+
+A fixed window lets a client spend the whole limit at the end of one window and again at
+the start of the next (twice the limit in a moment), and makes anything counted across a
+window boundary flaky. Here each limit keeps a counter per window and judges a request by
+the current window's count plus the previous window's count weighted by how much of it
+still lies inside the last `period` seconds (the "sliding window counter" of Cloudflare
+and nginx): a burst across a boundary sees the previous window almost whole.
 
 A limit that cannot be checked (Redis down) lets the request through: an outage of the
 cache must not lock every family out of their lists. Limits are per scope and key
@@ -9,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,48 +45,94 @@ class Rate:
         return cls(limit=int(count), period=multiple * _PERIODS[unit])
 
 
-def _cache_key(scope: str, key: str, rate: Rate) -> tuple[str, int]:
-    window = int(time.time() // rate.period)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    retry_after = rate.period - int(time.time() % rate.period)
-    return f"rl:{scope}:{digest}:{window}", retry_after
+@dataclass(frozen=True)
+class _Window:
+    current_key: str
+    previous_key: str
+    elapsed: float  # seconds into the current window
+    rate: Rate
+
+    @classmethod
+    def at(cls, scope: str, key: str, rate: Rate, now: float) -> _Window:
+        index = int(now // rate.period)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return cls(
+            current_key=f"rl:{scope}:{digest}:{index}",
+            previous_key=f"rl:{scope}:{digest}:{index - 1}",
+            elapsed=now - index * rate.period,
+            rate=rate,
+        )
+
+    def estimate(self, previous: int, current: int) -> float:
+        """Requests in the last `period` seconds, the previous window prorated."""
+        return previous * (1 - self.elapsed / self.rate.period) + current
+
+    def retry_after(self, previous: int, current: int) -> int:
+        """Whole seconds until one more hit fits under the limit (at least 1)."""
+        limit, period = self.rate.limit, self.rate.period
+        if current < limit and previous:
+            # The previous window's share must shrink to `limit - current - 1`.
+            done = period * (1 - (limit - current - 1) / previous)
+            wait = done - self.elapsed
+        else:
+            # Only the next window brings relief, once this one's share has shrunk.
+            wait = period - self.elapsed + period * max(0.0, 1 - (limit - 1) / max(current, 1))
+        return max(1, math.ceil(wait))
+
+
+def _counts(window: _Window) -> tuple[int, int]:
+    values = cache.get_many([window.previous_key, window.current_key])
+    return int(values.get(window.previous_key) or 0), int(values.get(window.current_key) or 0)
 
 
 def hit(*, scope: str, key: str, rate: str) -> int | None:
     """Count one hit; return seconds to wait if over the limit, else None."""
     parsed = Rate.parse(rate)
-    cache_key, retry_after = _cache_key(scope, key, parsed)
+    window = _Window.at(scope, key, parsed, time.time())
     try:
-        cache.add(cache_key, 0, timeout=parsed.period + 1)
-        count = cache.incr(cache_key)
+        # Two periods: the counter is read again as the next window's "previous".
+        cache.add(window.current_key, 0, timeout=2 * parsed.period + 1)
+        current = cache.incr(window.current_key)
+        previous = int(cache.get(window.previous_key) or 0)
     except Exception:  # the cache backend's connection errors vary; fail open
         logger.warning("Rate limit %s not checked: cache unavailable", scope, exc_info=True)
         return None
-    return retry_after if count > parsed.limit else None
+    if window.estimate(previous, current) <= parsed.limit:
+        return None
+    # A refused request is not counted: whoever honours Retry-After gets in then, however
+    # often they were refused before.
+    try:
+        cache.decr(window.current_key)
+    except Exception:
+        logger.warning("Rate limit %s: refused hit left counted", scope, exc_info=True)
+    return window.retry_after(previous, current - 1)
 
 
 def peek(*, scope: str, key: str, rate: str) -> int | None:
     """Like `hit` without counting: seconds to wait if the limit is already reached."""
     parsed = Rate.parse(rate)
-    cache_key, retry_after = _cache_key(scope, key, parsed)
+    window = _Window.at(scope, key, parsed, time.time())
     try:
-        count = cache.get(cache_key, 0)
+        previous, current = _counts(window)
     except Exception:
         logger.warning("Rate limit %s not checked: cache unavailable", scope, exc_info=True)
         return None
-    return retry_after if count >= parsed.limit else None
+    # Would one more hit be refused?
+    if window.estimate(previous, current) + 1 > parsed.limit:
+        return window.retry_after(previous, current)
+    return None
 
 
 def reset(*, scope: str, key: str, rate: str) -> None:
-    cache_key, _ = _cache_key(scope, key, Rate.parse(rate))
+    window = _Window.at(scope, key, Rate.parse(rate), time.time())
     try:
-        cache.delete(cache_key)
+        cache.delete_many([window.previous_key, window.current_key])
     except Exception:
         logger.warning("Rate limit %s not reset: cache unavailable", scope, exc_info=True)
 
 
 def client_ip(request: HttpRequest, *args, **kwargs) -> str:
-    # daphne --proxy-headers (and the ingress) put the real client address here.
+    # The right-most untrusted X-Forwarded-For address (TRUSTED_PROXIES, grocer/clientip.py).
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

@@ -5,8 +5,9 @@ nobody catches it), and a lone UTF-16 surrogate (`"\\ud800"` in JSON) cannot be 
 to UTF-8 at all (`UnicodeEncodeError`). Neither is ever part of a real grocery item,
 name or token, so they are refused at the door, before any view, form or query sees them:
 
-- `TextGuardMiddleware` checks the URL path (and so every token in it), every query
-  parameter and every form field (names and values) of every request;
+- `TextGuardMiddleware` checks the URL path (and so every token in it: a 404, as no such
+  address exists), every query parameter and every form field (names and values) of
+  every request (a 400);
 - `grocer.jsonbody` checks every string (keys and values) of every JSON body;
 - `bad_text()` / `refuse_bad_text()` are there for anything else that reads raw input
   (socket frames, headers used as data).
@@ -21,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 
 from grocer.problems import ProblemError, problem_response
@@ -67,8 +68,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def request_problem(request: HttpRequest) -> str | None:
     """Where the request carries bad text (a phrase for the message), or None."""
-    if bad_text(request.path_info):
-        return "the address"
     where = _first_bad(_pairs(request.GET), "query parameter")
     if where:
         return where
@@ -96,7 +95,7 @@ def bad_text_response(request: HttpRequest, where: str) -> HttpResponse:
 
 
 class TextGuardMiddleware:
-    """Answers 400 to a request with bad text anywhere in its path, query or form fields.
+    """404 for bad text in the path, 400 for bad text in the query or form fields.
 
     Runs in `process_view`, after CsrfViewMiddleware's own check, so a forged form is
     still a 403 and only a resolved URL is examined (an unknown one is a plain 404).
@@ -109,6 +108,9 @@ class TextGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if bad_text(request.path_info):
+            # No address with such a character exists: a forged link or token is a 404.
+            raise Http404("No such page.")
         where = request_problem(request)
         if where is None:
             return None

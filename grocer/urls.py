@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from families.account_urls import login_limited
 from grocer import health, views
 
 urlpatterns = [
@@ -8,10 +9,13 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The admin's log-in form counts against the same limits as the site's.
+    path("admin/login/", login_limited(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include("families.urls")),
     path("", include("lists.urls")),
-    path("", include("lists.shopper_urls")),
+    path("", include("shop.urls")),
+    path("", include("shop.shopper_urls")),
     path("", include("vendors.urls")),
     path("", include("orders.urls")),
     path("", include("photos.urls")),

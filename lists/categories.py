@@ -8,9 +8,24 @@ A family's own choice (CategoryPreference) always wins over this map; see
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .models import Category
 from .quantity import normalize_spaces
+
+# The built-in walking order through a shop, first aisle first.
+DEFAULT_ORDER: tuple[str, ...] = tuple(Category.values)
+
+
+def complete_order(order: Iterable[str]) -> list[str]:
+    """`order` with unknown values dropped, duplicates removed and missing categories
+    appended in the default order: always a permutation of every category."""
+    seen: list[str] = []
+    for value in order:
+        if value in DEFAULT_ORDER and value not in seen:
+            seen.append(value)
+    return seen + [value for value in DEFAULT_ORDER if value not in seen]
+
 
 _WORDS: dict[str, str] = {
     Category.PRODUCE: """

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -30,24 +29,10 @@ from families import notifications
 from families.models import Family, Membership, User
 from grocer.transactions import retry_on_conflict
 
-from . import events
-from .aisles import DEFAULT_ORDER, complete_order
+from . import events, hooks
 from .categories import guess_category, normalize_name
-from .models import (
-    Category,
-    CategoryPreference,
-    GroceryList,
-    ListEvent,
-    ListItem,
-    ShopperLink,
-    ShoppingChoice,
-    Store,
-    StoreTrip,
-)
+from .models import Category, CategoryPreference, GroceryList, ListEvent, ListItem
 from .quantity import merge_quantities, normalize_spaces, quantity_steps
-
-if TYPE_CHECKING:
-    from vendors.models import Vendor
 
 NOTE_MAX = ListItem._meta.get_field("note").max_length
 DESCRIPTION_MAX = GroceryList._meta.get_field("description").max_length
@@ -586,8 +571,8 @@ def item_set_status(
         item.version += 1
         item.save(update_fields=["status", "version", "updated_at"])
         if previous == ListItem.Status.NEEDED:
-            # Checked off while shopping: teaches the chosen store's aisle order.
-            store_trip_record_check(grocery_list=grocery_list, category=item.category)
+            # Checked off while shopping (the shop app learns the aisle order from it).
+            hooks.item_checked.send(sender=ListItem, grocery_list=grocery_list, item=item)
         list_event_record(
             grocery_list=grocery_list,
             type="item.status_changed",
@@ -702,113 +687,3 @@ def items_clear_purchased(*, grocery_list: GroceryList, actor: User | None) -> l
             payload={"item_ids": [str(item.pk) for item in items], "count": len(items)},
         )
     return items
-
-
-# --- In the shop: stores, aisle order, shopper links -------------------------------------
-
-
-def store_create(
-    *, family: Family, actor: User | None, name: str, vendor: Vendor | None = None
-) -> Store:
-    """A store of the family; a vendor's store takes the vendor's name."""
-    with transaction.atomic():
-        store = Store(
-            family=family,
-            name=normalize_spaces(name),
-            vendor=vendor,
-            aisle_order=list(DEFAULT_ORDER),
-            created_by=actor,
-        )
-        store.full_clean(exclude=["created_by", "vendor"])
-        store.save()
-    return store
-
-
-def store_for_vendor(*, family: Family, vendor: Vendor, actor: User | None) -> Store:
-    """The family's store for a vendor it can see, made on first use."""
-    store = Store.objects.filter(family=family, vendor=vendor).first()
-    if store is not None:
-        return store
-    name = vendor.name
-    if Store.objects.filter(family=family, name__iexact=name).exists():
-        name = f"{name} ({vendor.pk.hex[:4]})"
-    return store_create(family=family, actor=actor, name=name, vendor=vendor)
-
-
-def shopping_choice_set(*, family: Family, store: Store | None) -> ShoppingChoice:
-    """Remember where the family is shopping (shared by every member; None: nowhere)."""
-    if store is not None and store.family_id != family.pk:
-        raise ValidationError({"store": "That store is not one of this family's."})
-    with transaction.atomic():
-        choice, _ = ShoppingChoice.objects.update_or_create(
-            family=family, defaults={"store": store}
-        )
-    return choice
-
-
-def store_aisle_order_set(*, store: Store, order: list[str], actor: User | None) -> Store:
-    """Arrange a store's aisles by hand: the new base order; learning restarts from it."""
-    with transaction.atomic():
-        locked = Store.objects.select_for_update().get(pk=store.pk)
-        locked.aisle_order = complete_order(order)
-        locked.aisle_order_set_at = timezone.now()
-        locked.save(update_fields=["aisle_order", "aisle_order_set_at", "updated_at"])
-    store.aisle_order, store.aisle_order_set_at = locked.aisle_order, locked.aisle_order_set_at
-    return store
-
-
-def store_aisle_move(
-    *, store: Store, category: str, direction: str, actor: User | None, current: list[str]
-) -> Store:
-    """Move one category an aisle earlier ("up") or later ("down") in `current`."""
-    if category not in DEFAULT_ORDER or direction not in ("up", "down"):
-        raise ValidationError({"category": "Unknown aisle or direction."})
-    order = complete_order(current)
-    index = order.index(category)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(order):
-        order[index], order[other] = order[other], order[index]
-    return store_aisle_order_set(store=store, order=order, actor=actor)
-
-
-def store_trip_record_check(*, grocery_list: GroceryList, category: str) -> None:
-    """Note a check-off in today's trip at the family's chosen store (first per category)."""
-    store_id = (
-        ShoppingChoice.objects.filter(family_id=grocery_list.family_id, store__deleted_at=None)
-        .values_list("store_id", flat=True)
-        .first()
-    )
-    if store_id is None:
-        return
-    with transaction.atomic():
-        trip, _ = StoreTrip.objects.select_for_update().get_or_create(
-            store_id=store_id, grocery_list=grocery_list, day=timezone.localdate()
-        )
-        if category not in trip.categories:
-            trip.categories = [*trip.categories, category]
-            trip.save(update_fields=["categories", "updated_at"])
-
-
-def shopper_link_create(
-    *, grocery_list: GroceryList, actor: User | None, name: str, hours: int
-) -> ShopperLink:
-    with transaction.atomic():
-        link = ShopperLink(
-            grocery_list=grocery_list,
-            name=normalize_spaces(name),
-            expires_at=timezone.now() + timedelta(hours=hours),
-            created_by=actor,
-        )
-        link.full_clean(exclude=["created_by"])
-        link.save()
-    return link
-
-
-def shopper_link_revoke(*, link: ShopperLink, actor: User | None) -> ShopperLink:
-    """Close a link now; its page answers 410 from the next request on."""
-    with transaction.atomic():
-        ShopperLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        link.refresh_from_db(fields=["revoked_at"])
-    return link

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import shop_views, views
+from . import views
 
 app_name = "lists"
 
@@ -38,23 +38,5 @@ urlpatterns = [
     ),
     path(
         "lists/<uuid:list_id>/items/<uuid:item_id>/delete/", views.item_delete, name="item_delete"
-    ),
-]
-websocket_urlpatterns: list = []
-
-# In the shop (lists.shop_views): the selector, stores, and the family's side of shopper links.
-urlpatterns += [
-    path("lists/<uuid:list_id>/shopping-at/", shop_views.shopping_at, name="shopping_at"),
-    path("lists/<uuid:list_id>/stores/", shop_views.store_add, name="store_add"),
-    path(
-        "lists/<uuid:list_id>/stores/<uuid:store_id>/aisles/",
-        shop_views.store_aisles,
-        name="store_aisles",
-    ),
-    path("lists/<uuid:list_id>/shoppers/", shop_views.shopper_links, name="shopper_links"),
-    path(
-        "lists/<uuid:list_id>/shoppers/<uuid:link_id>/revoke/",
-        shop_views.shopper_link_revoke,
-        name="shopper_link_revoke",
     ),
 ]

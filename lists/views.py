@@ -28,7 +28,7 @@ from grocer import ratelimit
 from grocer.jsonbody import read_json
 from grocer.problems import ProblemError, problem_response
 
-from . import selectors, services
+from . import hooks, selectors, services
 from . import sync as sync_services
 from .forms import (
     AssignForm,
@@ -161,11 +161,13 @@ def detail(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateRespon
     return _detail_page(request, grocery_list, add_form=ItemAddForm())
 
 
-def _page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, selectors.ShoppingAt]:
+def _page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, hooks.Shopping | None]:
     """The list's items in the aisle order of the store the family is shopping at."""
-    shopping = selectors.shopping_at(family=grocery_list.family)
+    shopping = hooks.shopping_for(family=grocery_list.family)
     page = selectors.list_for_page(
-        grocery_list=grocery_list, order=shopping.order, split_done=shopping.store is not None
+        grocery_list=grocery_list,
+        order=shopping.order if shopping else None,
+        split_done=shopping is not None and shopping.store is not None,
     )
     return page, shopping
 

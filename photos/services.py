@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from families.models import User
+from grocer.outbox.services import outbox_enqueue
 from lists.models import ListItem
 from vendors.models import Vendor
 
@@ -255,9 +256,8 @@ def _photo_replace(
         photo.full_clean(exclude=[target.owner_field, "family", "uploaded_by"])
         photo.save()
         _record_item_event(target=target, actor=actor, type="item.photo_changed")
-        from .tasks import make_thumbnail
-
-        make_thumbnail.delay_on_commit(str(photo.pk))
+        # Outbox: a broker outage neither fails the upload nor loses the thumbnail.
+        outbox_enqueue(task="photos.tasks.make_thumbnail", args=[str(photo.pk)])
     return photo
 
 

@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -253,11 +254,86 @@ def _post(payload: dict[str, Any]) -> SendResult:
 
 
 class _ConcurrentBreaker(pybreaker.CircuitBreaker):
+    """pybreaker's breaker with calls outside its lock and a half-open state of our own.
+
+    pybreaker holds its lock for the whole call, so every send of a process waited for the
+    one before it: a threads worker delivered 5 messages/s (bench). The state lives in
+    Redis, whose counters are atomic, so closed-state calls need no shared lock.
+
+    Half-open (the cool-down over), pybreaker lets one trial call through per process and
+    counts any call that does not trip the breaker (a 429, a bad number) as a success that
+    closes it. Here the trial is a lease shared through the state storage: one call across
+    every worker, and only a successful send closes the breaker; a transient failure opens
+    it for another cool-down, anything else leaves it half-open for the next trial.
+    """
+
+    def __init__(self, *args, trial_lease: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.trial_lease = trial_lease
+        self._local_trial = threading.Lock()
+
+    def cooling_down(self) -> bool:
+        opened_at = self._state_storage.opened_at
+        if self.current_state != pybreaker.STATE_OPEN or opened_at is None:
+            return False
+        return datetime.now(UTC) < opened_at + timedelta(seconds=self.reset_timeout)
+
     def call(self, func, *args, **kwargs):
-        # pybreaker holds its lock for the whole call, so every send of a process waited
-        # for the one before it: a threads worker delivered 5 messages/s (bench). The
-        # state lives in Redis, whose counters are atomic, so calls need no shared lock.
-        return self.state.call(func, *args, **kwargs)
+        if self.current_state == pybreaker.STATE_CLOSED:
+            return self.state.call(func, *args, **kwargs)
+        if self.cooling_down():
+            raise pybreaker.CircuitBreakerError("circuit open")
+        token = self._take_trial()
+        if token is None:
+            raise pybreaker.CircuitBreakerError("a trial call is in flight")
+        try:
+            self.half_open()
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                if self.is_system_error(exc):
+                    self.open()  # the API is still failing: another cool-down
+                raise
+            self.close()
+            return result
+        finally:
+            self._give_back_trial(token)
+
+    def trial_in_flight(self) -> bool:
+        client = self._redis()
+        if client is None:
+            return self._local_trial.locked()
+        return bool(client.exists(self._trial_key()))
+
+    # The lease: SET NX with an expiry in Redis (a worker killed mid-trial frees it after
+    # trial_lease seconds), a plain lock in memory.
+    def _redis(self):
+        return getattr(self._state_storage, "_redis", None)
+
+    def _trial_key(self) -> str:
+        return self._state_storage._namespace("trial")
+
+    def _take_trial(self) -> str | None:
+        client = self._redis()
+        if client is None:
+            return "local" if self._local_trial.acquire(blocking=False) else None
+        token = uuid.uuid4().hex
+        taken = client.set(self._trial_key(), token, nx=True, px=int(self.trial_lease * 1000))
+        return token if taken else None
+
+    def _give_back_trial(self, token: str) -> None:
+        client = self._redis()
+        if client is None:
+            self._local_trial.release()
+            return
+        # Only our own lease: after an expiry another worker may hold a new one.
+        client.eval(_RELEASE_IF_OWNER, 1, self._trial_key(), token)
+
+
+_RELEASE_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 _breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
@@ -292,15 +368,26 @@ def breaker() -> pybreaker.CircuitBreaker:
             name="whatsapp",
             # Let the error that tripped it through: it decides retry vs. failure.
             throw_new_error_on_trip=False,
+            # Longer than a send can take, so a live trial is never doubled.
+            trial_lease=settings.WHATSAPP_CONNECT_TIMEOUT + settings.WHATSAPP_READ_TIMEOUT + 5,
         )
     return _breakers[key]
 
 
+# How long a send waits while another worker's trial call decides the breaker.
+TRIAL_WAIT_SECONDS = 5.0
+
+
 def breaker_retry_in() -> float:
-    """Seconds until an open breaker lets a trial call through (0 when closed)."""
+    """Seconds until an open breaker lets a trial call through (0 when closed).
+
+    Half-open with a trial in flight elsewhere: a short wait for its outcome."""
     cb = breaker()
-    if cb.current_state != pybreaker.STATE_OPEN:
+    state = cb.current_state
+    if state == pybreaker.STATE_CLOSED:
         return 0.0
+    if state == pybreaker.STATE_HALF_OPEN or not cb.cooling_down():
+        return TRIAL_WAIT_SECONDS if cb.trial_in_flight() else 0.0
     opened_at = cb._state_storage.opened_at  # the storage is the shared truth
     if opened_at is None:
         return 0.0

@@ -41,8 +41,8 @@ MATRIX = [
     ("families:notification_badge", "get", (LOGIN, 404, 200, 200)),
     ("families:notification_settings", "get", (LOGIN, 404, 200, 200)),
     ("families:notification_settings", "post", (LOGIN, 404, 302, 302)),
-    # Takes JSON: the matrix's form-encoded body is a 400 for members.
-    ("families:push_subscription", "post", (LOGIN, 404, 400, 400)),
+    # Takes JSON: the matrix's form-encoded body is a 415 (problem document) for members.
+    ("families:push_subscription", "post", (LOGIN, 404, 415, 415)),
     ("login", "get", (200, 302, 302, 302)),
     ("logout", "post", (LOGIN, LOGIN, LOGIN, LOGIN)),  # logged out, then the login page
     ("signup", "get", (200, 302, 302, 302)),

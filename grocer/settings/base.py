@@ -31,17 +31,23 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "grocer.outbox",
     "families",
     "lists",
+    "shop",
     "vendors",
     "orders",
     "photos",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it compresses what every other middleware wrote. Django pads gzipped
+    # bodies with random bytes against BREACH, and CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "grocer.middleware.SecurityHeadersMiddleware",
     "grocer.middleware.DatabaseUnavailableMiddleware",
+    "grocer.replicas.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +95,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Transaction pooling hands each transaction a different server connection:
         # a server-side cursor (iterator()) would outlive its transaction.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Streaming read replicas (grocer/replicas.py): page reads of safe requests go to one that
+# has caught up with the reader's own writes; everything else stays on the primary.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["grocer.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+DATABASE_REPLICA_MAX_LAG_BYTES = env.int("DATABASE_REPLICA_MAX_LAG_BYTES", default=16 * 1024**2)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+# How long a browser's reads wait for a replica to replay its last write (then any replica).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
@@ -176,7 +201,13 @@ if AWS_STORAGE_BUCKET_NAME:
     CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_s3_origins]
 
 # --- Redis: channel layer, cache and Celery broker --------------------------------
+# REDIS_URL holds what must never be evicted (channel layer, presence, Celery broker, the
+# WhatsApp breaker): run it with `maxmemory-policy noeviction`. REDIS_CACHE_URL, when set,
+# moves the cache (list pages, rate-limit counters) to an instance that may evict
+# (`allkeys-lru` with a `maxmemory`). rediss:// URLs with `ssl_cert_reqs=required&
+# ssl_ca_certs=...` and a password work for every client (README, "Data tier").
 REDIS_URL = env("REDIS_URL", default="")
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default="") or REDIS_URL
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="grocer")
 # How often an open list page says it is still there. Each heartbeat re-joins the list's
 # groups (Redis may have restarted empty) and answers with the list's last seq.
@@ -187,7 +218,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "grocer.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             # A Redis outage must degrade to cache misses, never to a 500.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -226,6 +257,14 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
+}
+# The transactional outbox (grocer/outbox): tasks whose publish failed at commit (broker
+# down) go out once it is back. The grace leaves fresh rows to their own fast path.
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=10)
+OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "grocer.outbox.tasks.relay_outbox",
+    "schedule": OUTBOX_RELAY_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
     "task": "vendors.tasks.requeue_stuck_deliveries",

@@ -32,7 +32,7 @@ def world(settings, tmp_path):
     photo = ItemPhotoFactory(item=item, status=Photo.Status.READY, thumbnail_key="thumb.webp")
     default_storage.save(photo.key, ContentFile(b"image bytes"))
     default_storage.save(photo.thumbnail_key, ContentFile(b"thumbnail bytes"))
-    from lists.models import ShopperLink, Store
+    from shop.models import ShopperLink, Store
 
     store = Store.objects.create(family=family, name="Corner shop")
     link = ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")

@@ -20,8 +20,8 @@ LONG_FAMILY = "The Johnson-Smith Family"
 
 def _family_world():
     """A family with a long name, a 30-item list, a store, a shopper link and a delivered order."""
-    from lists.models import ShopperLink, Store
     from orders import services as orders
+    from shop.models import ShopperLink, Store
     from vendors import services as vendors
 
     admin = MembershipFactory(

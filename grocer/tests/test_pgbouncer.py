@@ -40,6 +40,8 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+    # Real daphne and Celery processes through a pooler: slow to boot on a busy machine.
+    pytest.mark.timeout(300),
 ]
 
 QUEUE = f"pgbouncer-test-{settings.TEST_RUN_ID}"

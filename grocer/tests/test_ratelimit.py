@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import time_machine
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -30,7 +31,9 @@ def test_over_the_limit_is_a_429_with_retry_after():
     assert statuses == [200, 200, 200, 429]
     response = limited_view(_post())
     response.render()
-    assert 0 < int(response["Retry-After"]) <= 60
+    # Up to a period and a share of the next: 3 hits at once need the previous window
+    # to weigh at most 2 of 3 before one more fits.
+    assert 0 < int(response["Retry-After"]) <= 60 + 20
     assert b"Too many tries" in response.content
 
 
@@ -73,3 +76,69 @@ def test_a_dead_cache_lets_requests_through(settings):
         }
     }
     assert [limited_view(_post()).status_code for _ in range(5)] == [200] * 5
+
+
+# --- the sliding window, on a frozen clock -----------------------------------------------
+
+# 10:00:00 UTC: the start of a one-minute and of a fifteen-minute window.
+START = 1_800_000_000 - 1_800_000_000 % 900
+
+
+def test_no_double_burst_across_a_window_boundary():
+    """A fixed window allowed 3 at 0:59.5 and 3 more at 1:00.5 for "3/m"."""
+    with time_machine.travel(START + 59.5, tick=False):
+        assert [limited_view(_post()).status_code for _ in range(3)] == [200] * 3
+    with time_machine.travel(START + 60.5, tick=False):
+        assert limited_view(_post()).status_code == 429
+
+
+def test_the_window_slides_one_request_back_at_a_time():
+    """Three hits at the start of a minute: one more is allowed once a third of the next
+    minute has passed (the previous window then weighs 2/3 of 3 = 2), not before."""
+    rate = "3/m"
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            assert ratelimit.hit(scope="t", key="k", rate=rate) is None
+        assert ratelimit.peek(scope="t", key="k", rate=rate) is not None
+    with time_machine.travel(START + 60 + 18.5, tick=False):
+        assert ratelimit.peek(scope="t", key="k", rate=rate) == 2  # 1.5 s, rounded up
+    with time_machine.travel(START + 60 + 20.01, tick=False):
+        assert ratelimit.peek(scope="t", key="k", rate=rate) is None
+        assert ratelimit.hit(scope="t", key="k", rate=rate) is None
+        assert ratelimit.hit(scope="t", key="k", rate=rate) is not None
+    with time_machine.travel(START + 180, tick=False):  # two quiet windows: all forgotten
+        assert [ratelimit.hit(scope="t", key="k", rate=rate) for _ in range(3)] == [None] * 3
+
+
+@pytest.mark.parametrize("offset", [0, 14.5, 29.99, 45, 59.9])
+def test_retry_after_is_exact(offset):
+    """Waiting Retry-After seconds is enough, and a second less is not."""
+    rate = "10/m"
+    with time_machine.travel(START + offset, tick=False):
+        for _ in range(10):
+            ratelimit.hit(scope="r", key="k", rate=rate)
+        wait = ratelimit.hit(scope="r", key="k", rate=rate)
+    assert wait is not None and 1 <= wait <= 120
+    with time_machine.travel(START + offset + wait, tick=False):
+        assert ratelimit.peek(scope="r", key="k", rate=rate) is None
+    if wait > 1:
+        with time_machine.travel(START + offset + wait - 1, tick=False):
+            assert ratelimit.peek(scope="r", key="k", rate=rate) is not None
+
+
+def test_a_steady_client_under_the_rate_is_never_limited():
+    """One request every 7.5 s against "10/m" (8 a minute), for ten minutes."""
+    for step in range(80):
+        with time_machine.travel(START + step * 7.5, tick=False):
+            assert ratelimit.hit(scope="s", key="k", rate="10/m") is None, step
+
+
+def test_refused_hits_do_not_extend_the_wait():
+    with time_machine.travel(START + 30, tick=False):
+        for _ in range(3):
+            ratelimit.hit(scope="x", key="k", rate="3/m")
+        waits = {ratelimit.hit(scope="x", key="k", rate="3/m") for _ in range(20)}
+    assert len(waits) == 1 and None not in waits
+    (wait,) = waits
+    with time_machine.travel(START + 30 + wait, tick=False):
+        assert ratelimit.hit(scope="x", key="k", rate="3/m") is None

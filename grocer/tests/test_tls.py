@@ -19,7 +19,9 @@ from django.conf import settings
 from grocer.testing import PrivatePostgres, ServerProcess, free_port, manage
 from grocer.tests.tls import issue_server_certificate
 
-pytestmark = pytest.mark.postgres
+# Each test starts private servers (and a replica from a base backup): minutes on a busy
+# machine, not the suite's default bound.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
 
 def _tls_postgres(hostnames: list[str]) -> tuple[PrivatePostgres, Path]:
@@ -205,3 +207,34 @@ def live_daphne_env(transactional_db):
 
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     return server_env()
+
+
+@pytest.mark.redis
+def test_the_cache_can_live_on_its_own_evictable_redis(live_daphne_env):
+    """REDIS_CACHE_URL moves the cache; the channel layer and broker stay on REDIS_URL."""
+    from lists.tests.redis_server import PrivateRedis
+
+    cache_redis = PrivateRedis()
+    cache_redis.start()
+    try:
+        env = {**live_daphne_env, "REDIS_CACHE_URL": cache_redis.url}
+        written = manage(
+            "shell",
+            "-c",
+            "from django.conf import settings\n"
+            "from django.core.cache import cache\n"
+            "cache.set('where-am-i', 'cache instance', 60)\n"
+            "layer = str(settings.CHANNEL_LAYERS)\n"
+            "print(settings.REDIS_URL in layer and settings.REDIS_CACHE_URL not in layer,"
+            " settings.CELERY_BROKER_URL == settings.REDIS_URL)",
+            env=env,
+        )
+        assert written.strip().splitlines()[-1] == "True True"
+        import redis
+
+        keys = redis.Redis.from_url(cache_redis.url).keys("*where-am-i")
+        assert len(keys) == 1
+        shared = redis.Redis.from_url(live_daphne_env["REDIS_URL"])
+        assert not shared.keys(f"{live_daphne_env['REDIS_KEY_PREFIX']}:*where-am-i")
+    finally:
+        cache_redis.stop()

@@ -8,8 +8,9 @@ from django.urls import reverse
 from families.models import Membership
 from families.tests.factories import MembershipFactory
 from lists import services
-from lists.models import GroceryList, ListEvent, ListItem, ShopperLink, Store
+from lists.models import GroceryList, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
+from shop.models import ShopperLink, Store
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -52,14 +53,14 @@ def _urls(grocery_list, item):
     )
     shop = {"list_id": grocery_list.id, "store_id": store.id}
     return [
-        ("post", reverse("lists:shopping_at", kwargs=lst), {"store": str(store.id)}),
-        ("post", reverse("lists:store_add", kwargs=lst), {"name": "Market"}),
-        ("get", reverse("lists:store_aisles", kwargs=shop), {}),
-        ("get", reverse("lists:shopper_links", kwargs=lst), {}),
-        ("post", reverse("lists:shopper_links", kwargs=lst), {"name": "Sam", "hours": "24"}),
+        ("post", reverse("shop:shopping_at", kwargs=lst), {"store": str(store.id)}),
+        ("post", reverse("shop:store_add", kwargs=lst), {"name": "Market"}),
+        ("get", reverse("shop:store_aisles", kwargs=shop), {}),
+        ("get", reverse("shop:shopper_links", kwargs=lst), {}),
+        ("post", reverse("shop:shopper_links", kwargs=lst), {"name": "Sam", "hours": "24"}),
         (
             "post",
-            reverse("lists:shopper_link_revoke", kwargs={**lst, "link_id": link.id}),
+            reverse("shop:shopper_link_revoke", kwargs={**lst, "link_id": link.id}),
             {},
         ),
         ("get", reverse("lists:dashboard", kwargs=family), {}),

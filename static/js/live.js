@@ -329,6 +329,7 @@
     else if (message.type === "heartbeat") {
       if (typeof message.seq === "number") behind(message.seq);
     } else if (message.type === "caught_up") {
+      attempt = 0;
       catchingUp = false;
       early = {};
       if (wasPaused) announce("Live updates resumed.");
@@ -343,7 +344,9 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + "/ws/lists/" + listId + "/");
     socket.addEventListener("open", function () {
-      attempt = 0;
+      // The backoff is not reset here: a server that accepts and then closes at once
+      // (4503 while Redis or PostgreSQL is down) would be retried every second. Only a
+      // completed catch-up proves the connection works (see "caught_up").
       setState("live", "");
       catchingUp = false;
       requestCatchUp();

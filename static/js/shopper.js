@@ -1,4 +1,4 @@
-/* The shopper page (lists/shopper.html): its item area is polled with htmx every few
+/* The shopper page (shop/shopper.html): its item area is polled with htmx every few
  * seconds. This keeps the poll from replacing rows under someone typing a note, and
  * says so plainly when the link stops working (410) instead of failing silently. */
 (function () {

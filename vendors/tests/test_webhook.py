@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from lists.models import ListEvent
@@ -24,12 +25,14 @@ def _secrets(settings):
 
 def post(client, payload, *, secret=APP_SECRET, header=None, body=None):
     signed_body, signature = signed(payload, secret)
-    return client.post(
-        URL,
-        data=body if body is not None else signed_body,
-        content_type="application/json",
-        headers={"X-Hub-Signature-256": header if header is not None else signature},
-    )
+    # The view hands the body to the outbox, which publishes on commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            URL,
+            data=body if body is not None else signed_body,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": header if header is not None else signature},
+        )
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """In the shop: the "shopping at" selector, stores' aisle order, and shopper links.
 
-Kept apart from `views.py` because the shopper pages answer people without an
-account: everything here that takes a token goes through `shopper_link_required`,
-and the only writes it can reach are an item's status and its note.
+The shopper pages answer people without an account: everything here that takes a
+token goes through `shopper_link_required`, and the only writes it can reach are an
+item's status and its note.
 """
 
 from __future__ import annotations
@@ -22,20 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from families.models import Membership
 from grocer.ratelimit import ratelimit
-from vendors.selectors import vendors_for_family
+from lists import selectors as list_selectors
+from lists import services as list_services
+from lists.forms import ItemAddForm, StatusForm
+from lists.models import Category, GroceryList, ListItem
+from lists.views import _detail_page, _detail_url, list_member_required
 
-from . import selectors, services
-from .forms import (
-    AisleMoveForm,
-    ItemAddForm,
-    ShopperLinkForm,
-    ShopperNoteForm,
-    ShoppingAtForm,
-    StatusForm,
-    StoreForm,
-)
-from .models import Category, GroceryList, ListItem, ShopperLink, Store
-from .views import _detail_page, _detail_url, list_member_required
+from . import hooks, selectors, services
+from .forms import AisleMoveForm, ShopperLinkForm, ShopperNoteForm, ShoppingAtForm, StoreForm
+from .models import ShopperLink, Store
 
 SHOPPER_WRITE_RATE = "120/m"  # a fast shopper checks an item every second or two
 
@@ -55,7 +50,7 @@ def shopping_at(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
     kind, pk = form.cleaned_data["store"]
     store = None
     if kind == "vendor":
-        vendor = vendors_for_family(family=family).filter(pk=pk).first()
+        vendor = hooks.vendor_for(family=family, vendor_id=pk)
         if vendor is None:
             raise Http404("No such vendor.")
         store = services.store_for_vendor(family=family, vendor=vendor, actor=request.user)
@@ -113,7 +108,7 @@ def store_aisles(
                 store=store, actor=request.user, current=order, **form.cleaned_data
             )
             url = reverse(
-                "lists:store_aisles", kwargs={"list_id": grocery_list.id, "store_id": store.id}
+                "shop:store_aisles", kwargs={"list_id": grocery_list.id, "store_id": store.id}
             )
             return redirect(f"{url}#aisle-{form.cleaned_data['category']}")
         messages.error(request, "Choose an aisle and a direction.")
@@ -121,7 +116,7 @@ def store_aisles(
     labels = dict(Category.choices)
     return TemplateResponse(
         request,
-        "lists/store_aisles.html",
+        "shop/store_aisles.html",
         {
             "grocery_list": grocery_list,
             "family": grocery_list.family,
@@ -153,7 +148,7 @@ def shopper_links(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRes
     links = list(grocery_list.shopper_links.order_by("-created_at")[:50])
     return TemplateResponse(
         request,
-        "lists/shopper_links.html",
+        "shop/shopper_links.html",
         {
             "grocery_list": grocery_list,
             "family": grocery_list.family,
@@ -180,7 +175,7 @@ def shopper_link_revoke(
         raise Http404("No such link.")
     services.shopper_link_revoke(link=link, actor=request.user)
     messages.success(request, f"The link for {link.name} no longer works.")
-    return redirect("lists:shopper_links", list_id=grocery_list.id)
+    return redirect("shop:shopper_links", list_id=grocery_list.id)
 
 
 # --- Shopper links: the shopper's side -------------------------------------------------
@@ -209,7 +204,7 @@ def shopper_link_required(func: Callable[..., HttpResponse]) -> Callable[..., Ht
             or grocery_list.deleted_at is not None
             or grocery_list.family.deleted_at is not None
         ):
-            return TemplateResponse(request, "lists/shopper_gone.html", {"link": link}, status=410)
+            return TemplateResponse(request, "shop/shopper_gone.html", {"link": link}, status=410)
         return func(request, *args, link=link, **kwargs)
 
     return wrapper
@@ -224,14 +219,14 @@ def _shopper_item_or_404(link: ShopperLink, item_id: UUID) -> ListItem:
 
 
 def _shopper_context(link: ShopperLink) -> dict:
-    page = selectors.list_for_page(grocery_list=link.grocery_list)
+    page = list_selectors.list_for_page(grocery_list=link.grocery_list)
     return {"link": link, "grocery_list": link.grocery_list, "page": page, "counts": page.counts}
 
 
 @require_GET
 @shopper_link_required
 def shopper_page(request: HttpRequest, *, link: ShopperLink) -> TemplateResponse:
-    template = "lists/shopper.html#shopper-items" if request.htmx else "lists/shopper.html"
+    template = "shop/shopper.html#shopper-items" if request.htmx else "shop/shopper.html"
     return TemplateResponse(request, template, _shopper_context(link))
 
 
@@ -239,12 +234,12 @@ def _shopper_row(request: HttpRequest, link: ShopperLink, item: ListItem, *, sta
     if not request.htmx:
         if status >= 400:  # bad input or a clash: the page again, with the current state
             return TemplateResponse(
-                request, "lists/shopper.html", _shopper_context(link), status=status
+                request, "shop/shopper.html", _shopper_context(link), status=status
             )
         url = reverse("shopper:page", kwargs={"token": link.token})
         return HttpResponseRedirect(f"{url}#item-{item.id}")
     return TemplateResponse(
-        request, "lists/shopper.html#shopper-row", {"link": link, "item": item}, status=status
+        request, "shop/shopper.html#shopper-row", {"link": link, "item": item}, status=status
     )
 
 
@@ -257,7 +252,7 @@ def shopper_item_status(request: HttpRequest, *, link: ShopperLink, item_id: UUI
     if not form.is_valid():
         return _shopper_row(request, link, item, status=400)
     try:
-        item = services.item_set_status(
+        item = list_services.item_set_status(
             item_id=item.id,
             grocery_list=link.grocery_list,
             actor=None,
@@ -281,7 +276,7 @@ def shopper_item_note(request: HttpRequest, *, link: ShopperLink, item_id: UUID)
         return _shopper_row(request, link, item, status=400)
     base = {"note": form.cleaned_data["base_note"] if "base_note" in request.POST else item.note}
     try:
-        item = services.item_update(
+        item = list_services.item_update(
             item_id=item.id,
             grocery_list=link.grocery_list,
             actor=None,
@@ -289,7 +284,7 @@ def shopper_item_note(request: HttpRequest, *, link: ShopperLink, item_id: UUID)
             changes={"note": form.cleaned_data["note"]},
             base=base,
         )
-    except services.ConflictError as conflict:
+    except list_services.ConflictError as conflict:
         item = conflict.item
         item.grocery_list = link.grocery_list
         return _shopper_row(request, link, item, status=409)

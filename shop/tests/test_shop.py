@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from families.models import Membership
 from families.tests.factories import MembershipFactory
-from lists import selectors, services
-from lists.models import ListEvent, ListItem, ShopperLink, ShoppingChoice, Store, StoreTrip
+from lists import services as list_services
+from lists.models import ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
+from shop import selectors, services
+from shop.models import ShopperLink, ShoppingChoice, Store, StoreTrip
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,7 @@ def detail(grocery_list):
 def check_off(grocery_list, names):
     for name in names:
         item = ListItem.objects.get(grocery_list=grocery_list, name=name)
-        services.item_set_status(
+        list_services.item_set_status(
             item_id=item.id, grocery_list=grocery_list, actor=None, status="in_cart"
         )
 
@@ -87,7 +89,7 @@ def test_only_first_check_off_per_category_and_only_when_shopping_somewhere(admi
     services.shopping_choice_set(family=admin.family, store=store)
     check_off(grocery_list, ["butter", "apples"])
     milk = ListItem.objects.get(name="milk")
-    services.item_set_status(
+    list_services.item_set_status(
         item_id=milk.id, grocery_list=grocery_list, actor=None, status="needed"
     )
     check_off(grocery_list, ["milk"])
@@ -110,7 +112,7 @@ def test_list_page_sorts_by_the_chosen_stores_aisles_and_remembers_the_choice(
     html = client.get(detail(grocery_list)).content.decode()
     assert html.index(">apples<") < html.index(">soap<")  # no store yet: built-in order
     response = client.post(
-        reverse("lists:shopping_at", kwargs={"list_id": grocery_list.id}), {"store": str(store.id)}
+        reverse("shop:shopping_at", kwargs={"list_id": grocery_list.id}), {"store": str(store.id)}
     )
     assert response.status_code == 302
     assert ShoppingChoice.objects.get(family=admin.family).store == store
@@ -123,7 +125,7 @@ def test_list_page_sorts_by_the_chosen_stores_aisles_and_remembers_the_choice(
     assert html.index('id="category-produce"') < html.index('id="category-done"')
     assert html.index('id="category-done"') < html.index(">milk<")
     # Choosing "no store" goes back to the built-in order.
-    client.post(reverse("lists:shopping_at", kwargs={"list_id": grocery_list.id}), {"store": ""})
+    client.post(reverse("shop:shopping_at", kwargs={"list_id": grocery_list.id}), {"store": ""})
     html = client.get(detail(grocery_list)).content.decode()
     assert html.index(">apples<") < html.index(">soap<")
     assert 'id="category-done"' not in html
@@ -135,7 +137,7 @@ def test_choosing_a_vendor_makes_its_store_once(client, admin, grocery_list):
         name="Other family's", whatsapp_number="+34600111223", family=MembershipFactory().family
     )
     client.force_login(admin.user)
-    url = reverse("lists:shopping_at", kwargs={"list_id": grocery_list.id})
+    url = reverse("shop:shopping_at", kwargs={"list_id": grocery_list.id})
     assert f'value="vendor:{vendor.id}"' in client.get(detail(grocery_list)).content.decode()
     for _ in range(2):
         client.post(url, {"store": f"vendor:{vendor.id}"})
@@ -150,7 +152,7 @@ def test_choosing_a_vendor_makes_its_store_once(client, admin, grocery_list):
 
 def test_adding_a_store_selects_it_and_names_are_unique(client, admin, grocery_list, store):
     client.force_login(admin.user)
-    url = reverse("lists:store_add", kwargs={"list_id": grocery_list.id})
+    url = reverse("shop:store_add", kwargs={"list_id": grocery_list.id})
     assert client.post(url, {"name": "Market"}).status_code == 302
     assert ShoppingChoice.objects.get(family=admin.family).store.name == "Market"
     response = client.post(url, {"name": "corner SHOP"})
@@ -184,7 +186,7 @@ def test_list_page_queries_at_a_store_do_not_grow_with_items(
 
 
 def test_admin_moves_aisles_by_hand_and_members_get_403(client, admin, member, grocery_list, store):
-    url = reverse("lists:store_aisles", kwargs={"list_id": grocery_list.id, "store_id": store.id})
+    url = reverse("shop:store_aisles", kwargs={"list_id": grocery_list.id, "store_id": store.id})
     client.force_login(member.user)
     page = client.get(url)
     assert page.status_code == 200 and "Only family admins" in page.content.decode()
@@ -239,7 +241,7 @@ def shopper_url(name, link, **kwargs):
 
 def test_member_creates_and_revokes_a_link(client, member, grocery_list):
     client.force_login(member.user)
-    url = reverse("lists:shopper_links", kwargs={"list_id": grocery_list.id})
+    url = reverse("shop:shopper_links", kwargs={"list_id": grocery_list.id})
     response = client.post(url, {"name": "Sam", "hours": "3"})
     link = ShopperLink.objects.get(grocery_list=grocery_list)
     assert response.status_code == 200
@@ -249,7 +251,7 @@ def test_member_creates_and_revokes_a_link(client, member, grocery_list):
     assert client.post(url, {"name": " ", "hours": "24"}).status_code == 400
     assert client.post(url, {"name": "Sam", "hours": "9999"}).status_code == 400
     revoke = reverse(
-        "lists:shopper_link_revoke", kwargs={"list_id": grocery_list.id, "link_id": link.id}
+        "shop:shopper_link_revoke", kwargs={"list_id": grocery_list.id, "link_id": link.id}
     )
     assert client.post(revoke).status_code == 302
     link.refresh_from_db()
@@ -259,11 +261,11 @@ def test_member_creates_and_revokes_a_link(client, member, grocery_list):
 
 def test_another_familys_member_cannot_create_or_revoke_links(client, grocery_list, link):
     client.force_login(MembershipFactory().user)
-    url = reverse("lists:shopper_links", kwargs={"list_id": grocery_list.id})
+    url = reverse("shop:shopper_links", kwargs={"list_id": grocery_list.id})
     assert client.get(url).status_code == 404
     assert client.post(url, {"name": "Eve", "hours": "24"}).status_code == 404
     revoke = reverse(
-        "lists:shopper_link_revoke", kwargs={"list_id": grocery_list.id, "link_id": link.id}
+        "shop:shopper_link_revoke", kwargs={"list_id": grocery_list.id, "link_id": link.id}
     )
     assert client.post(revoke).status_code == 404
     # Nor with their own list's URL and this link's id.
@@ -315,7 +317,7 @@ def test_shopper_cannot_delete_edit_share_or_leave_the_list(
         ("post", reverse("lists:item_add", kwargs={"list_id": grocery_list.id})),
         ("get", reverse("lists:detail", kwargs={"list_id": other_list.id})),
         ("get", reverse("lists:dashboard", kwargs={"family_id": grocery_list.family_id})),
-        ("get", reverse("lists:shopper_links", kwargs={"list_id": grocery_list.id})),
+        ("get", reverse("shop:shopper_links", kwargs={"list_id": grocery_list.id})),
     ):
         response = getattr(client, method)(url, {"name": "x"} if method == "post" else {})
         assert response.status_code == 302 and reverse("login") in response.url, url
@@ -351,7 +353,7 @@ def test_closed_links_answer_410_and_change_nothing(client, grocery_list, link, 
     elif state == "expired":
         ShopperLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
     else:
-        services.list_delete(grocery_list=grocery_list, actor=None)
+        list_services.list_delete(grocery_list=grocery_list, actor=None)
     assert client.get(shopper_url("page", link)).status_code == 410
     response = client.post(shopper_url("item_status", link, item_id=milk.id), {"status": "in_cart"})
     assert response.status_code == 410
@@ -367,7 +369,7 @@ def test_forged_tokens_are_404_never_500(client, link):
 
 def test_shopper_writes_are_rate_limited_per_link(client, grocery_list, link, milk):
     from grocer import ratelimit
-    from lists.shop_views import SHOPPER_WRITE_RATE
+    from shop.views import SHOPPER_WRITE_RATE
 
     limit = ratelimit.Rate.parse(SHOPPER_WRITE_RATE).limit
     for _ in range(limit):  # the link has used up its minute

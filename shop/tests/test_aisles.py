@@ -2,7 +2,8 @@
 
 import pytest
 
-from lists.aisles import DEFAULT_ORDER, base_scores, complete_order, learn_order, trip_positions
+from lists.categories import DEFAULT_ORDER, complete_order
+from shop.aisles import base_scores, learn_order, trip_positions
 
 DEFAULT = list(DEFAULT_ORDER)
 

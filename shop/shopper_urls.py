@@ -2,20 +2,20 @@
 
 from django.urls import path
 
-from . import shop_views
+from . import views
 
 app_name = "shopper"
 
 urlpatterns = [
-    path("s/<str:token>/", shop_views.shopper_page, name="page"),
+    path("s/<str:token>/", views.shopper_page, name="page"),
     path(
         "s/<str:token>/items/<uuid:item_id>/status/",
-        shop_views.shopper_item_status,
+        views.shopper_item_status,
         name="item_status",
     ),
     path(
         "s/<str:token>/items/<uuid:item_id>/note/",
-        shop_views.shopper_item_note,
+        views.shopper_item_note,
         name="item_note",
     ),
 ]

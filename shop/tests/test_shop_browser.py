@@ -5,10 +5,11 @@ import pytest
 
 from families.tests.factories import MembershipFactory
 from grocer.testing import assert_accessible
-from lists import services
-from lists.models import ListEvent, ListItem, ShoppingChoice
+from lists.models import ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from lists.tests.test_browser import log_in
+from shop import services
+from shop.models import ShoppingChoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

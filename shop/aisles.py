@@ -19,20 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .models import Category
+from lists.categories import complete_order
 
 ALPHA = 0.3
-DEFAULT_ORDER: tuple[str, ...] = tuple(Category.values)
-
-
-def complete_order(order: Iterable[str]) -> list[str]:
-    """`order` with unknown values dropped, duplicates removed and missing categories
-    appended in the default order: always a permutation of every category."""
-    seen: list[str] = []
-    for value in order:
-        if value in DEFAULT_ORDER and value not in seen:
-            seen.append(value)
-    return seen + [value for value in DEFAULT_ORDER if value not in seen]
 
 
 def base_scores(order: Sequence[str]) -> dict[str, float]:

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ShopConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "shop"
+
+    def ready(self) -> None:
+        from . import subscribers
+
+        subscribers.connect()

@@ -1,0 +1,35 @@
+"""What the shop offers the apps built on it: the shop never imports them.
+
+A store can be a vendor's (`Store.vendor`); the vendors app, which sits above the shop,
+tells it which vendors a family can see by registering `vendor_source` from its
+`AppConfig.ready()`: a function called as `func(family=...)` returning a queryset of
+vendors (each with `pk` and `name`), other families' own vendors left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from families.models import Family
+
+_vendor_source: list[Callable[..., Any]] = []
+
+
+def vendor_source(func: Callable[..., Any]) -> Callable[..., Any]:
+    _vendor_source[:] = [func]
+    return func
+
+
+def vendors_for(*, family: Family) -> Any:
+    """The vendors the family can see, as a queryset (empty list without a source)."""
+    if not _vendor_source:
+        return []
+    return _vendor_source[0](family=family)
+
+
+def vendor_for(*, family: Family, vendor_id: Any) -> Any:
+    """One vendor the family can see, or None."""
+    if not _vendor_source:
+        return None
+    return _vendor_source[0](family=family).filter(pk=vendor_id).first()
