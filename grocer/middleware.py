@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,15 +16,20 @@ from grocer.transactions import ConcurrentWriteError, is_retryable
 logger = logging.getLogger(__name__)
 
 
-def build_content_security_policy() -> str:
+def build_content_security_policy(socket_origin: str = "") -> str:
     """The site's CSP: no inline or eval'd script anywhere, no framing, no plugins.
 
-    Extra sources (an S3 endpoint for photos and direct uploads) come from
-    `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
+    `socket_origin` (`wss://grocer.example`) is the page's own WebSocket origin: 'self'
+    covers ws(s) to the same host in CSP level 3 browsers only, and `ws:`/`wss:` would
+    allow any host. Extra sources (an S3 endpoint for photos and direct uploads) come
+    from `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
     """
     img = ["'self'", "data:", "blob:", *settings.CSP_EXTRA_IMG_SRC]
-    # WebSockets to the same host: 'self' covers ws(s) in CSP level 3 browsers only.
-    connect = ["'self'", "ws:", "wss:", *settings.CSP_EXTRA_CONNECT_SRC]
+    connect = [
+        "'self'",
+        *([socket_origin] if socket_origin else []),
+        *settings.CSP_EXTRA_CONNECT_SRC,
+    ]
     form_action = ["'self'", *settings.CSP_EXTRA_FORM_ACTION]
     directives = {
         "default-src": ["'self'"],
@@ -61,17 +67,24 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = build_content_security_policy()
-        # Only ever sent with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
-        self.debug_page_policy = self.policy.replace(
-            "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-        ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+    @staticmethod
+    def _socket_origin(request: HttpRequest) -> str:
+        try:
+            host = request.get_host()  # validated against ALLOWED_HOSTS
+        except DisallowedHost:
+            return ""
+        return ("wss://" if request.is_secure() else "ws://") + host
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        policy = build_content_security_policy(self._socket_origin(request))
         if _is_debug_page(response):
-            response["Content-Security-Policy"] = self.debug_page_policy
-        response.setdefault("Content-Security-Policy", self.policy)
+            # Only ever with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
+            response["Content-Security-Policy"] = policy.replace(
+                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+            ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        response.setdefault("Content-Security-Policy", policy)
         response.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"
         )

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "vendors",
     "orders",
     "photos",
+    # django-ninja in INSTALLED_APPS: the API docs use its bundled static files, no CDN.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
     # or form fields -> 400 (grocer/textguard.py).
@@ -258,6 +262,10 @@ CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
     "schedule": 6 * 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-records"] = {
+    "task": "api.tasks.purge_idempotency_records",
+    "schedule": 60 * 60,
+}
 # The transactional outbox (grocer/outbox): tasks whose publish failed at commit (broker
 # down) go out once it is back. The grace leaves fresh rows to their own fast path.
 OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=10)
@@ -322,3 +330,18 @@ LOGGING = {
 WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+# Push endpoints are only ever these browser push services ("*." = any subdomain), on
+# public addresses, over https (families/pushguard.py). WEBPUSH_EXTRA_HOSTS adds to the
+# list; WEBPUSH_ALLOWED_NETWORKS (CIDRs) lets a self-hosted relay on a private network in.
+WEBPUSH_ALLOWED_HOSTS = [
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet
+    "*.push.services.mozilla.com",  # Firefox
+    "*.push.apple.com",  # Safari
+    "*.notify.windows.com",  # legacy Edge
+    *env.list("WEBPUSH_EXTRA_HOSTS", default=[]),
+]
+WEBPUSH_ALLOWED_NETWORKS = env.list("WEBPUSH_ALLOWED_NETWORKS", default=[])
+
+# --- API (/api/v1) ---------------------------------------------------------------------
+# Per token (or per browser session user); every answer reports the usage in RateLimit-*.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
