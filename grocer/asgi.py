@@ -6,6 +6,11 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocer.settings.local")
 
+from grocer import serverlimits
+
+# daphne: an over-long request line or header is answered (414/431), not dropped.
+serverlimits.install()
+
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
