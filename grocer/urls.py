@@ -9,6 +9,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     # The admin's log-in form counts against the same limits as the site's.
     # (Included by name, like every app's URLs: the project package imports no app.)
     path("admin/", include("families.admin_urls")),

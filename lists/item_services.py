@@ -2,9 +2,8 @@
 restore, and the family's remembered aisles.
 
 Each function is keyword-only, runs inside `transaction.atomic` and records one
-`ListEvent` per change through `lists.services.list_event_record`. Item writes lock the
-item row (`select_for_update`) for their read-modify-write; adds lock the list row so
-the duplicate check is race-free.
+`ListEvent` per change through `lists.services.list_event_record`. The lock order is
+the one `lists.services` states: the list's row first (`_lock_list`), then the items'.
 """
 
 from __future__ import annotations
@@ -19,12 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from families.models import Family, Membership, User
+from grocer.transactions import retry_on_conflict
 
 from . import hooks
 from .categories import guess_category, normalize_name
 from .models import Category, CategoryPreference, GroceryList, ListEvent, ListItem
 from .quantity import merge_quantities, normalize_spaces, quantity_steps
-from .services import list_event_record, list_lock
+from .services import _lock_list, list_event_record  # the list lock comes first
 
 NOTE_MAX = ListItem._meta.get_field("note").max_length
 # Fields a person edits through `item_update`; status and assignee have their own services.
@@ -78,6 +78,7 @@ def category_preference_remember(*, family: Family, name: str, category: str) ->
         )
 
 
+@retry_on_conflict
 def item_add(
     *,
     grocery_list: GroceryList,
@@ -102,7 +103,7 @@ def item_add(
     name = normalize_spaces(name)
     quantity_text = normalize_spaces(quantity_text)
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         existing = (
             ListItem.objects.select_for_update(of=("self",))
             .filter(grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name)
@@ -145,7 +146,10 @@ def item_add(
 
 
 def _lock_item(*, grocery_list: GroceryList, item_id: UUID | str) -> ListItem:
-    """A live item of this list, its row locked until commit; DoesNotExist otherwise."""
+    """A live item of this list, its row locked until commit; DoesNotExist otherwise.
+
+    Precondition: the caller holds the list's row lock (`_lock_list`), taken first.
+    """
     return ListItem.objects.select_for_update(of=("self",)).get(
         pk=item_id, grocery_list=grocery_list
     )
@@ -183,6 +187,7 @@ def _clean_value(field_name: str, value: Any) -> Any:
     return normalize_spaces(value) if field_name != "note" else value.strip()
 
 
+@retry_on_conflict
 def item_update(
     *,
     item_id: UUID | str,
@@ -202,6 +207,7 @@ def item_update(
     different fields merge. Every accepted change bumps `version`.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         to_apply: dict[str, Any] = {}
         conflicts: dict[str, Any] = {}
@@ -302,6 +308,7 @@ class StaleVersionError(Exception):
         self.item = item
 
 
+@retry_on_conflict
 def item_quantity_step(
     *,
     item_id: UUID | str,
@@ -321,6 +328,7 @@ def item_quantity_step(
     if direction not in ("up", "down"):
         raise ValidationError({"direction": "Use + or -."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if version is not None and version != item.version:
             raise StaleVersionError(item=item)
@@ -337,6 +345,7 @@ def item_quantity_step(
     return item
 
 
+@retry_on_conflict
 def item_set_status(
     *,
     item_id: UUID | str,
@@ -349,6 +358,7 @@ def item_set_status(
     if status not in ListItem.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.status == status:
             return item
@@ -368,6 +378,7 @@ def item_set_status(
     return item
 
 
+@retry_on_conflict
 def item_assign(
     *,
     item_id: UUID | str,
@@ -384,6 +395,7 @@ def item_assign(
     ):
         raise ValidationError({"assigned_to": "Only members of this family can be assigned."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.assigned_to_id == (assignee.pk if assignee else None):
             return item
@@ -404,9 +416,11 @@ def item_assign(
     return item
 
 
+@retry_on_conflict
 def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User | None) -> ListItem:
     """Soft-delete an item; `item_restore` undoes it."""
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         item.delete()
         list_event_record(
@@ -418,6 +432,7 @@ def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User |
     return item
 
 
+@retry_on_conflict
 def item_restore(
     *, item_ids: Iterable[UUID | str], grocery_list: GroceryList, actor: User | None
 ) -> list[ListItem]:
@@ -427,6 +442,7 @@ def item_restore(
     Undo is harmless.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         items = list(
             ListItem.all_objects.select_for_update()
             .filter(grocery_list=grocery_list, pk__in=list(item_ids), deleted_at__isnull=False)
@@ -443,10 +459,11 @@ def item_restore(
     return items
 
 
+@retry_on_conflict
 def items_clear_purchased(*, grocery_list: GroceryList, actor: User | None) -> list[ListItem]:
     """Soft-delete every purchased item of the list in one go (undo: `item_restore`)."""
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         items = list(
             ListItem.objects.select_for_update().filter(
                 grocery_list=grocery_list, status=ListItem.Status.PURCHASED

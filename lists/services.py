@@ -3,12 +3,21 @@
 Each function is keyword-only, runs inside `transaction.atomic`, validates with
 `full_clean()` and records one `ListEvent` through `list_event_record` (which publishes
 it once the transaction commits).
+
+Lock order, the same on every write path: the list's row FIRST, then the items' rows.
+Recording the event bumps the list's `last_seq`, which locks the list row anyway; a
+writer that locked an item before the list (a status change) and one that locked the
+list before the item (an add of the same name, "clear purchased") used to deadlock, and
+PostgreSQL broke it by failing one of them. Writers of one list now queue on its row.
+A deadlock or serialization failure that still happens (locks taken outside this rule)
+is retried by `retry_on_conflict`, and never reported as an unavailable database.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from families.models import Family, User
+from grocer.transactions import retry_on_conflict
 
 from . import events, notifications
 from .models import GroceryList, ListEvent, ListItem
@@ -108,20 +118,30 @@ def list_create(
     return grocery_list
 
 
-def list_lock(grocery_list: GroceryList) -> GroceryList:
-    """The list's row, locked until commit; also refreshes the caller's instance."""
+def lock_list_row(*, list_id: UUID | str) -> None:
+    """Take the list's row lock (until commit): the first lock of every write to the list.
+
+    For writers outside this module (orders, photos) that then change the list's items.
+    """
+    GroceryList.all_objects.select_for_update().filter(pk=list_id).exists()
+
+
+def _lock_list(grocery_list: GroceryList) -> GroceryList:
+    """The list's row, locked until commit (the first lock of every write to the list);
+    also refreshes the caller's instance."""
     locked = GroceryList.all_objects.select_for_update().get(pk=grocery_list.pk)
     for attr in ("name", "description", "status", "deleted_at", "last_seq", "version"):
         setattr(grocery_list, attr, getattr(locked, attr))
     return grocery_list
 
 
+@retry_on_conflict
 def list_update(
     *, grocery_list: GroceryList, actor: User | None, name: str, description: str
 ) -> GroceryList:
     """Rename and/or describe a list; records nothing when nothing changed."""
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         new_name, new_description = normalize_spaces(name), description.strip()
         changed = [
             attr
@@ -143,9 +163,10 @@ def list_update(
     return grocery_list
 
 
+@retry_on_conflict
 def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         if grocery_list.status == GroceryList.Status.ARCHIVED:
             return grocery_list
         grocery_list.status = GroceryList.Status.ARCHIVED
@@ -160,10 +181,11 @@ def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryLis
     return grocery_list
 
 
+@retry_on_conflict
 def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Soft-delete a list and its live items with one timestamp, so undo restores exactly them."""
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         if grocery_list.deleted_at is not None:
             return grocery_list
         now = timezone.now()
@@ -182,10 +204,11 @@ def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList
     return grocery_list
 
 
+@retry_on_conflict
 def list_restore(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Undo a delete (with the items deleted along with it) or bring an archived list back."""
     with transaction.atomic():
-        list_lock(grocery_list)
+        _lock_list(grocery_list)
         restored_from = None
         if grocery_list.deleted_at is not None:
             ListItem.all_objects.filter(

@@ -28,6 +28,7 @@ PUBLIC = {
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
     "readyz": "probe",
+    "metrics": "guarded by the METRICS_TOKEN bearer token (grocer/tests/test_metrics.py)",
     "favicon": "a redirect to the static icon",
     "web_manifest": "the installable app's manifest, the same for everyone",
     "families:invitation_from_link": "paste-a-link form",
