@@ -468,12 +468,13 @@ def _release(
 
 
 def retry_backoff(*, retries: int) -> float:
-    """Seconds before the next attempt: exponential in the retries so far, full jitter."""
+    """Seconds before the next attempt: exponential in the retries so far, with jitter
+    over the upper half (so a backoff never collapses to nothing)."""
     ceiling = min(
         settings.WHATSAPP_RETRY_BACKOFF_MAX_SECONDS,
         settings.WHATSAPP_RETRY_BACKOFF_SECONDS * (2**retries),
     )
-    return max(1.0, random.uniform(0, ceiling))  # noqa: S311 - jitter, not crypto
+    return max(1.0, random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not crypto
 
 
 def _fail(

@@ -30,14 +30,15 @@ def make_due(delivery) -> None:
     ShareDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
 
 
-def test_a_retry_waits_in_postgresql_not_in_a_countdown_task(whatsapp_on):
+def test_a_retry_waits_in_postgresql_not_in_a_countdown_task(whatsapp_on, settings):
+    settings.WHATSAPP_RETRY_BACKOFF_SECONDS = 60
     delivery = ShareDeliveryFactory()
     whatsapp_on.script(http_status(503), ok())
     before = timezone.now()
     assert attempt(delivery) == "retrying"
     waiting = row(delivery)
     assert waiting.state == ShareDelivery.State.QUEUED and waiting.retries == 1
-    assert waiting.next_attempt_at >= before + timedelta(seconds=1)
+    assert waiting.next_attempt_at >= before + timedelta(seconds=30)
     assert waiting.dispatched_at is None
     # Not due yet: the sweep hands nothing out, an early task does nothing.
     assert services.deliveries_due() == []
@@ -62,9 +63,10 @@ def test_the_sweep_hands_a_due_row_out_once_per_lease(settings):
     assert services.deliveries_due() == [str(delivery.pk)]
 
 
-def test_only_the_run_that_claims_a_row_schedules_it(whatsapp_on):
+def test_only_the_run_that_claims_a_row_schedules_it(whatsapp_on, settings):
     """Two tasks for one due row (a sweep's and a redelivered one): one attempt, one
     next due time, and the second task leaves no follow-up behind."""
+    settings.WHATSAPP_RETRY_BACKOFF_SECONDS = 60
     delivery = ShareDeliveryFactory()
     whatsapp_on.script(http_status(503))
     assert attempt(delivery) == "retrying"
