@@ -45,6 +45,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--worker-pool", default="prefork", help="Celery worker --pool")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery --concurrency")
+    parser.add_argument(
+        "--whatsapp-workers",
+        type=int,
+        default=2,
+        help="WhatsApp send workers (production: worker-whatsapp); 0: the main worker sends",
+    )
+    parser.add_argument("--whatsapp-pool", default="threads", help="their Celery --pool")
+    parser.add_argument(
+        "--whatsapp-concurrency", type=int, default=32, help="their Celery --concurrency"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
     parser.add_argument(
@@ -58,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.floor_count, args.page_repeats, args.shares = 50, 2, 20
         # Other checkouts run this in their suites: keep the worker small.
         args.worker_concurrency = min(args.worker_concurrency, 2)
+        # No separate WhatsApp workers: the one worker serves their queue too.
+        args.whatsapp_workers = 0
     if not 1 <= args.clients <= 5000:
         parser.error("--clients must be between 1 and 5000")
     if not 1 <= args.families <= args.clients:
@@ -125,6 +137,9 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
     with Stack(
         worker_pool=args.worker_pool,
         worker_concurrency=args.worker_concurrency,
+        whatsapp_workers=args.whatsapp_workers,
+        whatsapp_pool=args.whatsapp_pool,
+        whatsapp_concurrency=args.whatsapp_concurrency,
         extra_env=extra_env,
         keep_database=args.keep_db,
     ) as stack:
@@ -132,6 +147,10 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
             "settings": stack.env["DJANGO_SETTINGS_MODULE"],
             "web": stack.web_urls,
             "worker": f"--pool={args.worker_pool} --concurrency={args.worker_concurrency}",
+            "whatsapp_workers": (
+                f"{args.whatsapp_workers} x --pool={args.whatsapp_pool} "
+                f"--concurrency={args.whatsapp_concurrency}"
+            ),
             "database": stack.name,
         }
         print(f"stack up: {', '.join(stack.web_urls)}, logs in {stack.logs}", file=sys.stderr)

@@ -11,10 +11,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from grocer.clientip import TrustedProxiesMiddleware
 from grocer.middleware import SocketDatabaseGuard
+from grocer.wsorigin import SameOriginValidator
 from lists.routing import websocket_urlpatterns
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
@@ -23,9 +23,10 @@ application = TrustedProxiesMiddleware(
         {
             "http": django_asgi_app,
             # Outermost: a database outage anywhere below (session, user, consumer) is a
-            # 4503 close the page retries, never a 500 handshake.
+            # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
+            # host and port must be the site's own.
             "websocket": SocketDatabaseGuard(
-                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from families import notifications
@@ -136,7 +137,7 @@ def list_create(
 def _lock_list(grocery_list: GroceryList) -> GroceryList:
     """The list's row, locked until commit; also refreshes the caller's instance."""
     locked = GroceryList.all_objects.select_for_update().get(pk=grocery_list.pk)
-    for attr in ("name", "description", "status", "deleted_at", "last_seq"):
+    for attr in ("name", "description", "status", "deleted_at", "last_seq", "version"):
         setattr(grocery_list, attr, getattr(locked, attr))
     return grocery_list
 
@@ -156,8 +157,9 @@ def list_update(
         if not changed:
             return grocery_list
         grocery_list.name, grocery_list.description = new_name, new_description
+        grocery_list.version += 1
         _clean_list(grocery_list)
-        grocery_list.save(update_fields=[*changed, "updated_at"])
+        grocery_list.save(update_fields=[*changed, "version", "updated_at"])
         list_event_record(
             grocery_list=grocery_list,
             type="list.updated",
@@ -173,7 +175,8 @@ def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryLis
         if grocery_list.status == GroceryList.Status.ARCHIVED:
             return grocery_list
         grocery_list.status = GroceryList.Status.ARCHIVED
-        grocery_list.save(update_fields=["status", "updated_at"])
+        grocery_list.version += 1
+        grocery_list.save(update_fields=["status", "version", "updated_at"])
         list_event_record(
             grocery_list=grocery_list,
             type="list.archived",
@@ -191,8 +194,11 @@ def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList
             return grocery_list
         now = timezone.now()
         ListItem.objects.filter(grocery_list=grocery_list).update(deleted_at=now)
-        GroceryList.all_objects.filter(pk=grocery_list.pk).update(deleted_at=now)
+        GroceryList.all_objects.filter(pk=grocery_list.pk).update(
+            deleted_at=now, version=F("version") + 1
+        )
         grocery_list.deleted_at = now
+        grocery_list.version += 1
         list_event_record(
             grocery_list=grocery_list,
             type="list.deleted",
@@ -211,13 +217,17 @@ def list_restore(*, grocery_list: GroceryList, actor: User | None) -> GroceryLis
             ListItem.all_objects.filter(
                 grocery_list=grocery_list, deleted_at=grocery_list.deleted_at
             ).update(deleted_at=None)
-            GroceryList.all_objects.filter(pk=grocery_list.pk).update(deleted_at=None)
+            GroceryList.all_objects.filter(pk=grocery_list.pk).update(
+                deleted_at=None, version=F("version") + 1
+            )
             grocery_list.deleted_at = None
+            grocery_list.version += 1
             restored_from = "deleted"
         elif grocery_list.status != GroceryList.Status.ACTIVE:
             restored_from = grocery_list.status
             grocery_list.status = GroceryList.Status.ACTIVE
-            grocery_list.save(update_fields=["status", "updated_at"])
+            grocery_list.version += 1
+            grocery_list.save(update_fields=["status", "version", "updated_at"])
         if restored_from is None:
             return grocery_list
         list_event_record(

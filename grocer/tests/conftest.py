@@ -36,6 +36,9 @@ def world(settings, tmp_path):
 
     store = Store.objects.create(family=family, name="Corner shop")
     link = ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
+    from api.services import token_create
+
+    api_token, _secret = token_create(user=admin.user, name="Script")
     params = {
         "store_id": store.id,
         "link_id": link.id,
@@ -49,6 +52,7 @@ def world(settings, tmp_path):
         "invitation_id": invitation.id,
         "kind": "item",
         "owner_id": item.id,
+        "token_id": api_token.id,
     }
     return {
         "admin": admin.user,

@@ -28,6 +28,9 @@ PUBLIC = {
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
     "readyz": "probe",
+    "metrics": "guarded by the METRICS_TOKEN bearer token (grocer/tests/test_metrics.py)",
+    "favicon": "a redirect to the static icon",
+    "web_manifest": "the installable app's manifest, the same for everyone",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
     "vendors:vendor_page": "guarded by the share token",
@@ -46,7 +49,12 @@ ANY_USER = {
     "profile",
     "password_change",
     "families:notifications",
+    "api_tokens",
+    "api_token_revoke",
 }
+# The JSON API answers tokens as well as sessions, with problem documents instead of
+# log-in redirects: its own matrix (api/tests/test_authorization_matrix.py) covers it.
+API_PREFIX = "api/"
 
 
 def _routes(patterns=None, prefix="", namespace=""):
@@ -57,13 +65,17 @@ def _routes(patterns=None, prefix="", namespace=""):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
+            if (prefix + str(pattern.pattern)).startswith("admin/"):
+                continue  # the admin's log-in, wrapped in the log-in rate limits
             yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
 
 
 ROUTES = sorted(
     (name, route, pattern)
     for name, route, pattern in _routes()
-    if name not in PUBLIC and name.split(":")[-1] not in PUBLIC
+    if name not in PUBLIC
+    and name.split(":")[-1] not in PUBLIC
+    and not route.lstrip("^").startswith(API_PREFIX)
 )
 
 

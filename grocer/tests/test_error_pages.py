@@ -75,3 +75,17 @@ def test_debug_error_pages_may_use_their_inline_styles(client):
 def test_without_debug_no_page_gets_the_relaxed_policy(client):
     policy = _policy(client.get("/no/such/page/"))
     assert not any("unsafe" in s for sources in policy.values() for s in sources)
+
+
+def test_pages_are_sent_compressed(client):
+    """Lighthouse: the list page's HTML was 160 KB uncompressed."""
+    member = MembershipFactory()
+    client.force_login(member.user)
+    from lists.tests.factories import GroceryListFactory, ListItemFactory
+
+    grocery_list = GroceryListFactory(family=member.family)
+    ListItemFactory.create_batch(30, grocery_list=grocery_list)
+    response = client.get(f"/lists/{grocery_list.id}/", headers={"accept-encoding": "gzip, br"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
