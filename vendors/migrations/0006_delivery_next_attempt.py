@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0004_answer_delivery_updated_at_triggers'),
+        ('vendors', '0005_drop_covered_indexes'),
     ]
 
     operations = [
