@@ -14,13 +14,12 @@ serverlimits.install()
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 
 from grocer.clientip import TrustedProxiesMiddleware
 from grocer.middleware import SocketDatabaseGuard
 from grocer.wsorigin import SameOriginValidator
-from lists.routing import websocket_urlpatterns
+from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
 application = TrustedProxiesMiddleware(
@@ -31,7 +30,7 @@ application = TrustedProxiesMiddleware(
             # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
             # host and port must be the site's own.
             "websocket": SocketDatabaseGuard(
-                SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                SameOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from grocer import logs, metrics
+from grocer.transactions import ConcurrentWriteError, is_retryable
 
 logger = logging.getLogger(__name__)
 access_logger = structlog.get_logger("grocer.access")
@@ -166,6 +167,9 @@ class DatabaseUnavailableMiddleware:
 
     With CONN_HEALTH_CHECKS on, the next request after the database comes back opens a
     fresh connection, so the app recovers without a restart.
+
+    A deadlock or serialization failure is not an unavailable database: the services
+    retry those (`grocer.transactions`); one that still lost is a 409 that says so.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -174,14 +178,24 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
+        except (OperationalError, InterfaceError, ConcurrentWriteError) as error:
             # Raised outside a view (session or auth middleware): same answer.
-            return self._unavailable(request, error)
+            return self.process_exception(request, error)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_retryable(exception):
+            return self._conflict(request, exception)
         if isinstance(exception, (OperationalError, InterfaceError)):
             return self._unavailable(request, exception)
         return None
+
+    @staticmethod
+    def _conflict(request: HttpRequest, error: Exception) -> HttpResponse:
+        logger.warning("Write lost to a concurrent one: %s", error)
+        message = ConcurrentWriteError.message
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"error": message}, status=409)
+        return render(request, "409.html", {"message": message}, status=409)
 
     @staticmethod
     def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:

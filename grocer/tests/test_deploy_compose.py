@@ -37,7 +37,13 @@ def _compose(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-REQUIRED = {"SECRET_KEY": "s" * 60, "POSTGRES_PASSWORD": "a-real-password"}
+REQUIRED = {
+    "SECRET_KEY": "s" * 60,
+    "POSTGRES_PASSWORD": "a-real-password",
+    "GROCER_DB_OWNER_PASSWORD": "owner-password",
+    "GROCER_DB_APP_PASSWORD": "app-password",
+    "REDIS_PASSWORD": "redis-password",
+}
 
 
 @pytest.fixture(scope="module")
@@ -171,11 +177,12 @@ def test_compose_file_is_valid_compose():
     assert _compose("config", "--quiet", **REQUIRED).returncode == 0
 
 
-def test_compose_requires_a_postgres_password():
-    """No default password for the database (it was `grocer`)."""
-    result = _compose("config", "--quiet", SECRET_KEY="s" * 60)
-    assert result.returncode != 0
-    assert "POSTGRES_PASSWORD" in result.stderr
+def test_compose_requires_database_and_redis_passwords():
+    """No default password for the database (it was `grocer`) or Redis (it had none)."""
+    for secret in ("POSTGRES_PASSWORD", "GROCER_DB_APP_PASSWORD", "REDIS_PASSWORD"):
+        result = _compose("config", "--quiet", **{k: v for k, v in REQUIRED.items() if k != secret})
+        assert result.returncode != 0
+        assert secret in result.stderr
 
 
 def test_compose_publishes_web_on_loopback_only(compose):
@@ -250,3 +257,40 @@ def test_whatsapp_sends_have_their_own_worker(compose):
     assert "--pool=threads" in whatsapp
     assert f"--queues={queues['default']}" in default
     assert not any(part.startswith("--pool") for part in default)
+
+
+# --- the data tier ---------------------------------------------------------------------
+
+
+def test_app_uses_the_data_only_role_through_the_pooler_and_migrations_the_owner(compose):
+    services = compose["services"]
+    env = services["web"]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://grocer_app:app-password@pgbouncer:6432/")
+    assert env["DATABASE_POOLER"] == "pgbouncer"
+    migrate = services["migrate"]
+    assert migrate["command"][-2:] == ["migrate", "--noinput"]
+    # manage.py runs `migrate` on DATABASE_MIGRATE_URL: the owner, straight to PostgreSQL.
+    assert migrate["environment"]["DATABASE_MIGRATE_URL"].startswith(
+        "postgres://grocer_owner:owner-password@postgres:5432/"
+    )
+    pooler = services["pgbouncer"]["environment"]
+    assert pooler["PGBOUNCER_POOL_MODE"] == "transaction"
+    assert pooler["POSTGRESQL_USERNAME"] == "grocer_app"
+    mounts = {volume["target"]: volume["source"] for volume in services["postgres"]["volumes"]}
+    script = ROOT / "deploy" / "postgres" / "init-roles.sh"
+    assert mounts["/docker-entrypoint-initdb.d/10-grocer-roles.sh"] == str(script)
+    assert mounts["/grocer/roles.sql"] == str(ROOT / "deploy" / "postgres" / "roles.sql")
+    assert "-f /grocer/roles.sql" in script.read_text()
+
+
+def test_the_broker_redis_never_evicts_and_the_cache_redis_does(compose):
+    services = compose["services"]
+    broker = " ".join(services["redis"]["command"])
+    cache = " ".join(services["cache"]["command"])
+    assert "--maxmemory-policy noeviction" in broker
+    assert "--maxmemory-policy allkeys-lru" in cache
+    assert "--maxmemory 256mb" in cache
+    assert "--requirepass redis-password" in broker
+    env = services["web"]["environment"]
+    assert env["REDIS_URL"] == "redis://:redis-password@redis:6379/0"
+    assert env["REDIS_CACHE_URL"] == "redis://:redis-password@cache:6379/0"

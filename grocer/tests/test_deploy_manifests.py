@@ -67,10 +67,18 @@ def _migrate_job() -> dict:
     return job
 
 
-def test_migrations_bypass_the_pooler():
+def test_migrations_run_as_the_owner_and_bypass_the_pooler():
     job = _migrate_job()["spec"]["template"]["spec"]["containers"][0]
-    override = {e["name"]: e for e in job["env"]}["DATABASE_URL"]
-    assert override["valueFrom"]["secretKeyRef"]["key"] == "MIGRATE_DATABASE_URL"
+    assert job["command"][-2:] == ["migrate", "--noinput"]
+    assert {"secretRef": {"name": "grocer-secrets"}} in job["envFrom"]
+    assert "DATABASE_URL" not in {e["name"] for e in job.get("env", [])}
+    secret = yaml.safe_load((K8S / "secret.example.yaml").read_text())["stringData"]
+    # manage.py swaps in DATABASE_MIGRATE_URL for `migrate` (grocer/tests/test_database_roles.py).
+    assert secret["DATABASE_MIGRATE_URL"].startswith("postgres://grocer_owner:")
+    assert "pgbouncer" not in secret["DATABASE_MIGRATE_URL"]
+    assert secret["DATABASE_URL"].startswith("postgres://grocer_app:")
+    assert "@pgbouncer:" in secret["DATABASE_URL"]
+    assert secret["POSTGRES_USER"] == "grocer_app"  # what PgBouncer logs in as
 
 
 @pytest.mark.parametrize("name", ["web", "worker", "worker-whatsapp", "beat"])

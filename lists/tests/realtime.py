@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from grocer.middleware import SocketDatabaseGuard
 from grocer.wsorigin import SameOriginValidator
-from lists.routing import websocket_urlpatterns
+from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 RECEIVE_TIMEOUT = 5
 SCENARIO_TIMEOUT = 60
@@ -85,7 +84,7 @@ def application():
     Built per test, so settings changed by a test apply.
     """
     return SocketDatabaseGuard(
-        SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        SameOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
     )
 
 
