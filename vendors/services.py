@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,8 @@ STATUS_RANK = {
     VendorShare.Status.RESPONDED: 5,
 }
 IN_FLIGHT = (VendorShare.Status.PENDING, VendorShare.Status.SENDING)
+# A task arriving this early still counts as on time (clocks of web, worker, database).
+DUE_TOLERANCE = timedelta(seconds=1)
 INTERRUPTED_REASON = (
     "Sending was interrupted: the vendor may or may not have received the message. "
     "Re-send if they did not."
@@ -181,15 +184,20 @@ def share_send(
             ShareDelivery.objects.filter(
                 share=share, state__in=[ShareDelivery.State.QUEUED]
             ).update(state=ShareDelivery.State.SUPERSEDED)
+            now = timezone.now()
             delivery = ShareDelivery.objects.create(
                 share=share,
                 number=share.send_count,
                 vendor_url=share_vendor_url(share=share, base_url=base_url),
+                # Due now, and handed to the task enqueued on commit; if that enqueue is
+                # lost (broker down), the sweep hands it out once the lease is over.
+                next_attempt_at=now,
+                dispatched_at=now,
             )
             from .tasks import deliver_share
 
             # robust: a broker outage must not fail the member's request; the beat task
-            # `requeue_stuck_deliveries` picks the row up later.
+            # `dispatch_due_deliveries` picks the row up later (the row is its own outbox).
             def enqueue(delivery_id: str = str(delivery.id)) -> None:
                 deliver_share.delay(delivery_id)
 

@@ -78,10 +78,28 @@ def webhook_status_apply(*, status: dict[str, Any]) -> str:
             delivery = _delivery_from_callback(status.get("biz_opaque_callback_data"))
             if delivery is None:
                 return "unknown"
-            if delivery.state == ShareDelivery.State.INTERRUPTED:
+            settles = delivery.state == ShareDelivery.State.INTERRUPTED or (
+                # Still "sending": the worker posted and has not recorded the answer yet,
+                # or died before it could. WhatsApp has the message, so it went out:
+                # settle it now, whichever comes first, this status or the interruption.
+                delivery.state == ShareDelivery.State.SENDING and not delivery.whatsapp_message_id
+            )
+            if settles:
                 delivery.state = ShareDelivery.State.SENT
                 delivery.whatsapp_message_id = wamid
-                delivery.save(update_fields=["state", "whatsapp_message_id", "updated_at"])
+                # The claim is spent: a late answer from a live worker, or the stale sweep,
+                # finds nothing to record or interrupt (their updates match the token).
+                delivery.claim_token = None
+                delivery.finished_at = delivery.finished_at or timezone.now()
+                delivery.save(
+                    update_fields=[
+                        "state",
+                        "whatsapp_message_id",
+                        "claim_token",
+                        "finished_at",
+                        "updated_at",
+                    ]
+                )
             elif delivery.whatsapp_message_id != wamid:
                 return "unknown"
         share = VendorShare.objects.select_for_update().get(pk=delivery.share_id)
