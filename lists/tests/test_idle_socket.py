@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 IDLE_SECONDS = 60
 
 
+@pytest.mark.timeout(IDLE_SECONDS + 120)
 def test_an_idle_socket_stays_open_and_gets_the_next_event(settings):
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis.")
     ana = MembershipFactory(user__display_name="Ana")
