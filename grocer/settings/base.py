@@ -92,19 +92,33 @@ TEMPLATES = [
     },
 ]
 
+# Connections per process in Django's psycopg pool (0: no pool). A daphne process runs
+# the sync part of each concurrent request in its own thread, so this is how many
+# requests of one process can use the database at the same moment.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=16)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # 0 under daphne: ASGI runs sync views in many threads, and a persistent connection
-    # per thread exhausted PostgreSQL's connections in the bench. Pool with PgBouncer.
+    # 0 under daphne: ASGI runs each request's sync code in a thread of its own, and a
+    # persistent connection per thread exhausted PostgreSQL's connections in the bench.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env("DATABASE_POOLER", default="") == "pgbouncer":
         # Transaction pooling hands each transaction a different server connection:
         # a server-side cursor (iterator()) would outlive its transaction.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif DATABASE_POOL_SIZE and not DATABASES["default"]["CONN_MAX_AGE"]:
+        # Without a pooler in front, a connection per request costs a PostgreSQL
+        # backend start (several ms) on every request. Django's psycopg pool is shared
+        # by the process's threads; a request holds a connection only while it runs.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": DATABASE_POOL_SIZE,
+            # Waiting longer than this for a free connection answers 503, not a hang.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
 # Streaming read replicas (grocer/replicas.py): page reads of safe requests go to one that
 # has caught up with the reader's own writes; everything else stays on the primary.
 DATABASE_REPLICAS: list[str] = []
