@@ -17,7 +17,7 @@ def _database_settings(**env: str) -> dict:
         "import json; from django.conf import settings; "
         "print(json.dumps(settings.DATABASES['default'], default=str))"
     )
-    out = subprocess.run(  # noqa: S603 - fixed argv
+    out = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env={
             "DJANGO_SETTINGS_MODULE": "grocer.settings.local",
