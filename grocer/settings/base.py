@@ -116,8 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2,
             "max_size": DATABASE_POOL_SIZE,
-            # Waiting longer than this for a free connection answers 503, not a hang.
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+            # Waiting longer than this for a connection answers 503, not a hang: the pool
+            # also waits this long when PostgreSQL is down (it keeps reconnecting).
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
         }
 # Streaming read replicas (grocer/replicas.py): page reads of safe requests go to one that
 # has caught up with the reader's own writes; everything else stays on the primary.
