@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
+from ..auth import BACKEND_PATH
 from ..current import PENDING_INVITE_KEY
 from ..forms import EmailLoginForm, ProfileForm, SignupForm
 from ..services import profile_update, user_signup
@@ -57,7 +58,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             # login() keeps the anonymous session's data, so a pending invite survives.
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND_PATH)
             messages.success(request, "Welcome to Grocer! Your account is ready.")
             return redirect(next_url or "families:home")
     login_url = reverse("login")

@@ -142,7 +142,14 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=3
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "families.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # The user row from the cache (families/auth.py); sessions made before it still name
+    # Django's backend, which stays listed so they remain valid.
+    "families.auth.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions from the cache, kept in PostgreSQL, served from it while Redis is down.
+SESSION_ENGINE = "grocer.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
