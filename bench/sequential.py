@@ -43,6 +43,7 @@ class Listener:
     received: dict[int, float] = field(default_factory=dict)
     duplicates: int = 0
     closed_code: int | None = None
+    error: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -85,10 +86,21 @@ async def _listen(listener: Listener, base_seq: int, state: dict) -> None:
                             waiting.done.set()
                 elif kind in ("caught_up", "reload"):
                     listener.ready.set()
+            listener.closed_code = ws.close_code or 1000  # closed by the server
     except websockets.ConnectionClosed as closed:
-        listener.closed_code = closed.rcvd.code if closed.rcvd else None
+        listener.closed_code = closed.rcvd.code if closed.rcvd else 1006
+    except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
+        listener.error = repr(error)
     finally:
+        if listener.closed_code is None:
+            listener.closed_code = 1000 if listener.error is None else 0
         listener.ready.set()
+        waiting = state.get("waiting")
+        if waiting is not None and listener.received.get(waiting.seq) is None:
+            # No longer listening: the add in flight must not wait for this one.
+            waiting.remaining -= 1
+            if waiting.remaining <= 0:
+                waiting.done.set()
 
 
 async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
@@ -156,6 +168,7 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
             samples.extend(lst.received[seq] - start for lst in listeners if seq in lst.received)
     state["waiting"] = None
     await asyncio.sleep(0.3)  # stragglers
+    closed = [lst for lst in listeners if lst.closed_code is not None]
     for reader in readers:
         reader.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
@@ -168,7 +181,9 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
         "writer_http_ms": summary_ms(writer_ms),
         "propagation_ms": summary_ms(samples),
         "late_adds": late,
-        "closed_early": sum(1 for lst in listeners if lst.closed_code is not None),
+        "closed_early": len(closed),
+        "close_codes": sorted({lst.closed_code for lst in closed}),
+        "first_errors": [lst.error for lst in closed if lst.error][:3],
         "_listeners": listeners,
     }
 
