@@ -6,9 +6,9 @@ class FamiliesConfig(AppConfig):
     name = "families"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deploy checks
         from django.db.models.signals import post_delete, post_save
 
+        from . import checks  # noqa: F401 - registers the deploy checks
         from .auth import forget_user
         from .models import User
 
