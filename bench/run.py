@@ -1,6 +1,6 @@
 """`python -m bench`: start the production shape, measure, print a table, write JSON.
 
-Parts (all by default): floor, sequential, propagation, pages, writes, vendor. A part whose app
+Parts (all by default): floor, sequential, propagation, pages, api, writes, vendor. A part whose app
 code is not on this branch reports "skipped" with the reason instead of failing.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from . import report, vendor
 from .stack import BASE_DIR, REDIS_URL, Stack
 
-PARTS = ("floor", "sequential", "propagation", "pages", "writes", "vendor")
+PARTS = ("floor", "sequential", "propagation", "pages", "api", "writes", "vendor")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -210,6 +210,10 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
         from . import pages
 
         return pages.measure(web_url=stack.web_urls[0], repeats=args.page_repeats)
+    if part == "api":
+        from . import api
+
+        return api.measure(web_url=stack.web_urls[0], repeats=args.page_repeats)
     if part == "writes":
         from . import writes
 
