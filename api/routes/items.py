@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -43,6 +44,24 @@ class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=ITEMS_MAX_LIMIT)
 
 
+ITEM_COLUMNS = (
+    "id",
+    "name",
+    "note",
+    "category",
+    "status",
+    "assigned_to_id",
+    "position",
+    "version",
+    "created_at",
+    "updated_at",
+)
+ITEM_ALIASES = {
+    "list_id": F("grocery_list_id"),
+    "quantity": F("quantity_text"),
+}
+
+
 def _tag(item: ListItem) -> str:
     return etags.etag("item", item.pk, item.version)
 
@@ -55,14 +74,18 @@ def _answer(response: HttpResponse, item: ListItem) -> dict:
 @router.get("/lists/{uuid:list_id}/items", response=ItemsPage, summary="The list's items")
 def items(request: HttpRequest, list_id: UUID, params: Query[PageParams]):
     grocery_list = access.list_for(user=request.user, list_id=list_id)
+    # Plain rows, not model instances: a 1,000-item list is answered in one cheap pass.
+    rows = ListItem.objects.filter(grocery_list=grocery_list).values(*ITEM_COLUMNS, **ITEM_ALIASES)
     page = paginate(
         request,
-        ListItem.objects.filter(grocery_list=grocery_list),
+        rows,
         keys=[("position", int), ("id", UUID)],
         cursor=params.cursor,
         limit=params.limit,
     )
-    return {"results": [item_out(item) for item in page.rows], "next": page.next}
+    for row in page.rows:
+        row["assigned_to"] = row.pop("assigned_to_id")
+    return {"results": page.rows, "next": page.next}
 
 
 @router.post(

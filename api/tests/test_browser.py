@@ -36,7 +36,6 @@ def test_the_docs_render_from_our_own_static_files_under_the_csp(live_daphne, pa
     # Swagger UI fetched the schema and drew an entry per operation.
     wait_until_true(page, "document.querySelectorAll('.opblock').length >= 26", timeout=30)
     assert page.get_by_text("/api/v1/lists/{list_id}/items").first.is_visible()
-    page.screenshot(path="/tmp/api-docs-360.png", full_page=False)
     assert refused == []
     assert [url for url in outside if not url.startswith("data:")] == []
 
@@ -59,7 +58,6 @@ def test_a_person_creates_copies_and_revokes_a_token(live_daphne, page):
     assert secret.startswith("grocer_")
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path="/tmp/api-tokens-360.png", full_page=True)
     token = ApiToken.objects.get(user=membership.user)
     assert token.scope == "write" and token.expires_at is not None
     page.get_by_role("button", name="Revoke Kitchen tablet").click()
