@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n 2
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo worker beat bench lighthouse clean
+.PHONY: run run-host-check test lint format migrate demo worker beat bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## Install, migrate, load the demo family and serve HTTP + WebSocket with daphne.
-run: $(VENV)/.installed
+run: run-host-check $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -32,6 +32,22 @@ run: $(VENV)/.installed
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/ as admin@demo.grocer, password: grocer-demo"
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) grocer.asgi:application
+
+# The demo runs with DEBUG pages and a published password (admin included): serving it
+# beyond this machine needs saying so.
+run-host-check:
+	@case "$(HOST)" in \
+	  127.*|localhost|::1|"[::1]") ;; \
+	  *) if [ "$(DEMO_ON_NETWORK)" != "yes" ]; then \
+	    echo "Refusing to serve the demo on HOST=$(HOST)." >&2; \
+	    echo "  make run loads a demo family whose accounts, the admin included, share the" >&2; \
+	    echo "  published password 'grocer-demo', and shows DEBUG error pages: anyone who can" >&2; \
+	    echo "  reach this address could log in as the admin." >&2; \
+	    echo "  Only on a network you trust: make run HOST=$(HOST) DEMO_ON_NETWORK=yes" >&2; \
+	    echo "  A real deployment: see 'Production shape' in README.md." >&2; \
+	    exit 1; \
+	  fi ;; \
+	esac
 
 ## Install the test requirements and run the whole suite.
 test: $(VENV)/.installed-dev

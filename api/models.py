@@ -21,7 +21,10 @@ class ApiToken(TimeStampedModel):
         WRITE = "write", "Read and write"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        db_index=False,  # led by `api_token_user_idx (user, revoked_at)`
     )
     name = models.CharField(max_length=100)
     scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)

@@ -75,6 +75,30 @@ def targets(results: dict) -> list[dict]:
             _le(prop["latency_ms"]["p99"], 50),
         )
         add(f"events lost ({clients} clients)", "0", prop["events_lost"], prop["events_lost"] == 0)
+    churn = results.get("churn") or {}
+    if "latency_ms" in churn:
+        n = churn["sockets"]
+        latency = churn["latency_ms"]
+        add(
+            f"churn write -> socket p50 ({n} sockets)",
+            "<= 50 ms",
+            latency["p50"],
+            _le(latency["p50"], 50),
+        )
+        add(
+            f"churn write -> socket p99 ({n} sockets)",
+            "<= 500 ms",
+            latency["p99"],
+            _le(latency["p99"], 500),
+        )
+        worst = max((row["p99"] for row in churn["latency_by_slice_ms"] if row["n"]), default=None)
+        add("churn p99, worst time slice", "<= 500 ms", worst, _le(worst, 500))
+        add(
+            "churn writes answered 5xx",
+            "0",
+            churn["writes_5xx"],
+            churn["writes_5xx"] == 0,
+        )
     for items, limit in ((100, 15), (1000, 60)):
         row = _page(results, items)
         if row:
@@ -194,6 +218,28 @@ def table(results: dict) -> str:
         )
         lines.append("")
     lines.extend(_section("propagation", prop))
+
+    churn = results.get("churn") or {}
+    if "latency_ms" in churn:
+        lines.append(
+            f"Churn: {churn['sockets']} sockets on {churn['lists']} lists reconnecting every"
+            f" ~{churn['reconnect_s']:g} s, {churn['writers']} writers, {churn['seconds']:g} s,"
+            f" {churn['writes']} writes"
+        )
+        lines.append(f"  write start -> socket (ms)           {_ms(churn['latency_ms'])}")
+        for row in churn["latency_by_slice_ms"]:
+            lines.append(f"    writes from {row['from_s']:>5.1f} s           {_ms(row)}")
+        lines.append(f"  write HTTP response (ms)             {_ms(churn['write_http_ms'])}")
+        lines.append(f"  write answers {churn['write_statuses']}")
+        lines.append(
+            f"  live {churn['live_deliveries']}, replayed {churn['replayed_by_catch_up']},"
+            f" catch-ups for a gap {churn['gap_catch_ups']}, after a heartbeat"
+            f" {churn['heartbeat_catch_ups']}, presence frames {churn['presence_frames']},"
+            f" connects {churn['connects']}, failed handshakes {churn['handshake_failures']},"
+            f" behind at the end {churn['sockets_behind_after_final_catch_up']}"
+        )
+        lines.append("")
+    lines.extend(_section("churn", churn))
 
     pages = results.get("pages") or {}
     if "list_page" in pages:

@@ -1,7 +1,8 @@
 """`python -m bench`: start the production shape, measure, print a table, write JSON.
 
-Parts (all by default): floor, sequential, propagation, pages, api, writes, vendor. A part whose app
-code is not on this branch reports "skipped" with the reason instead of failing.
+Parts (all by default): floor, sequential, propagation, churn, pages, api, writes, vendor.
+A part whose app code is not on this branch reports "skipped" with the reason instead of
+failing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from . import report, vendor
 from .stack import BASE_DIR, REDIS_URL, Stack
 
-PARTS = ("floor", "sequential", "propagation", "pages", "api", "writes", "vendor")
+PARTS = ("floor", "sequential", "propagation", "churn", "pages", "api", "writes", "vendor")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -37,6 +38,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--propagation-seconds", type=float, default=30.0, help="seconds of writes to sockets"
     )
     parser.add_argument("--write-rate", type=float, default=20.0, help="propagation writes/s")
+    parser.add_argument("--churn-sockets", type=int, default=200, help="churn: list sockets")
+    parser.add_argument("--churn-writers", type=int, default=20, help="churn: HTTP writers")
+    parser.add_argument("--churn-seconds", type=float, default=60.0, help="churn: run length")
+    parser.add_argument(
+        "--churn-reconnect", type=float, default=20.0, help="churn: mean socket lifetime (s)"
+    )
     parser.add_argument("--floor-count", type=int, default=2000, help="floor round trips")
     parser.add_argument("--page-repeats", type=int, default=30, help="timed requests per page")
     parser.add_argument("--shares", type=int, default=400, help="vendor deliveries per run")
@@ -45,6 +52,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--worker-pool", default="prefork", help="Celery worker --pool")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery --concurrency")
+    parser.add_argument(
+        "--whatsapp-workers",
+        type=int,
+        default=2,
+        help="WhatsApp send workers (production: worker-whatsapp); 0: the main worker sends",
+    )
+    parser.add_argument("--whatsapp-pool", default="threads", help="their Celery --pool")
+    parser.add_argument(
+        "--whatsapp-concurrency", type=int, default=32, help="their Celery --concurrency"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
     parser.add_argument(
@@ -56,8 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.clients, args.families = 20, 4
         args.duration, args.propagation_seconds, args.write_rate = 2.0, 3.0, 5.0
         args.floor_count, args.page_repeats, args.shares = 50, 2, 20
+        args.churn_sockets, args.churn_writers = 12, 3
+        args.churn_seconds, args.churn_reconnect = 8.0, 3.0
         # Other checkouts run this in their suites: keep the worker small.
         args.worker_concurrency = min(args.worker_concurrency, 2)
+        # No separate WhatsApp workers: the one worker serves their queue too.
+        args.whatsapp_workers = 0
     if not 1 <= args.clients <= 5000:
         parser.error("--clients must be between 1 and 5000")
     if not 1 <= args.families <= args.clients:
@@ -125,6 +146,9 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
     with Stack(
         worker_pool=args.worker_pool,
         worker_concurrency=args.worker_concurrency,
+        whatsapp_workers=args.whatsapp_workers,
+        whatsapp_pool=args.whatsapp_pool,
+        whatsapp_concurrency=args.whatsapp_concurrency,
         extra_env=extra_env,
         keep_database=args.keep_db,
     ) as stack:
@@ -132,6 +156,10 @@ def _run_parts(args, parts: list[str], results: dict, *, extra_env: dict, fake) 
             "settings": stack.env["DJANGO_SETTINGS_MODULE"],
             "web": stack.web_urls,
             "worker": f"--pool={args.worker_pool} --concurrency={args.worker_concurrency}",
+            "whatsapp_workers": (
+                f"{args.whatsapp_workers} x --pool={args.whatsapp_pool} "
+                f"--concurrency={args.whatsapp_concurrency}"
+            ),
             "database": stack.name,
         }
         print(f"stack up: {', '.join(stack.web_urls)}, logs in {stack.logs}", file=sys.stderr)
@@ -205,6 +233,16 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
             families=args.families,
             write_rate=args.write_rate,
             duration=args.propagation_seconds,
+        )
+    if part == "churn":
+        from . import churn
+
+        return churn.measure(
+            web_urls=stack.web_urls,
+            sockets=args.churn_sockets,
+            writers=args.churn_writers,
+            seconds=args.churn_seconds,
+            reconnect=args.churn_reconnect,
         )
     if part == "pages":
         from . import pages

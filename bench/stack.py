@@ -83,6 +83,11 @@ class Stack:
     web_processes: int = 2
     worker_pool: str = "prefork"
     worker_concurrency: int = 4
+    # The production shape's WhatsApp workers (docker-compose.yml's worker-whatsapp): the
+    # send task is routed to their queue. 0: the one worker above serves sends too.
+    whatsapp_workers: int = 2
+    whatsapp_pool: str = "threads"
+    whatsapp_concurrency: int = 32
     extra_env: dict[str, str] = field(default_factory=dict)
     keep_database: bool = False
     # False: only the database and this process's Django (for in-process profiling).
@@ -110,8 +115,13 @@ class Stack:
             "REDIS_KEY_PREFIX": self.name,
             "BENCH_CELERY_QUEUE": self.name,
             "CELERY_TASK_DEFAULT_QUEUE": self.name,
+            "CELERY_WHATSAPP_QUEUE": f"{self.name}-whatsapp"
+            if self.whatsapp_workers
+            else self.name,
             "CELERY_BROKER_KEY_PREFIX": f"{self.name}:broker:",
             "BENCH_STATIC_ROOT": str(self.static_root),
+            # One host, one media directory: local photo storage is fine here.
+            "GROCER_ALLOW_LOCAL_MEDIA": "true",
             "LOG_LEVEL": "WARNING",
             "GROCER_QUIET": "1",
             "PYTHONUNBUFFERED": "1",
@@ -166,9 +176,23 @@ class Stack:
                 f"--hostname={self.name}@%h",
             ],
         )
+        for index in range(self.whatsapp_workers):
+            self._spawn(
+                f"celery-whatsapp-{index}",
+                [
+                    *(str(VENV_BIN / "celery"), "-A", "grocer", "worker", "--loglevel=INFO"),
+                    *(f"--pool={self.whatsapp_pool}", f"--concurrency={self.whatsapp_concurrency}"),
+                    *("-Q", f"{self.name}-whatsapp", "--without-gossip", "--without-mingle"),
+                    *("--without-heartbeat", f"--hostname={self.name}-wa{index}@%h"),
+                ],
+                # As compose's worker-whatsapp: each thread keeps its connection.
+                env={"CONN_MAX_AGE": "60"},
+            )
         for url, proc in zip(self.web_urls, self.procs, strict=False):
             wait_for_http(f"{url}/healthz", timeout=60, process=proc.popen)
         self._wait_for_log("celery-worker", "ready.", timeout=60)
+        for index in range(self.whatsapp_workers):
+            self._wait_for_log(f"celery-whatsapp-{index}", "ready.", timeout=60)
         # For `py-spy record --pid ...` while the bench runs.
         (self.logs / "pids.json").write_text(
             json.dumps({proc.name: proc.popen.pid for proc in self.procs}, indent=2)

@@ -139,6 +139,11 @@ def measure(*, stack, fake, shares: int) -> dict:
     ]
     return {
         "latency_ms": int(LATENCY * 1000),
-        "worker": f"--pool={stack.worker_pool} --concurrency={stack.worker_concurrency}",
+        "worker": (
+            f"{stack.whatsapp_workers} x --pool={stack.whatsapp_pool} "
+            f"--concurrency={stack.whatsapp_concurrency} (WhatsApp queue)"
+            if stack.whatsapp_workers
+            else f"--pool={stack.worker_pool} --concurrency={stack.worker_concurrency}"
+        ),
         "runs": runs,
     }

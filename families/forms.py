@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from . import pushguard
 from .models import Family, Membership, NotificationPreference, User
 
 
@@ -144,7 +145,15 @@ class NotificationPreferenceForm(forms.ModelForm):
 
 
 class PushSubscriptionForm(forms.Form):
-    # Push services are https; a local test push service is http on 127.0.0.1.
     endpoint = forms.URLField(max_length=1000, assume_scheme="https")
     p256dh = forms.RegexField(regex=r"^[A-Za-z0-9_-]{40,200}={0,2}$", max_length=200)
     auth = forms.RegexField(regex=r"^[A-Za-z0-9_-]{8,100}={0,2}$", max_length=100)
+
+    def clean_endpoint(self) -> str:
+        """Only a browser push service on a public address (the worker will POST there)."""
+        endpoint = self.cleaned_data["endpoint"]
+        try:
+            pushguard.check_endpoint(endpoint)
+        except pushguard.EndpointRefusedError as error:
+            raise forms.ValidationError(str(error), code="endpoint_refused") from None
+        return endpoint

@@ -15,6 +15,7 @@ from the request.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,10 @@ from django.utils import timezone
 
 from grocer.outbox.services import outbox_enqueue
 
+from . import pushguard
 from .models import Membership, NotificationPreference, PushSubscription, User
+
+logger = logging.getLogger(__name__)
 
 # ListEvent type → preference field. item.added only counts for people shopping the list.
 EVENT_KINDS = {
@@ -244,6 +248,13 @@ class PushRetryError(Exception):
     """A temporary failure (5xx, 429, timeout): try again later."""
 
 
+def _push_refused(subscription: PushSubscription, error: Exception) -> bool:
+    """An endpoint we may not call is forgotten: no retry would make it callable."""
+    logger.warning("Push endpoint refused, subscription dropped: %s", error)
+    subscription.delete()
+    return False
+
+
 def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> bool:
     """Send one encrypted message to one browser. False if the subscription is gone.
 
@@ -257,6 +268,12 @@ def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> boo
     subscription = PushSubscription.objects.filter(pk=subscription_id).first()
     if subscription is None or not push_configured():
         return False
+    try:
+        # Again at send time: the allow-list may have shrunk, DNS may answer otherwise
+        # now; the session then checks the address it really connects to.
+        pushguard.check_endpoint(subscription.endpoint)
+    except pushguard.EndpointRefusedError as error:
+        return _push_refused(subscription, error)
     headers = {"Urgency": "normal"}
     if topic:
         # Same topic replaces an undelivered earlier copy: a retried send is not shown twice.
@@ -273,7 +290,10 @@ def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> boo
             ttl=6 * 3600,
             headers=headers,
             timeout=10,
+            requests_session=pushguard.push_session(),
         )
+    except pushguard.EndpointRefusedError as error:
+        return _push_refused(subscription, error)
     except WebPushException as error:
         code = getattr(error.response, "status_code", None)
         if code in (404, 410):

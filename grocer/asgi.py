@@ -6,16 +6,20 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocer.settings.local")
 
+from grocer import serverlimits
+
+# daphne: an over-long request line or header is answered (414/431), not dropped.
+serverlimits.install()
+
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from grocer.clientip import TrustedProxiesMiddleware
 from grocer.middleware import SocketDatabaseGuard
-from lists.routing import websocket_urlpatterns
+from grocer.wsorigin import SameOriginValidator
+from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
 application = TrustedProxiesMiddleware(
@@ -23,9 +27,10 @@ application = TrustedProxiesMiddleware(
         {
             "http": django_asgi_app,
             # Outermost: a database outage anywhere below (session, user, consumer) is a
-            # 4503 close the page retries, never a 500 handshake.
+            # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
+            # host and port must be the site's own.
             "websocket": SocketDatabaseGuard(
-                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                SameOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import threading
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
+
+from grocer import metrics
 
 _clients: dict[tuple, RedisCacheClient] = {}
 _lock = threading.Lock()
@@ -30,3 +33,33 @@ class RedisCache(DjangoRedisCache):
             with _lock:
                 client = _clients.setdefault(key, self._class(self._servers, **self._options))
         return client
+
+    # Hit ratio and errors for grocer.metrics: counted here, once, for every caller.
+    def get(self, key, default=None, version=None):
+        try:
+            value = super().get(key, _MISSING, version)
+        except Exception:
+            metrics.cache_errors.labels("get").inc()
+            raise
+        if value is _MISSING:
+            metrics.cache_requests.labels("miss").inc()
+            return default
+        metrics.cache_requests.labels("hit").inc()
+        return value
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set(key, value, timeout, version)
+        except Exception:
+            metrics.cache_errors.labels("set").inc()
+            raise
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except Exception:
+            metrics.cache_errors.labels("delete").inc()
+            raise
+
+
+_MISSING = object()

@@ -1,4 +1,4 @@
-"""Liveness and readiness probes for load balancers and Kubernetes."""
+"""Liveness and readiness probes for load balancers and Kubernetes, and the metrics scrape."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -55,3 +55,22 @@ def readyz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
+
+
+@never_cache
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format for every process of this host (grocer/metrics.py).
+
+    Not public: without METRICS_TOKEN configured the path does not exist, and a scrape
+    must send `Authorization: Bearer <METRICS_TOKEN>`.
+    """
+    from grocer import metrics
+
+    if not settings.METRICS_TOKEN:
+        return HttpResponse(status=404)
+    if not metrics.token_matches(request.headers.get("Authorization", ""), settings.METRICS_TOKEN):
+        response = HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE_LATEST)

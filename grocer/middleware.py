@@ -1,27 +1,105 @@
-"""Security headers Django 5.2 does not set by itself."""
+"""Request observability, security headers Django 5.2 does not set by itself, and 503s."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
+import structlog
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from grocer import logs, metrics
+from grocer.transactions import ConcurrentWriteError, is_retryable
+
 logger = logging.getLogger(__name__)
+access_logger = structlog.get_logger("grocer.access")
 
 
-def build_content_security_policy() -> str:
+class _StatementCounter:
+    """A `connection.execute_wrapper`: counts statements, no SQL of its own."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+class RequestObservabilityMiddleware:
+    """First in MIDDLEWARE: a request id on every log line, and the request's metrics.
+
+    The id is the caller's `X-Request-ID` when it looks like one (the proxy's), else a
+    new one; it is echoed in the response. Metrics: count, latency and statements by
+    route name (the URL pattern's name, so ids in paths never become label values). Cost:
+    a few dictionary operations and one wrapper call per SQL statement.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = logs.request_id_from(request.headers.get(logs.REQUEST_ID_HEADER))
+        request.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        counter = _StatementCounter()
+        # The id stays bound after this returns: Django logs 4xx/5xx responses
+        # ("Not Found: ...") after the middleware chain, and those lines need it too.
+        # The next request on this context clears it first.
+        with connections["default"].execute_wrapper(counter):
+            response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        route = (match.view_name if match else "") or "unmatched"
+        method = request.method if request.method in _METHODS else "OTHER"
+        status = response.status_code
+        metrics.http_requests.labels(route, method, str(status)).inc()
+        metrics.http_duration.labels(route, method).observe(elapsed)
+        metrics.http_statements.labels(route).observe(counter.count)
+        metrics.sample_db_pool()
+        if settings.LOG_REQUESTS:
+            # Opt-in: a line per request is a write per request, and the proxy in front
+            # logs requests anyway. (daphne's own access log is off, -v 0: it is plain
+            # text with capability tokens in the paths.) The path is scrubbed like every line.
+            access_logger.info(
+                "request",
+                method=method,
+                path=request.path,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+                statements=counter.count,
+            )
+        response.setdefault(logs.REQUEST_ID_HEADER, request_id)
+        return response
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def build_content_security_policy(socket_origin: str = "") -> str:
     """The site's CSP: no inline or eval'd script anywhere, no framing, no plugins.
 
-    Extra sources (an S3 endpoint for photos and direct uploads) come from
-    `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
+    `socket_origin` (`wss://grocer.example`) is the page's own WebSocket origin: 'self'
+    covers ws(s) to the same host in CSP level 3 browsers only, and `ws:`/`wss:` would
+    allow any host. Extra sources (an S3 endpoint for photos and direct uploads) come
+    from `CSP_EXTRA_IMG_SRC` / `CSP_EXTRA_CONNECT_SRC` / `CSP_EXTRA_FORM_ACTION`.
     """
     img = ["'self'", "data:", "blob:", *settings.CSP_EXTRA_IMG_SRC]
-    # WebSockets to the same host: 'self' covers ws(s) in CSP level 3 browsers only.
-    connect = ["'self'", "ws:", "wss:", *settings.CSP_EXTRA_CONNECT_SRC]
+    connect = [
+        "'self'",
+        *([socket_origin] if socket_origin else []),
+        *settings.CSP_EXTRA_CONNECT_SRC,
+    ]
     form_action = ["'self'", *settings.CSP_EXTRA_FORM_ACTION]
     directives = {
         "default-src": ["'self'"],
@@ -59,17 +137,24 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = build_content_security_policy()
-        # Only ever sent with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
-        self.debug_page_policy = self.policy.replace(
-            "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-        ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+    @staticmethod
+    def _socket_origin(request: HttpRequest) -> str:
+        try:
+            host = request.get_host()  # validated against ALLOWED_HOSTS
+        except DisallowedHost:
+            return ""
+        return ("wss://" if request.is_secure() else "ws://") + host
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        policy = build_content_security_policy(self._socket_origin(request))
         if _is_debug_page(response):
-            response["Content-Security-Policy"] = self.debug_page_policy
-        response.setdefault("Content-Security-Policy", self.policy)
+            # Only ever with DEBUG on, for Django's own error pages (see DEBUG_PAGE_MARK).
+            response["Content-Security-Policy"] = policy.replace(
+                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+            ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        response.setdefault("Content-Security-Policy", policy)
         response.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=(), payment=()"
         )
@@ -82,6 +167,9 @@ class DatabaseUnavailableMiddleware:
 
     With CONN_HEALTH_CHECKS on, the next request after the database comes back opens a
     fresh connection, so the app recovers without a restart.
+
+    A deadlock or serialization failure is not an unavailable database: the services
+    retry those (`grocer.transactions`); one that still lost is a 409 that says so.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -90,14 +178,24 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
+        except (OperationalError, InterfaceError, ConcurrentWriteError) as error:
             # Raised outside a view (session or auth middleware): same answer.
-            return self._unavailable(request, error)
+            return self.process_exception(request, error)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_retryable(exception):
+            return self._conflict(request, exception)
         if isinstance(exception, (OperationalError, InterfaceError)):
             return self._unavailable(request, exception)
         return None
+
+    @staticmethod
+    def _conflict(request: HttpRequest, error: Exception) -> HttpResponse:
+        logger.warning("Write lost to a concurrent one: %s", error)
+        message = ConcurrentWriteError.message
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"error": message}, status=409)
+        return render(request, "409.html", {"message": message}, status=409)
 
     @staticmethod
     def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:

@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
+from grocer import metrics
+
 logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -99,6 +101,7 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
         return None
     if window.estimate(previous, current) <= parsed.limit:
         return None
+    metrics.rate_limited.labels(scope).inc()
     # A refused request is not counted: whoever honours Retry-After gets in then, however
     # often they were refused before.
     try:
@@ -119,6 +122,7 @@ def peek(*, scope: str, key: str, rate: str) -> int | None:
         return None
     # Would one more hit be refused?
     if window.estimate(previous, current) + 1 > parsed.limit:
+        metrics.rate_limited.labels(scope).inc()
         return window.retry_after(previous, current)
     return None
 

@@ -71,6 +71,7 @@ class ServerProcess:
         *,
         env: dict[str, str] | None = None,
         settings_module: str = "grocer.settings.local",
+        daphne_args: tuple[str, ...] = (),
     ) -> None:
         import os
 
@@ -81,6 +82,7 @@ class ServerProcess:
         self._env = {**os.environ, "GROCER_QUIET": "1", **(env or {})}
         self._env["DJANGO_SETTINGS_MODULE"] = settings_module
         self._cwd = BASE_DIR
+        self._daphne_args = daphne_args
         self.process = None
 
     def __enter__(self) -> ServerProcess:
@@ -94,7 +96,10 @@ class ServerProcess:
         # would block daphne on its next access-log line.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "grocer.asgi:application"],
+            [
+                *(str(daphne), "-b", "127.0.0.1", "-p", str(self.port), *self._daphne_args),
+                "grocer.asgi:application",
+            ],
             cwd=self._cwd,
             env=self._env,
             stdout=self.log,

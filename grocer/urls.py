@@ -7,8 +7,10 @@ from grocer import health, views
 urlpatterns = [
     path("accounts/", include("families.account_urls")),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     # The admin's log-in form counts against the same limits as the site's.
     path("admin/login/", login_limited(admin.site.login)),
     path("admin/", admin.site.urls),

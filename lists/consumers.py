@@ -30,6 +30,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import structlog
 from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connections
@@ -37,6 +38,7 @@ from django.db.models import Exists, OuterRef
 from redis.exceptions import RedisError
 
 from families.models import Membership
+from grocer import metrics
 from grocer.jsonbody import parse_json
 from grocer.problems import ProblemError
 
@@ -198,6 +200,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     joined: list[str] = []
     tab: presence.Tab | None = None
     last_membership_check = 0.0
+    counted = False  # in grocer_websockets_open
     # Set once a send found the client gone: nothing more is sent to it.
     gone = False
 
@@ -225,6 +228,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # The channel layer lost Redis under an open socket. Close it with a code the
             # page understands, instead of an internal error: it retries with backoff and
             # catches up once Redis is back.
+            metrics.channel_layer_errors.labels("consumer").inc()
             logger.warning("Channel layer failed; closing a list socket", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
@@ -264,7 +268,11 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
                 await self._broadcast_presence(change.viewers)
             else:  # a second tab of someone already viewing: only this page needs to know
                 await self.presence_changed({"viewers": change.viewers})
+            self.counted = True
+            metrics.websockets_open.inc()
+            metrics.websocket_connects.inc()
         except Exception:  # Redis down: the page shows "paused" and retries
+            metrics.channel_layer_errors.labels("connect").inc()
             logger.warning("Live updates unavailable for list %s", self.list_id, exc_info=True)
             await self.close(code=CLOSE_UNAVAILABLE)
 
@@ -273,6 +281,10 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         self.joined.append(group)
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            metrics.websockets_open.dec()
+            metrics.websocket_disconnects.labels(str(code)).inc()
         await self._leave()
 
     async def _leave(self) -> None:
@@ -287,6 +299,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
                 if change.changed:
                     await self._broadcast_presence(change.viewers)
         except Exception:  # group memberships and presence entries expire on their own
+            metrics.channel_layer_errors.labels("leave").inc()
             logger.warning("Could not clean up a list socket", exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
@@ -380,7 +393,11 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     # --- channel-layer handlers -------------------------------------------------------
 
     async def list_event(self, message: dict) -> None:
-        await self.send_json(client_event(message))
+        received = time.perf_counter()
+        # Lines logged while forwarding carry the id of the request that made the change.
+        with structlog.contextvars.bound_contextvars(request_id=message.get("request_id")):
+            await self.send_json(client_event(message))
+        metrics.event_propagation.labels("deliver").observe(time.perf_counter() - received)
 
     async def presence_changed(self, message: dict) -> None:
         self.last_viewers = message["viewers"]

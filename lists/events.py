@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,8 @@ from uuid import UUID
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+
+from grocer import logs, metrics
 
 from .models import ListEvent, ListItem
 from .rendering import render_activity_entry, render_item_row
@@ -275,6 +278,7 @@ def publish_list_event(*, event_id: UUID | str) -> None:
     """
     from .cache import invalidate_list_items
 
+    committed = time.perf_counter()  # called on commit: this is the commit's moment
     event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
     if event is None:
         return
@@ -284,11 +288,17 @@ def publish_list_event(*, event_id: UUID | str) -> None:
     except Exception:  # a broken partial must not fail the write; catch-up re-renders
         logger.exception("Could not render list event %s", event_id)
         return
+    # The write's request id, so the consumers' lines about this event carry it too.
+    message["request_id"] = logs.current_request_id()
     stream_store([message])
     try:
         group_send(list_group_name(event.grocery_list_id), message)
     except Exception:  # Redis down or slow: pages catch up from ListEvent later
+        metrics.channel_layer_errors.labels("group_send").inc()
         logger.warning("Could not publish list event %s", event_id, exc_info=True)
+        return
+    metrics.list_events_published.labels(event.type).inc()
+    metrics.event_propagation.labels("publish").observe(time.perf_counter() - committed)
 
 
 def publish_membership_revoked(*, family_id: UUID | str, user_id: UUID | str) -> None:

@@ -33,7 +33,10 @@ class GroceryList(SoftDeleteModel):
         ARCHIVED = "archived", "Archived"
         ORDERED = "ordered", "Ordered"
 
-    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="lists")
+    # Led by `list_family_status_idx (family, status)`: no index of its own.
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="lists", db_index=False
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -65,7 +68,10 @@ class ListItem(SoftDeleteModel):
         IN_CART = "in_cart", "In cart"
         PURCHASED = "purchased", "Purchased"
 
-    grocery_list = models.ForeignKey(GroceryList, on_delete=models.CASCADE, related_name="items")
+    # Led by `item_list_status_idx (grocery_list, status)`: no index of its own.
+    grocery_list = models.ForeignKey(
+        GroceryList, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     name = models.CharField(max_length=200)
     quantity_text = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEEDED)
@@ -109,7 +115,10 @@ class ListEvent(TimeStampedModel):
     by the application.
     """
 
-    grocery_list = models.ForeignKey(GroceryList, on_delete=models.CASCADE, related_name="events")
+    # Led by `event_unique_seq (grocery_list, seq)`: no index of its own.
+    grocery_list = models.ForeignKey(
+        GroceryList, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     actor = models.ForeignKey(
@@ -137,7 +146,10 @@ class CategoryPreference(TimeStampedModel):
     """
 
     family = models.ForeignKey(
-        "families.Family", on_delete=models.CASCADE, related_name="category_preferences"
+        "families.Family",
+        on_delete=models.CASCADE,
+        related_name="category_preferences",
+        db_index=False,  # led by `category_pref_one_per_name (family, name_key)`
     )
     # `lists.categories.normalize_name` of the item name: case- and spacing-insensitive.
     name_key = models.CharField(max_length=200)

@@ -15,6 +15,8 @@ from .categories import complete_order
 from .models import Category, GroceryList, ListEvent, ListItem
 
 ACTIVITY_LIMIT = 30
+# The list page shows the latest few; "Older activity" pages through the rest.
+ACTIVITY_ON_PAGE = 5
 SUGGESTION_LIMIT = 12
 _STATUS_ORDER = {
     ListItem.Status.NEEDED: 0,
@@ -91,8 +93,23 @@ def group_by_category(items: list[ListItem], order: list[str] | None = None) -> 
     return list(groups.values())
 
 
-def list_activity(*, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT) -> list[ListEvent]:
-    return list(grocery_list.events.order_by("-seq")[:limit])
+def list_activity(
+    *, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT, before: int | None = None
+) -> list[ListEvent]:
+    """The newest `limit` events (older than seq `before` when given), newest first."""
+    events = grocery_list.events.order_by("-seq")
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    return list(events[:limit])
+
+
+def list_activity_page(
+    *, grocery_list: GroceryList, before: int | None = None
+) -> tuple[list[ListEvent], int | None]:
+    """One page of the activity feed and the `before` of the next (older) page, or None."""
+    events = list_activity(grocery_list=grocery_list, limit=ACTIVITY_LIMIT + 1, before=before)
+    older = events[ACTIVITY_LIMIT - 1].seq if len(events) > ACTIVITY_LIMIT else None
+    return events[:ACTIVITY_LIMIT], older
 
 
 def list_for_page(
@@ -117,7 +134,7 @@ def list_for_page(
         done=done,
         groups=group_by_category(shown, order),
         members=family_members(family_id=grocery_list.family_id),
-        events=list_activity(grocery_list=grocery_list),
+        events=list_activity(grocery_list=grocery_list, limit=ACTIVITY_ON_PAGE),
         suggestions=item_suggestions(family_id=grocery_list.family_id),
         counts=_counts(item.status for item in items),
     )

@@ -2,8 +2,15 @@
 
 Each function is keyword-only, runs inside `transaction.atomic`, validates with
 `full_clean()` and records one `ListEvent` through `list_event_record` (which publishes
-it once the transaction commits). Item writes lock the item row (`select_for_update`)
-for their read-modify-write; adds lock the list row so the duplicate check is race-free.
+it once the transaction commits).
+
+Lock order, the same on every write path: the list's row FIRST, then the items' rows.
+Recording the event bumps the list's `last_seq`, which locks the list row anyway; a
+writer that locked an item before the list (a status change) and one that locked the
+list before the item (an add of the same name, "clear purchased") used to deadlock, and
+PostgreSQL broke it by failing one of them. Writers of one list now queue on its row.
+A deadlock or serialization failure that still happens (locks taken outside this rule)
+is retried by `retry_on_conflict`, and never reported as an unavailable database.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from django.utils import timezone
 
 from families import notifications
 from families.models import Family, Membership, User
+from grocer.transactions import retry_on_conflict
 
 from . import events, hooks
 from .categories import guess_category, normalize_name
@@ -134,14 +142,24 @@ def list_create(
     return grocery_list
 
 
+def lock_list_row(*, list_id: UUID | str) -> None:
+    """Take the list's row lock (until commit): the first lock of every write to the list.
+
+    For writers outside this module (orders, photos) that then change the list's items.
+    """
+    GroceryList.all_objects.select_for_update().filter(pk=list_id).exists()
+
+
 def _lock_list(grocery_list: GroceryList) -> GroceryList:
-    """The list's row, locked until commit; also refreshes the caller's instance."""
+    """The list's row, locked until commit (the first lock of every write to the list);
+    also refreshes the caller's instance."""
     locked = GroceryList.all_objects.select_for_update().get(pk=grocery_list.pk)
     for attr in ("name", "description", "status", "deleted_at", "last_seq", "version"):
         setattr(grocery_list, attr, getattr(locked, attr))
     return grocery_list
 
 
+@retry_on_conflict
 def list_update(
     *, grocery_list: GroceryList, actor: User | None, name: str, description: str
 ) -> GroceryList:
@@ -169,6 +187,7 @@ def list_update(
     return grocery_list
 
 
+@retry_on_conflict
 def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     with transaction.atomic():
         _lock_list(grocery_list)
@@ -186,6 +205,7 @@ def list_archive(*, grocery_list: GroceryList, actor: User | None) -> GroceryLis
     return grocery_list
 
 
+@retry_on_conflict
 def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Soft-delete a list and its live items with one timestamp, so undo restores exactly them."""
     with transaction.atomic():
@@ -208,6 +228,7 @@ def list_delete(*, grocery_list: GroceryList, actor: User | None) -> GroceryList
     return grocery_list
 
 
+@retry_on_conflict
 def list_restore(*, grocery_list: GroceryList, actor: User | None) -> GroceryList:
     """Undo a delete (with the items deleted along with it) or bring an archived list back."""
     with transaction.atomic():
@@ -272,6 +293,7 @@ def category_preference_remember(*, family: Family, name: str, category: str) ->
         )
 
 
+@retry_on_conflict
 def item_add(
     *,
     grocery_list: GroceryList,
@@ -339,7 +361,10 @@ def item_add(
 
 
 def _lock_item(*, grocery_list: GroceryList, item_id: UUID | str) -> ListItem:
-    """A live item of this list, its row locked until commit; DoesNotExist otherwise."""
+    """A live item of this list, its row locked until commit; DoesNotExist otherwise.
+
+    Precondition: the caller holds the list's row lock (`_lock_list`), taken first.
+    """
     return ListItem.objects.select_for_update(of=("self",)).get(
         pk=item_id, grocery_list=grocery_list
     )
@@ -377,6 +402,7 @@ def _clean_value(field_name: str, value: Any) -> Any:
     return normalize_spaces(value) if field_name != "note" else value.strip()
 
 
+@retry_on_conflict
 def item_update(
     *,
     item_id: UUID | str,
@@ -396,6 +422,7 @@ def item_update(
     different fields merge. Every accepted change bumps `version`.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         to_apply: dict[str, Any] = {}
         conflicts: dict[str, Any] = {}
@@ -496,6 +523,7 @@ class StaleVersionError(Exception):
         self.item = item
 
 
+@retry_on_conflict
 def item_quantity_step(
     *,
     item_id: UUID | str,
@@ -515,6 +543,7 @@ def item_quantity_step(
     if direction not in ("up", "down"):
         raise ValidationError({"direction": "Use + or -."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if version is not None and version != item.version:
             raise StaleVersionError(item=item)
@@ -531,6 +560,7 @@ def item_quantity_step(
     return item
 
 
+@retry_on_conflict
 def item_set_status(
     *,
     item_id: UUID | str,
@@ -543,6 +573,7 @@ def item_set_status(
     if status not in ListItem.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.status == status:
             return item
@@ -562,6 +593,7 @@ def item_set_status(
     return item
 
 
+@retry_on_conflict
 def item_assign(
     *,
     item_id: UUID | str,
@@ -578,6 +610,7 @@ def item_assign(
     ):
         raise ValidationError({"assigned_to": "Only members of this family can be assigned."})
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         if item.assigned_to_id == (assignee.pk if assignee else None):
             return item
@@ -598,9 +631,11 @@ def item_assign(
     return item
 
 
+@retry_on_conflict
 def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User | None) -> ListItem:
     """Soft-delete an item; `item_restore` undoes it."""
     with transaction.atomic():
+        _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)
         item.delete()
         list_event_record(
@@ -612,6 +647,7 @@ def item_delete(*, item_id: UUID | str, grocery_list: GroceryList, actor: User |
     return item
 
 
+@retry_on_conflict
 def item_restore(
     *, item_ids: Iterable[UUID | str], grocery_list: GroceryList, actor: User | None
 ) -> list[ListItem]:
@@ -621,6 +657,7 @@ def item_restore(
     Undo is harmless.
     """
     with transaction.atomic():
+        _lock_list(grocery_list)
         items = list(
             ListItem.all_objects.select_for_update()
             .filter(grocery_list=grocery_list, pk__in=list(item_ids), deleted_at__isnull=False)
@@ -637,6 +674,7 @@ def item_restore(
     return items
 
 
+@retry_on_conflict
 def items_clear_purchased(*, grocery_list: GroceryList, actor: User | None) -> list[ListItem]:
     """Soft-delete every purchased item of the list in one go (undo: `item_restore`)."""
     with transaction.atomic():

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from families.models import User
+from grocer.transactions import retry_on_conflict
 
 from . import services
 from .models import AppliedChange, GroceryList, ListEvent, ListItem
@@ -213,6 +214,7 @@ def _apply_edit(
     }
 
 
+@retry_on_conflict
 def change_apply(
     *,
     grocery_list: GroceryList,
@@ -234,6 +236,8 @@ def change_apply(
         raise ValidationError({"item_id": "Which item?"})
     fields, base = fields or {}, base or {}
     with transaction.atomic():
+        # The list's row first, as every write (services.py); then the key, then items.
+        services.lock_list_row(list_id=grocery_list.pk)
         if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind=kind):
             return _stored(key=key, grocery_list=grocery_list)
         try:
@@ -263,6 +267,7 @@ def change_apply(
     return ChangeResult(outcome=result["outcome"], result=result)
 
 
+@retry_on_conflict
 def item_add_once(
     *,
     grocery_list: GroceryList,
@@ -276,6 +281,7 @@ def item_add_once(
     The second submit gets the first one's item back with `created=False`.
     """
     with transaction.atomic():
+        services.lock_list_row(list_id=grocery_list.pk)
         if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind="add"):
             stored = _stored(key=key, grocery_list=grocery_list).result
             item = ListItem.objects.filter(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
     path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
     path("lists/<uuid:list_id>/", views.detail, name="detail"),
+    path("lists/<uuid:list_id>/activity/", views.activity, name="activity"),
     path("lists/<uuid:list_id>/edit/", views.list_edit, name="edit"),
     path("lists/<uuid:list_id>/archive/", views.list_archive, name="archive"),
     path("lists/<uuid:list_id>/restore/", views.list_restore, name="restore"),

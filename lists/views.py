@@ -161,6 +161,25 @@ def detail(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateRespon
     return _detail_page(request, grocery_list, add_form=ItemAddForm())
 
 
+@require_GET
+@list_member_required
+def activity(request: HttpRequest, *, grocery_list: GroceryList) -> TemplateResponse:
+    """The list's whole activity feed, thirty entries a page, newest first."""
+    try:
+        before = int(request.GET["before"]) if "before" in request.GET else None
+    except ValueError:
+        before = None
+    events, older = selectors.list_activity_page(grocery_list=grocery_list, before=before)
+    context = {
+        "grocery_list": grocery_list,
+        "family": grocery_list.family,
+        "events": events,
+        "older": older,
+        "first_page": before is None,
+    }
+    return TemplateResponse(request, "lists/activity.html", context)
+
+
 def _page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, hooks.Shopping | None]:
     """The list's items in the aisle order of the store the family is shopping at."""
     shopping = hooks.shopping_for(family=grocery_list.family)

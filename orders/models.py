@@ -20,7 +20,10 @@ class Order(SoftDeleteModel):
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
 
-    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="orders")
+    # Led by `order_family_status_idx (family, status)`: no index of its own.
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="orders", db_index=False
+    )
     grocery_list = models.ForeignKey(
         "lists.GroceryList", on_delete=models.PROTECT, related_name="orders"
     )

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from families.models import User
+from grocer.transactions import retry_on_conflict
 from lists.models import GroceryList, ListItem
-from lists.services import item_set_status, list_event_record
+from lists.services import item_set_status, list_event_record, lock_list_row
 from vendors.models import VendorAnswerLine, VendorShare
 
 from .models import Order, OrderLine
@@ -154,6 +155,7 @@ def _deliver_items(*, order: Order, actor: User) -> list[str]:
     return purchased
 
 
+@retry_on_conflict
 def order_set_status(*, order: Order, status: str, actor: User) -> Order:
     """placed → confirmed → delivered, or cancelled before delivery; nothing else.
 
@@ -167,6 +169,8 @@ def order_set_status(*, order: Order, status: str, actor: User) -> Order:
                 f"An order that is {order.get_status_display().lower()} cannot become "
                 f"{wanted.lower() or 'that'}."
             )
+        # The list's row before its items, as every list write (lists.services).
+        lock_list_row(list_id=order.grocery_list_id)
         order.status = status
         order.status_changed_at = timezone.now()
         order.save(update_fields=["status", "status_changed_at", "updated_at"])

@@ -29,7 +29,12 @@ class Photo(TimeStampedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # The tenant, for item photos and family vendors' logos: every query starts here.
     family = models.ForeignKey(
-        "families.Family", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "families.Family",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # led by `photo_family_kind_idx (family, kind)`
     )
     item = models.OneToOneField(
         "lists.ListItem", on_delete=models.CASCADE, null=True, blank=True, related_name="photo"

@@ -173,6 +173,12 @@ def _reject(store: PhotoStore, key: str, message: str, reason: str) -> UploadRej
 def _lock_owner(target: PhotoTarget) -> None:
     """Serialize photo changes per owner (caller is inside transaction.atomic)."""
     model = {"item": ListItem, "logo": Vendor, "avatar": User}[target.kind]
+    if target.kind == "item":
+        # The item's list row first, as every list write (lists.services): recording the
+        # photo's event locks it anyway, and taking it last could deadlock.
+        from lists.services import lock_list_row
+
+        lock_list_row(list_id=target.owner.grocery_list_id)
     manager = getattr(model, "all_objects", model.objects)
     manager.select_for_update().filter(pk=target.owner_id).exists()
 

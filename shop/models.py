@@ -61,7 +61,8 @@ class Store(SoftDeleteModel):
 class StoreTrip(TimeStampedModel):
     """One list shopped at one store on one day: the categories in check-off order."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="trips")
+    # Led by `store_trip_store_day_idx (store, day)`: no index of its own.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="trips", db_index=False)
     grocery_list = models.ForeignKey(
         "lists.GroceryList", on_delete=models.CASCADE, related_name="+"
     )

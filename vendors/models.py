@@ -31,6 +31,7 @@ class Vendor(SoftDeleteModel):
         blank=True,
         related_name="vendors",
         help_text="Empty for a vendor every family can use.",
+        db_index=False,  # led by `vendor_family_name_idx (family, name)`
     )
     name = models.CharField(max_length=120)
     whatsapp_number = models.CharField(
@@ -73,7 +74,10 @@ class VendorShare(SoftDeleteModel):
         RESPONDED = "responded", "Responded"
 
     grocery_list = models.ForeignKey(
-        "lists.GroceryList", on_delete=models.CASCADE, related_name="shares"
+        "lists.GroceryList",
+        on_delete=models.CASCADE,
+        related_name="shares",
+        db_index=False,  # led by `share_list_status_idx (grocery_list, status)`
     )
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="shares")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -136,7 +140,10 @@ class ShareDelivery(TimeStampedModel):
         INTERRUPTED = "interrupted", "Interrupted"
         SUPERSEDED = "superseded", "Superseded"
 
-    share = models.ForeignKey(VendorShare, on_delete=models.CASCADE, related_name="deliveries")
+    # Led by `delivery_one_per_send (share, number)`: no index of its own.
+    share = models.ForeignKey(
+        VendorShare, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     number = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -200,7 +207,10 @@ class VendorAnswerLine(TimeStampedModel):
         UNAVAILABLE = "unavailable", "Not available"
         SUBSTITUTE = "substitute", "Substitute"
 
-    answer = models.ForeignKey(VendorAnswer, on_delete=models.CASCADE, related_name="lines")
+    # Led by `answerline_one_per_item (answer, list_item)`: no index of its own.
+    answer = models.ForeignKey(
+        VendorAnswer, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     list_item = models.ForeignKey(
         "lists.ListItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

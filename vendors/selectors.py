@@ -49,6 +49,8 @@ def shares_for_list(*, grocery_list: GroceryList) -> QuerySet[VendorShare]:
     return (
         VendorShare.objects.filter(grocery_list=grocery_list)
         .select_related("vendor", "answer")
+        # Orders placed from each share (the orders app's reverse relation, by name).
+        .prefetch_related("orders")
         .order_by("-created_at")
     )
 

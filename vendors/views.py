@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import family_member_required
@@ -108,14 +109,23 @@ def _share_rows(request: HttpRequest, grocery_list: GroceryList) -> list[dict]:
     for share in selectors.shares_for_list(grocery_list=grocery_list):
         share.grocery_list = grocery_list
         row = {"share": share, "chat_url": "", "answered": hasattr(share, "answer")}
-        if not configured and share.link_state == "open":
-            vendor_url = services.share_vendor_url(
+        # After ordering, the share's story is the order's: Ordered, then Delivered.
+        order = next((o for o in share.orders.all() if o.status != "cancelled"), None)
+        if order is not None:
+            row["order_state"] = "Delivered" if order.status == "delivered" else "Ordered"
+            row["order_url"] = reverse(
+                "orders:detail", kwargs={"family_id": grocery_list.family_id, "order_id": order.id}
+            )
+        elif share.link_state == "open":
+            # The private link on its own, to copy into an SMS or another app.
+            row["vendor_url"] = services.share_vendor_url(
                 share=share, base_url=request.build_absolute_uri("/")
             )
-            row["chat_url"] = whatsapp.click_to_chat_url(
-                number=share.vendor.whatsapp_number,
-                text=services.share_text(share=share, vendor_url=vendor_url),
-            )
+            if not configured:
+                row["chat_url"] = whatsapp.click_to_chat_url(
+                    number=share.vendor.whatsapp_number,
+                    text=services.share_text(share=share, vendor_url=row["vendor_url"]),
+                )
         rows.append(row)
     return rows
 

@@ -23,6 +23,8 @@ import httpx
 import pybreaker
 from django.conf import settings
 
+from grocer import metrics
+
 # Transient: retried with backoff. Rate limits among them are not an outage, so they do
 # not count towards opening the circuit breaker.
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131056})
@@ -398,9 +400,16 @@ def breaker_retry_in() -> float:
 def send(payload: dict[str, Any]) -> SendResult:
     """POST one message through the breaker. Raises WhatsAppError or CircuitOpen."""
     try:
-        return breaker().call(_post, payload)
+        result = breaker().call(_post, payload)
     except pybreaker.CircuitBreakerError:
+        metrics.whatsapp_sends.labels("breaker_open", "").inc()
         raise CircuitOpen(max(1.0, breaker_retry_in())) from None
+    except WhatsAppError as exc:
+        outcome = "retryable" if exc.retryable else "permanent"
+        metrics.whatsapp_sends.labels(outcome, "" if exc.code is None else str(exc.code)).inc()
+        raise
+    metrics.whatsapp_sends.labels("sent", "").inc()
+    return result
 
 
 def signature_valid(body: bytes, header: str | None) -> bool:

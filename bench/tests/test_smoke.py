@@ -49,7 +49,7 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-5000:]
     results = json.loads(output.read_text())
     assert results["meta"]["smoke"] is True
-    for part in ("floor", "sequential", "propagation", "pages", "api", "writes", "vendor"):
+    for part in ("floor", "sequential", "propagation", "churn", "pages", "api", "writes", "vendor"):
         assert "error" not in results[part], results[part]["error"]
         # Every part's app code is on main: none may quietly skip.
         assert "skipped" not in results[part], results[part]["skipped"]
@@ -75,6 +75,13 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
         assert run["writer_http_ms"]["n"] == run["adds"]
         _latency(run["writer_http_ms"])
         _latency(run["propagation_ms"])
+
+    churn = results["churn"]
+    assert churn["writes"] > 0 and churn["writes_5xx"] == 0
+    assert churn["connects"] >= churn["sockets"]
+    assert len(churn["latency_by_slice_ms"]) == 6
+    # After a final catch-up every socket has every event (none lost, however delivered).
+    assert churn["sockets_behind_after_final_catch_up"] == 0
 
     api_rows = results["api"]["list_items"]
     assert [row["items"] for row in api_rows] == [10, 100, 1000]

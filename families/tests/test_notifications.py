@@ -114,7 +114,11 @@ def vapid(settings):
 
 
 @pytest.fixture
-def push_service():
+def push_service(settings):
+    """A local push service, let in the way an operator lets in a self-hosted relay on a
+    trusted network (families/pushguard.py refuses private addresses otherwise)."""
+    settings.WEBPUSH_ALLOWED_HOSTS = [*settings.WEBPUSH_ALLOWED_HOSTS, "127.0.0.1"]
+    settings.WEBPUSH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     with PushService() as service:
         yield service
 
@@ -299,8 +303,11 @@ def test_preferences_are_saved_per_member(client, family):
     assert not NotificationPreference.objects.filter(membership=ana).exists()
 
 
-def test_push_subscription_endpoint_validates_and_saves(client, family):
+def test_push_subscription_endpoint_validates_and_saves(client, family, settings, monkeypatch):
     _ana, ben, _cara, _grocery_list = family
+    # A push service on a public address (no DNS in the test: the resolver is told).
+    settings.WEBPUSH_ALLOWED_HOSTS = [*settings.WEBPUSH_ALLOWED_HOSTS, "push.example.test"]
+    monkeypatch.setattr("families.pushguard.resolve", lambda host, port: ["142.250.74.10"])
     client.force_login(ben.user)
     url = reverse("families:push_subscription", kwargs={"family_id": ben.family_id})
     key = ec.generate_private_key(ec.SECP256R1())

@@ -85,7 +85,11 @@ def test_create_family(client):
     assert client.get(reverse("families:create")).status_code == 200
     response = client.post(reverse("families:create"), {"name": "The Smiths"})
     family = Family.objects.get(name="The Smiths")
-    assert response["Location"] == reverse("families:members", kwargs={"family_id": family.id})
+    # Lands on the family's dashboard (through home), not inside Members.
+    assert response["Location"] == reverse("families:home")
+    assert client.get(response["Location"])["Location"] == reverse(
+        "lists:dashboard", kwargs={"family_id": family.id}
+    )
     assert Membership.objects.get(family=family, user=user).role == ADMIN
     assert client.session[CURRENT_FAMILY_KEY] == str(family.id)
 

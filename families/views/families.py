@@ -75,8 +75,11 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error("name", error.messages)
         else:
             remember_family(request, family.id)
-            messages.success(request, f"“{family.name}” is ready. Invite your family next.")
-            return redirect("families:members", family_id=family.id)
+            messages.success(
+                request, f"“{family.name}” is ready. Invite your family from Members & invites."
+            )
+            # Home: the family's dashboard, where its lists and every place of it are.
+            return redirect("families:home")
     return TemplateResponse(request, "families/create.html", {"form": form})
 
 

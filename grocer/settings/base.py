@@ -8,6 +8,7 @@ switches to PostgreSQL and `REDIS_URL` to Redis for channels, the cache and Cele
 from __future__ import annotations
 
 from grocer.env import BASE_DIR, env, redis_channel_layer
+from grocer.logs import logging_config
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
@@ -44,7 +45,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so it compresses what every other middleware wrote. Django pads gzipped
+    # First: its request id and timing cover everything below.
+    "grocer.middleware.RequestObservabilityMiddleware",
+    # Outside all the others, so it compresses what they wrote. Django pads gzipped
     # bodies with random bytes against BREACH, and CSRF tokens are masked per response.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -256,7 +259,18 @@ if env("CELERY_UNACKED_RESTORE_SECONDS", default=""):
     )
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# WhatsApp sends wait on a 100 ms API round trip: on their own queue they get a worker
+# sized for I/O (threads) while the default queue keeps prefork's enforced time limits.
+# Empty (development, tests): the default queue.
+CELERY_WHATSAPP_QUEUE = env("CELERY_WHATSAPP_QUEUE", default="")
+CELERY_TASK_ROUTES = (
+    {"vendors.tasks.deliver_share": {"queue": CELERY_WHATSAPP_QUEUE}}
+    if CELERY_WHATSAPP_QUEUE
+    else {}
+)
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's state file: the image points it at a writable volume (the code dir is read-only).
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default="celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["photos-purge-deleted"] = {
     "task": "photos.tasks.purge_deleted_photos",
@@ -317,19 +331,38 @@ WHATSAPP_MAX_RETRIES = env.int("WHATSAPP_MAX_RETRIES", default=8)
 # taken from the request that shares the list.
 GROCER_BASE_URL = env("GROCER_BASE_URL", default="")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# JSON lines in production (the image sets LOG_FORMAT=json), readable lines under
+# `make run`; either way with the request id and without secrets (grocer/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="console")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
+# One `grocer.access` line per request (method, path, route, status, time, statements).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+# Workers log through the same handler and format as everything else.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (grocer/metrics.py) ------------------------------------------------------
+# Prometheus scrapes web processes at /metrics with "Authorization: Bearer <token>";
+# without a token the endpoint does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Workers serve their metrics on this port (0: not at all).
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 
 # Web Push (VAPID). Without both keys push is off; the in-app feed still works.
 # Generate a pair: see README, "Offline and notifications".
 WEBPUSH_VAPID_PUBLIC_KEY = env("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+# Push endpoints are only ever these browser push services ("*." = any subdomain), on
+# public addresses, over https (families/pushguard.py). WEBPUSH_EXTRA_HOSTS adds to the
+# list; WEBPUSH_ALLOWED_NETWORKS (CIDRs) lets a self-hosted relay on a private network in.
+WEBPUSH_ALLOWED_HOSTS = [
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet
+    "*.push.services.mozilla.com",  # Firefox
+    "*.push.apple.com",  # Safari
+    "*.notify.windows.com",  # legacy Edge
+    *env.list("WEBPUSH_EXTRA_HOSTS", default=[]),
+]
+WEBPUSH_ALLOWED_NETWORKS = env.list("WEBPUSH_ALLOWED_NETWORKS", default=[])
 
 # --- API (/api/v1) ---------------------------------------------------------------------
 # Per token (or per browser session user); every answer reports the usage in RateLimit-*.

@@ -28,6 +28,9 @@ PUBLIC = {
     "password_reset_complete": "static confirmation",
     "healthz": "probe",
     "readyz": "probe",
+    "metrics": "guarded by the METRICS_TOKEN bearer token (grocer/tests/test_metrics.py)",
+    "favicon": "a redirect to the static icon",
+    "web_manifest": "the installable app's manifest, the same for everyone",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
     "vendors:vendor_page": "guarded by the share token",
@@ -62,6 +65,8 @@ def _routes(patterns=None, prefix="", namespace=""):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
+            if (prefix + str(pattern.pattern)).startswith("admin/"):
+                continue  # the admin's log-in, wrapped in the log-in rate limits
             yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
 
 

@@ -43,7 +43,9 @@ def test_two_people_share_a_list(live_daphne, browser, page):
     assert page.get_by_role("heading", name="Welcome, Ana!").is_visible()
     page.get_by_label("Family name").fill("The Testers")
     page.get_by_role("button", name="Create family").click()
-    page.get_by_role("heading", name="The Testers", exact=True).wait_for()
+    # The family's dashboard, with its places in sight.
+    page.get_by_role("heading", name="Lists", exact=True).wait_for()
+    page.get_by_role("link", name="Members & invites").click()
     page.get_by_role("button", name="Create invite link").click()
     page.wait_for_load_state()
     invite_url = page.locator("input[data-invite-url]").first.input_value()

@@ -3,7 +3,7 @@
 NUL bytes and lone surrogates (refused by grocer/textguard.py on every path, token,
 query parameter and form field, and by grocer/jsonbody.py in every JSON string), deeply
 nested JSON, a multipart body where JSON belongs, a non-ASCII webhook signature and a
-huge query string (through a real daphne).
+huge query string or header (through a real daphne: 414 / 431, not a dropped connection).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import html
 import json
+import socket
 import uuid
 
 import pytest
@@ -219,3 +220,40 @@ def test_non_ascii_webhook_signature_is_a_403(client, settings, header):
     )
     assert response.status_code == 403
     assert _stored() == before
+
+
+# --- 9. A huge query string, through a real daphne ---------------------------------------
+
+
+def _raw_request(server, request: bytes) -> bytes:
+    """Send `request` as is and read the whole answer (until the server closes)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.parametrize("size", [20_000, 100_000, 1_000_000])
+def test_a_huge_query_string_is_answered_414(live_daphne, size):
+    request = b"GET /healthz?q=" + b"a" * size + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = _raw_request(live_daphne, request)
+    assert answer.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), answer[:200]
+    assert b"The address is too long." in answer
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_huge_header_is_answered_431_and_normal_requests_still_work(live_daphne):
+    big = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 50_000 + b"\r\n\r\n"
+    assert _raw_request(live_daphne, big).startswith(b"HTTP/1.1 431 ")
+    ok = (
+        b"GET /healthz?q="
+        + b"a" * 8000
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    assert _raw_request(live_daphne, ok).startswith(b"HTTP/1.1 200 ")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from lists.routing import websocket_urlpatterns
+from grocer.middleware import SocketDatabaseGuard
+from grocer.wsorigin import SameOriginValidator
+from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
 
 RECEIVE_TIMEOUT = 5
 SCENARIO_TIMEOUT = 60
@@ -81,9 +81,11 @@ def session_cookie(user) -> str:
 def application():
     """The websocket stack exactly as grocer.asgi builds it, with the current settings.
 
-    Built per test because the origin validator reads ALLOWED_HOSTS when constructed.
+    Built per test, so settings changed by a test apply.
     """
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    return SocketDatabaseGuard(
+        SameOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    )
 
 
 def communicator(

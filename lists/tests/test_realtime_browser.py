@@ -136,3 +136,45 @@ def test_redis_outage_pauses_live_updates_and_catch_up_recovers(
     finally:
         ben_http.close()
         context.close()
+
+
+@pytest.fixture
+def daphne_with_quick_heartbeats(transactional_db, private_redis):
+    """Like `daphne_on_private_redis`, with live.js sending a heartbeat every second."""
+    env = {**server_env(), "REDIS_URL": private_redis.url, "GROCER_LIVE_HEARTBEAT_SECONDS": "1"}
+    with ServerProcess(env=env) as server:
+        yield server
+
+
+def test_pages_open_across_a_redis_restart_get_the_next_change(
+    daphne_with_quick_heartbeats, private_redis, browser
+):
+    """Redis restarts empty under open pages: most of their sockets stay open, their group
+    memberships gone. The heartbeat re-joins the groups, and its seq tells a page that
+    missed a change to catch up: every page shows the next change without a reload."""
+    server = daphne_with_quick_heartbeats
+    ana = MembershipFactory(user__display_name="Ana")
+    ben = MembershipFactory(user__display_name="Ben", family=ana.family)
+    grocery_list = GroceryListFactory(family=ana.family, name="Saturday")
+    pages = [open_list(browser, server, ana.user, grocery_list) for _ in range(3)]
+    ben_http = Person(ben.user, server)
+    try:
+        for _context, page in pages:
+            expect(page.locator("#grocery-list")).to_have_attribute("data-live", "live")
+            expect(page.locator("#grocery-list")).to_have_attribute("data-heartbeat-seconds", "1")
+            page.evaluate("window.__notReloaded = true")
+
+        private_redis.stop()
+        private_redis.start()  # same port, empty
+        form = ben_http.form(f"/lists/{grocery_list.pk}/")
+        form["text"] = "eggs"
+        assert ben_http.post(f"/lists/{grocery_list.pk}/items/", form).status_code == 302
+
+        for _context, page in pages:
+            expect(page.locator("li.item", has_text="eggs")).to_be_visible()
+            expect(page.locator("#grocery-list")).to_have_attribute("data-last-seq", "1")
+            assert page.evaluate("window.__notReloaded") is True
+    finally:
+        ben_http.close()
+        for context, _page in pages:
+            context.close()

@@ -67,6 +67,7 @@ def _urls(grocery_list, item):
         ("get", reverse("lists:create", kwargs=family), {}),
         ("post", reverse("lists:create", kwargs=family), {"name": "New"}),
         ("get", reverse("lists:detail", kwargs=lst), {}),
+        ("get", reverse("lists:activity", kwargs=lst), {}),
         ("get", reverse("lists:edit", kwargs=lst), {}),
         ("post", reverse("lists:edit", kwargs=lst), {"name": "Renamed"}),
         ("post", reverse("lists:archive", kwargs=lst), {}),
@@ -98,7 +99,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 28  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 29  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():

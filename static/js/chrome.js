@@ -97,7 +97,7 @@
         if (!input) return;
         navigator.clipboard.writeText(input.value).then(function () {
           var status = document.getElementById("messages");
-          if (status) status.textContent = "Invite link copied.";
+          if (status) status.textContent = button.dataset.copiedMessage || "Invite link copied.";
           button.textContent = "Copied";
         });
       });

@@ -1,0 +1,58 @@
+"""The production WhatsApp worker (`--pool=threads`, its own queue) keeps sends bounded.
+
+Celery cannot enforce a task's hard time limit in a thread pool; the bound of a send
+there is the WhatsApp client's own timeout. A real threads worker, a fake API that
+never answers in time: the attempt ends at the read timeout, not when the API answers.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grocer.tests.worker import QUEUE, Worker, send_task, worker_env
+from vendors.models import ShareDelivery
+from vendors.tests.factories import ShareDeliveryFactory
+from vendors.tests.fake_graph import ok
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+    pytest.mark.timeout(300),  # a real worker starts
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hung_api_call_is_cut_by_the_client_timeout_in_the_threads_pool(fake_graph):
+    delivery = ShareDeliveryFactory()
+    fake_graph.script(ok(delay=120))  # far beyond every limit involved
+    env = worker_env(
+        WHATSAPP_API_BASE=fake_graph.url,
+        WHATSAPP_API_VERSION=fake_graph.version,
+        WHATSAPP_TOKEN=fake_graph.token,
+        WHATSAPP_PHONE_NUMBER_ID=fake_graph.phone_number_id,
+        WHATSAPP_TEMPLATE_NAME=fake_graph.template_name,
+        WHATSAPP_READ_TIMEOUT="2",
+        # One attempt only: the retry would be the same story.
+        WHATSAPP_MAX_RETRIES="0",
+        # Routed like production: the send task goes to the WhatsApp queue.
+        CELERY_WHATSAPP_QUEUE=QUEUE,
+    )
+    with Worker(env, pool="threads", concurrency=4) as worker:
+        worker.wait_ready()
+        started = time.monotonic()
+        send_task("vendors.tasks.deliver_share", args=[str(delivery.id)])
+
+        def settled() -> ShareDelivery | None:
+            row = ShareDelivery.objects.get(pk=delivery.pk)
+            return row if row.state == ShareDelivery.State.FAILED else None
+
+        deadline = started + 60
+        while (row := settled()) is None:
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.2)
+    # Ended by the 2 s read timeout (the loop's deadline is half the API's 120 s delay).
+    assert row.last_error.startswith("timeout"), row.last_error
+    assert len(fake_graph.requests) == 1
