@@ -16,7 +16,8 @@ from django.conf import settings
 
 from grocer.env import BASE_DIR
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# The run itself is bounded (240 s below); the suite's 120 s default would cut it short.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(300)]
 
 
 def _postgres_server_url() -> str:
