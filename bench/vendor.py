@@ -63,11 +63,12 @@ def _script(fake, *, calls: int, failure_rate: float, rng: random.Random) -> Non
 
 
 def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) -> dict:
+    from django.conf import settings
     from django.db import transaction
 
     from families.models import Family, User
     from lists.models import GroceryList
-    from vendors import services
+    from vendors import services, tasks
     from vendors.models import ShareDelivery, Vendor
 
     from . import seed
@@ -100,11 +101,18 @@ def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) 
     done_states = {ShareDelivery.State.SENT, ShareDelivery.State.FAILED}
     sent = 0
     deadline = started + WAIT_LIMIT
+    # Beat's job in production: a retried send waits in PostgreSQL until this sweep
+    # (every WHATSAPP_DUE_SWEEP_SECONDS) hands it to a worker again.
+    sweep_every = settings.WHATSAPP_DUE_SWEEP_SECONDS
+    next_sweep = started + sweep_every
     while time.perf_counter() < deadline:
         states = Counter(deliveries.values_list("state", flat=True))
         sent = states.get(ShareDelivery.State.SENT, 0)
         if sum(states.get(state, 0) for state in done_states) >= shares:
             break
+        if time.perf_counter() >= next_sweep:
+            tasks.dispatch_due_deliveries()
+            next_sweep += sweep_every
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     states = Counter(deliveries.values_list("state", flat=True))

@@ -198,7 +198,12 @@ class ScrapeTimeCollector(Collector):
         errors = GaugeMetricFamily(
             "grocer_scrape_errors", "Readings that failed during this scrape.", labels=["source"]
         )
-        readers = {"queues": self._queues, "postgres": self._postgres, **_scrape_readers}
+        readers = {
+            "queues": self._queues,
+            "outbox": self._outbox,
+            "postgres": self._postgres,
+            **_scrape_readers,
+        }
         for source, reader in readers.items():
             try:
                 yield from reader()
@@ -235,6 +240,27 @@ class ScrapeTimeCollector(Collector):
         for queue, length in zip(sorted(queues), depths, strict=True):
             depth.add_metric([queue], float(length))
         yield depth
+
+    @staticmethod
+    def _outbox() -> Iterator[Metric]:
+        """Tasks written at commit whose publish has not reached the broker yet."""
+        from django.db.models import Count, Min
+        from django.utils import timezone
+
+        from grocer.outbox.models import OutboxMessage
+
+        row = OutboxMessage.objects.aggregate(n=Count("id"), oldest=Min("created_at"))
+        depth = GaugeMetricFamily(
+            "grocer_outbox_messages", "Task calls in the outbox, waiting for the broker."
+        )
+        depth.add_metric([], float(row["n"]))
+        yield depth
+        age = GaugeMetricFamily(
+            "grocer_outbox_oldest_age_seconds", "Age of the oldest outbox row (0 when empty)."
+        )
+        oldest = row["oldest"]
+        age.add_metric([], (timezone.now() - oldest).total_seconds() if oldest else 0.0)
+        yield age
 
     @staticmethod
     def _postgres() -> Iterator[Metric]:

@@ -27,11 +27,17 @@ def format_money(amount: Decimal | float | int | str | None, currency: str = "")
     `currency` is the order's own when it has one; the family's (the site setting) otherwise.
     None or something that is not a number prints as an empty string, never a 500.
     """
+    number = format_money_number(amount)
+    return f"{number} {currency or settings.GROCER_CURRENCY}" if number else ""
+
+
+def format_money_number(amount: Decimal | float | int | str | None) -> str:
+    """'7.50' / '7,50': the same format without the currency, for table cells whose
+    column or total already says it (narrow screens have no room to repeat it)."""
     if amount is None or amount == "":
         return ""
     try:
         value = to_cents(amount)
     except (InvalidOperation, ValueError, TypeError):
         return ""
-    number = number_format(value, decimal_pos=2, use_l10n=True)
-    return f"{number} {currency or settings.GROCER_CURRENCY}"
+    return number_format(value, decimal_pos=2, use_l10n=True)

@@ -14,7 +14,7 @@ from families.models import User
 from grocer.transactions import retry_on_conflict
 from lists.models import GroceryList, ListItem
 from lists.services import item_set_status, list_event_record, lock_list_row
-from vendors.models import VendorAnswerLine, VendorShare
+from vendors.models import VendorAnswer, VendorAnswerLine, VendorShare
 
 from .models import Order, OrderLine
 
@@ -50,8 +50,19 @@ def line_total(*, unit_price: Decimal | None, quantity_text: str, available: boo
     return (unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def order_place(*, share: VendorShare, actor: User) -> Order:
-    """Snapshot the vendor's answer into an order. Placing twice gives one order."""
+class AnswerChanged(OrderError):  # noqa: N818 - a state the view explains, like AnswerLocked
+    """The vendor changed the answer after the family's review: the view answers 409 and
+    shows the review again, with the new total."""
+
+
+def order_place(*, share: VendorShare, actor: User, answer_version: str | None = None) -> Order:
+    """Snapshot the vendor's answer into an order. Placing twice gives one order.
+
+    `answer_version` is the answer's fingerprint the family reviewed (the order form
+    carries it): if the vendor changed the answer since, nothing is ordered and
+    AnswerChanged is raised, so no order is placed at a total the family never saw.
+    None skips the check (a caller that showed no answer).
+    """
     with transaction.atomic():
         share = (
             VendorShare.objects.select_for_update(of=("self",))
@@ -61,9 +72,16 @@ def order_place(*, share: VendorShare, actor: User) -> Order:
         existing = share.orders.exclude(status=Order.Status.CANCELLED).first()
         if existing is not None:
             return existing
-        answer = getattr(share, "answer", None)
+        # Read under the share's lock, which answer_submit takes too: a changed answer
+        # either committed before this check or is refused once the order exists.
+        answer = VendorAnswer.objects.filter(share=share).first()
         if answer is None or answer.submitted_at is None:
             raise OrderError("The vendor has not answered yet.")
+        if answer_version is not None and answer_version != answer.fingerprint:
+            raise AnswerChanged(
+                "The vendor changed their answer after you reviewed it. Check the new "
+                "total, then place the order again."
+            )
         lines = list(answer.lines.order_by("position"))
         unavailable = VendorAnswerLine.Availability.UNAVAILABLE
         if not any(line.availability != unavailable for line in lines):

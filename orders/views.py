@@ -23,15 +23,25 @@ def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
     grocery_list, _ = vendor_selectors.list_for_member_or_404(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     try:
-        order = services.order_place(share=share, actor=request.user)
+        # The form carries the version of the answer the family reviewed (never None
+        # here: a form without it is refused like a changed answer).
+        order = services.order_place(
+            share=share,
+            actor=request.user,
+            answer_version=request.POST.get("answer_version", ""),
+        )
     except services.OrderError as exc:
+        changed = isinstance(exc, services.AnswerChanged)
         context = {
             "grocery_list": grocery_list,
             "currency": settings.GROCER_CURRENCY,
             "error": " ".join(exc.messages),
+            "changed": changed,
+            "seen_total": request.POST.get("seen_total", "")[:20] if changed else "",
             **answer_review_context(share=share),
         }
-        return TemplateResponse(request, "vendors/share_detail.html", context, status=400)
+        status = 409 if changed else 400
+        return TemplateResponse(request, "vendors/share_detail.html", context, status=status)
     messages.success(request, f"Order placed with {share.vendor.name}.")
     return redirect("orders:detail", family_id=grocery_list.family_id, order_id=order.id)
 

@@ -55,6 +55,21 @@ class ShareForm(forms.Form):
         self.fields["vendor"].queryset = vendors
 
 
+class LocalDecimalField(forms.DecimalField):
+    """A price typed either way: "1.50" or "1,50" (a decimal comma, as most of Europe types).
+
+    A comma is a decimal separator only when it is the one separator there; "1,500.00"
+    stays invalid rather than being read as 1.5.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+
 class AnswerLineForm(forms.Form):
     availability = forms.ChoiceField(
         choices=VendorAnswerLine.Availability.choices,
@@ -62,13 +77,16 @@ class AnswerLineForm(forms.Form):
         initial=VendorAnswerLine.Availability.AVAILABLE,
     )
     substitute = forms.CharField(label="Substitute", required=False, max_length=200)
-    unit_price = forms.DecimalField(
-        label="Price",
+    unit_price = LocalDecimalField(
+        label="Price per unit",
         required=False,
         min_value=Decimal("0"),
         max_digits=10,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        # Text, not type=number: a number input drops "1,50" in an English-language browser.
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "data-unit-price": ""}
+        ),
     )
 
     def clean(self):

@@ -153,13 +153,26 @@ class ShareDelivery(TimeStampedModel):
     vendor_url = models.URLField(max_length=500)
     whatsapp_message_id = models.CharField(max_length=128, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Transient failures so far: the retry count. Kept here, not in a task, so neither a
+    # breaker wait nor a dead worker resets it.
+    retries = models.PositiveIntegerField(default=0)
+    # A queued send is due at this time (retry backoff, breaker wait); the beat task
+    # `dispatch_due_deliveries` hands due rows to a worker. PostgreSQL holds every wait,
+    # so a worker killed while sends wait loses none of them.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a task was last enqueued for the row: the sweep does not enqueue it again
+    # until WHATSAPP_DISPATCH_LEASE_SECONDS have passed (the task was lost).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     error_code = models.IntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name_plural = "share deliveries"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "send_started_at"], name="delivery_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "send_started_at"], name="delivery_state_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["share", "number"], name="delivery_one_per_send"),
         ]

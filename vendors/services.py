@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,6 +47,8 @@ STATUS_RANK = {
     VendorShare.Status.RESPONDED: 5,
 }
 IN_FLIGHT = (VendorShare.Status.PENDING, VendorShare.Status.SENDING)
+# A task arriving this early still counts as on time (clocks of web, worker, database).
+DUE_TOLERANCE = timedelta(seconds=1)
 INTERRUPTED_REASON = (
     "Sending was interrupted: the vendor may or may not have received the message. "
     "Re-send if they did not."
@@ -188,15 +190,20 @@ def share_send(
             ShareDelivery.objects.filter(
                 share=share, state__in=[ShareDelivery.State.QUEUED]
             ).update(state=ShareDelivery.State.SUPERSEDED)
+            now = timezone.now()
             delivery = ShareDelivery.objects.create(
                 share=share,
                 number=share.send_count,
                 vendor_url=share_vendor_url(share=share, base_url=base_url),
+                # Due now, and handed to the task enqueued on commit; if that enqueue is
+                # lost (broker down), the sweep hands it out once the lease is over.
+                next_attempt_at=now,
+                dispatched_at=now,
             )
             from .tasks import deliver_share
 
             # robust: a broker outage must not fail the member's request; the beat task
-            # `requeue_stuck_deliveries` picks the row up later.
+            # `dispatch_due_deliveries` picks the row up later (the row is its own outbox).
             def enqueue(delivery_id: str = str(delivery.id)) -> None:
                 deliver_share.delay(delivery_id)
 
@@ -293,14 +300,17 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
     A worker killed between 1 and 3 leaves the row "sending"; the redelivered task
     marks it interrupted after WHATSAPP_CLAIM_STALE_SECONDS instead of posting again.
     """
-    breaker_wait = whatsapp.breaker_retry_in()
-    if breaker_wait > 0:
-        return Wait(breaker_wait)
     claim = uuid.uuid4()
     now = timezone.now()
-    claimed = ShareDelivery.objects.filter(
-        pk=delivery_id, state=ShareDelivery.State.QUEUED, whatsapp_message_id=""
-    ).update(state=ShareDelivery.State.SENDING, claim_token=claim, send_started_at=now)
+    # Only a due row: a task that arrives early (or twice) finds nothing to claim, and
+    # only the run that claimed a row may schedule its next attempt: tasks never multiply.
+    claimed = (
+        ShareDelivery.objects.filter(
+            pk=delivery_id, state=ShareDelivery.State.QUEUED, whatsapp_message_id=""
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + DUE_TOLERANCE))
+        .update(state=ShareDelivery.State.SENDING, claim_token=claim, send_started_at=now)
+    )
     delivery = (
         ShareDelivery.objects.select_related("share__vendor", "share__grocery_list__family")
         .filter(pk=delivery_id)
@@ -316,6 +326,12 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
             state=ShareDelivery.State.SUPERSEDED, finished_at=timezone.now()
         )
         return "superseded"
+    breaker_wait = whatsapp.breaker_retry_in()
+    if breaker_wait > 0:
+        # Not an attempt: back to the queue, due when the breaker lets a trial through.
+        # The retry count is the row's and stays as it is.
+        _release(delivery=delivery, claim=claim, wait=breaker_wait, error="circuit open")
+        return Wait(breaker_wait)
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
         # No list event for pending → sending: pages show both as "Sending…", and the
@@ -344,14 +360,30 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
             else:
                 raise
     except whatsapp.CircuitOpen as exc:
-        _release(delivery=delivery, claim=claim, error="circuit open", code=None)
+        # Another worker's trial call is deciding the breaker: nothing went out.
+        _release(delivery=delivery, claim=claim, wait=exc.retry_in, error="circuit open")
+        ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") - 1)
+        VendorShare.objects.filter(pk=share.pk).update(attempts=F("attempts") - 1)
         return Wait(exc.retry_in)
     except whatsapp.WhatsAppError as exc:
-        if exc.retryable:
-            _release(delivery=delivery, claim=claim, error=str(exc), code=exc.code)
-            return Retry(str(exc))
-        _fail(delivery=delivery, claim=claim, reason=exc.reason, error=str(exc), code=exc.code)
-        return "failed"
+        if not exc.retryable:
+            _fail(delivery=delivery, claim=claim, reason=exc.reason, error=str(exc), code=exc.code)
+            return "failed"
+        if delivery.retries >= settings.WHATSAPP_MAX_RETRIES:
+            _fail(
+                delivery=delivery,
+                claim=claim,
+                reason=GAVE_UP_REASON,
+                error=str(exc),
+                code=exc.code,
+            )
+            return "gave up"
+        wait = retry_backoff(retries=delivery.retries)
+        _release(
+            delivery=delivery, claim=claim, wait=wait, error=str(exc), code=exc.code, retry=True
+        )
+        logger.info("WhatsApp send %s: %s; retry in %.0fs", delivery.pk, exc, wait)
+        return Retry(str(exc))
 
     # The crash window: the message is out, and until this UPDATE commits we do not
     # know its id. Nothing else happens between the POST returning and this write.
@@ -381,14 +413,17 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
     return "sent"
 
 
-def _not_claimable(delivery: ShareDelivery) -> str | Wait:
-    """Another run claimed this row: finished, or still posting, or died mid-send."""
+def _not_claimable(delivery: ShareDelivery) -> str:
+    """No claim: not due yet, finished, still posting elsewhere, or died mid-send."""
+    if delivery.state == ShareDelivery.State.QUEUED:
+        return "not due"  # an early or duplicate task: the row's own schedule stands
     if delivery.state != ShareDelivery.State.SENDING or delivery.whatsapp_message_id:
         return delivery.state
     stale_at = delivery.send_started_at + timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS)
     if timezone.now() < stale_at:
-        # Possibly still in flight in another worker: look again once it cannot be.
-        return Wait((stale_at - timezone.now()).total_seconds() + 1)
+        # Possibly still in flight in another worker; the sweep looks again once it
+        # cannot be (see deliveries_due).
+        return "busy"
     with transaction.atomic():
         marked = ShareDelivery.objects.filter(
             pk=delivery.pk, state=ShareDelivery.State.SENDING, claim_token=delivery.claim_token
@@ -407,13 +442,39 @@ def _not_claimable(delivery: ShareDelivery) -> str | Wait:
     return "interrupted"
 
 
-def _release(*, delivery: ShareDelivery, claim: uuid.UUID, error: str, code: int | None) -> None:
-    """Hand the row back to the queue after a send that certainly or probably failed."""
+def _release(
+    *,
+    delivery: ShareDelivery,
+    claim: uuid.UUID,
+    wait: float,
+    error: str,
+    code: int | None = None,
+    retry: bool = False,
+) -> None:
+    """Hand the row back to the queue, due in `wait` seconds (the sweep hands it out then);
+    `retry` counts a transient failure."""
+    now = timezone.now()
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
-            state=ShareDelivery.State.QUEUED, claim_token=None, last_error=error, error_code=code
+            state=ShareDelivery.State.QUEUED,
+            claim_token=None,
+            last_error=error,
+            error_code=code,
+            next_attempt_at=now + timedelta(seconds=wait),
+            dispatched_at=None,
+            retries=F("retries") + (1 if retry else 0),
         )
         VendorShare.objects.filter(pk=delivery.share_id).update(last_error=error)
+
+
+def retry_backoff(*, retries: int) -> float:
+    """Seconds before the next attempt: exponential in the retries so far, with jitter
+    over the upper half (so a backoff never collapses to nothing)."""
+    ceiling = min(
+        settings.WHATSAPP_RETRY_BACKOFF_MAX_SECONDS,
+        settings.WHATSAPP_RETRY_BACKOFF_SECONDS * (2**retries),
+    )
+    return max(1.0, random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not crypto
 
 
 def _fail(
@@ -440,43 +501,39 @@ def _fail(
             )
 
 
-def delivery_give_up(*, delivery_id: uuid.UUID | str) -> None:
-    """Retries exhausted: the share fails with a reason the family can act on."""
-    delivery = ShareDelivery.objects.filter(pk=delivery_id).first()
-    if delivery is None:
-        return
-    _fail(
-        delivery=delivery,
-        claim=None,
-        reason="WhatsApp kept failing, so we stopped trying. Re-send later or use the link.",
-        error=delivery.last_error or "retries exhausted",
-        code=delivery.error_code,
-    )
+GAVE_UP_REASON = "WhatsApp kept failing, so we stopped trying. Re-send later or use the link."
 
 
-# Longer than the largest retry backoff (600 s): a queued row not attempted for this
-# long has no task waiting for it.
-QUEUED_STUCK_AFTER = timedelta(minutes=15)
+def deliveries_due(*, limit: int = 500) -> list[str]:
+    """Hand out the sends a worker should try now, marking them dispatched.
 
-
-def deliveries_stuck() -> list[str]:
-    """Sends whose task may have been lost: queued and untouched for QUEUED_STUCK_AFTER,
-    or claimed without an answer past the stale limit. Re-running their task is
-    harmless (see delivery_send)."""
+    Due: queued with its next attempt time passed, or claimed by a worker that died
+    (past the stale limit: its task marks it interrupted). A row handed out less than
+    WHATSAPP_DISPATCH_LEASE_SECONDS ago has a task queued or running and is left alone,
+    so the sweep never piles tasks onto a row; past the lease the task was lost (a dead
+    worker's unacknowledged message) and the row is handed out again. Running a row's
+    task twice is harmless (the claim, see delivery_send).
+    """
     now = timezone.now()
-    claim_cutoff = now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS + 60)
-    # The last attempt (or the creation) of a queued row: a row between retries keeps the
-    # send_started_at of its last attempt.
-    last_touch = Coalesce("send_started_at", "created_at")
-    stuck = (
-        ShareDelivery.objects.annotate(last_touch=last_touch)
-        .filter(
-            Q(state=ShareDelivery.State.QUEUED, last_touch__lt=now - QUEUED_STUCK_AFTER)
-            | Q(state=ShareDelivery.State.SENDING, send_started_at__lt=claim_cutoff)
-        )
-        .values_list("pk", flat=True)
+    not_handed_out = Q(dispatched_at__isnull=True) | Q(
+        dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)
     )
-    return [str(pk) for pk in stuck[:500]]
+    due = Q(state=ShareDelivery.State.QUEUED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    dead_claim = Q(
+        state=ShareDelivery.State.SENDING,
+        send_started_at__lt=now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS),
+    )
+    with transaction.atomic():
+        ids = list(
+            ShareDelivery.objects.select_for_update(skip_locked=True)
+            .filter((due | dead_claim) & not_handed_out)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ShareDelivery.objects.filter(pk__in=ids).update(dispatched_at=now)
+    return [str(pk) for pk in ids]
 
 
 # --- webhook ------------------------------------------------------------------------------
@@ -539,10 +596,28 @@ def webhook_status_apply(*, status: dict[str, Any]) -> str:
             delivery = _delivery_from_callback(status.get("biz_opaque_callback_data"))
             if delivery is None:
                 return "unknown"
-            if delivery.state == ShareDelivery.State.INTERRUPTED:
+            settles = delivery.state == ShareDelivery.State.INTERRUPTED or (
+                # Still "sending": the worker posted and has not recorded the answer yet,
+                # or died before it could. WhatsApp has the message, so it went out:
+                # settle it now, whichever comes first, this status or the interruption.
+                delivery.state == ShareDelivery.State.SENDING and not delivery.whatsapp_message_id
+            )
+            if settles:
                 delivery.state = ShareDelivery.State.SENT
                 delivery.whatsapp_message_id = wamid
-                delivery.save(update_fields=["state", "whatsapp_message_id", "updated_at"])
+                # The claim is spent: a late answer from a live worker, or the stale sweep,
+                # finds nothing to record or interrupt (their updates match the token).
+                delivery.claim_token = None
+                delivery.finished_at = delivery.finished_at or timezone.now()
+                delivery.save(
+                    update_fields=[
+                        "state",
+                        "whatsapp_message_id",
+                        "claim_token",
+                        "finished_at",
+                        "updated_at",
+                    ]
+                )
             elif delivery.whatsapp_message_id != wamid:
                 return "unknown"
         share = VendorShare.objects.select_for_update().get(pk=delivery.share_id)

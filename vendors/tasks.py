@@ -1,53 +1,46 @@
-"""Thin Celery tasks: load by id, call a service, retry."""
+"""Thin Celery tasks: load by id, call a service.
+
+A send that must wait (retry backoff, open breaker) keeps its due time in PostgreSQL
+(`ShareDelivery.next_attempt_at`) and no task at all: `dispatch_due_deliveries`, on beat
+every WHATSAPP_DUE_SWEEP_SECONDS, enqueues the sends that are due. A countdown task would
+sit unacknowledged in a worker that dies, and come back only after the broker's one-hour
+visibility timeout.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from celery.utils.time import get_exponential_backoff_interval
-from django.conf import settings
 
 from . import services
 
 logger = get_task_logger(__name__)
 
-# Backoff: 2, 4, 8 ... seconds with full jitter, capped well under the broker's one-hour
-# visibility timeout (a longer countdown would be redelivered while still waiting).
-BACKOFF_FACTOR = 2
-BACKOFF_MAX = 600
 
-
-@shared_task(bind=True, acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
-def deliver_share(self, delivery_id: str) -> str:
+@shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
+def deliver_share(delivery_id: str) -> str:
     """Send one ShareDelivery over WhatsApp at most once (see services.delivery_send)."""
     outcome = services.delivery_send(delivery_id=delivery_id)
     if isinstance(outcome, services.Wait):
-        # Not an attempt: the circuit is open or another run may still be posting.
-        if self.request.is_eager:
-            return "waiting"  # inline there is no later; the row stays queued
-        self.apply_async(args=[delivery_id], countdown=min(outcome.seconds, BACKOFF_MAX))
-        return "waiting"
+        return "waiting"  # due again when the breaker lets a trial through
     if isinstance(outcome, services.Retry):
-        max_retries = settings.WHATSAPP_MAX_RETRIES
-        if self.request.retries >= max_retries:
-            services.delivery_give_up(delivery_id=delivery_id)
-            return "gave up"
-        countdown = get_exponential_backoff_interval(
-            BACKOFF_FACTOR, self.request.retries, BACKOFF_MAX, full_jitter=True
-        )
-        logger.info("WhatsApp send %s: %s; retry in %ss", delivery_id, outcome.reason, countdown)
-        raise self.retry(countdown=max(1, countdown), max_retries=max_retries)
+        return "retrying"  # due again after the backoff, counted on the row
     return outcome
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
-def requeue_stuck_deliveries() -> int:
-    """Beat, every 5 minutes: sends whose task was never enqueued (broker down at commit)
-    or lost get their task again. The claim makes a second task for a row harmless."""
-    ids = services.deliveries_stuck()
+def dispatch_due_deliveries() -> int:
+    """Beat: hand every due send (and every send a dead worker left claimed) to a worker."""
+    ids = services.deliveries_due()
     for delivery_id in ids:
         deliver_share.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def requeue_stuck_deliveries() -> int:
+    """The previous beat entry's name, for messages already queued at deploy time."""
+    return dispatch_due_deliveries()
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)

@@ -288,9 +288,13 @@ CELERY_BEAT_SCHEDULE["outbox-relay"] = {
     "task": "grocer.outbox.tasks.relay_outbox",
     "schedule": OUTBOX_RELAY_SECONDS,
 }
-CELERY_BEAT_SCHEDULE["vendors-requeue-stuck-deliveries"] = {
-    "task": "vendors.tasks.requeue_stuck_deliveries",
-    "schedule": 5 * 60,
+# WhatsApp sends waiting for their next attempt (retry backoff, breaker cool-down) are
+# rows with a due time in PostgreSQL; this sweep hands due ones to a worker. No wait lives
+# in a countdown task that a dead worker would hold for the visibility timeout.
+WHATSAPP_DUE_SWEEP_SECONDS = env.float("WHATSAPP_DUE_SWEEP_SECONDS", default=15)
+CELERY_BEAT_SCHEDULE["vendors-dispatch-due-deliveries"] = {
+    "task": "vendors.tasks.dispatch_due_deliveries",
+    "schedule": WHATSAPP_DUE_SWEEP_SECONDS,
 }
 
 # --- Email --------------------------------------------------------------------------
@@ -327,6 +331,12 @@ WHATSAPP_BREAKER_RESET_SECONDS = env.int("WHATSAPP_BREAKER_RESET_SECONDS", defau
 # Must exceed the send task's hard time limit.
 WHATSAPP_CLAIM_STALE_SECONDS = env.int("WHATSAPP_CLAIM_STALE_SECONDS", default=120)
 WHATSAPP_MAX_RETRIES = env.int("WHATSAPP_MAX_RETRIES", default=8)
+# Retry backoff: base * 2**retries seconds with full jitter, capped.
+WHATSAPP_RETRY_BACKOFF_SECONDS = env.float("WHATSAPP_RETRY_BACKOFF_SECONDS", default=2)
+WHATSAPP_RETRY_BACKOFF_MAX_SECONDS = env.float("WHATSAPP_RETRY_BACKOFF_MAX_SECONDS", default=600)
+# A due send handed to a worker is not handed out again for this long: its task is
+# queued or running. Past it, the task was lost (a dead worker) and the sweep re-sends it.
+WHATSAPP_DISPATCH_LEASE_SECONDS = env.float("WHATSAPP_DISPATCH_LEASE_SECONDS", default=60)
 # Where vendor links point (the scheme and host the vendor's phone can reach). Empty:
 # taken from the request that shares the list.
 GROCER_BASE_URL = env("GROCER_BASE_URL", default="")

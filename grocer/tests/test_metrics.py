@@ -107,6 +107,7 @@ def test_series_move_after_real_requests_on_both_processes(pod):
     # Scrape-time readings: PostgreSQL's connections and max_connections.
     assert value(after, "grocer_db_max_connections") > 0
     assert value(after, "grocer_db_connections") > 0
+    assert ("grocer_outbox_messages", frozenset()) in after
     assert value(after, "grocer_scrape_errors") == 0
 
 

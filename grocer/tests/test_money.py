@@ -31,6 +31,13 @@ def test_format_money_always_prints_two_decimals_and_the_currency(amount, expect
     assert format_money(amount) == expected
 
 
+def test_the_number_alone_for_table_cells():
+    from grocer.money import format_money_number
+
+    assert format_money_number(Decimal("1.5")) == "1.50"
+    assert format_money_number(None) == ""
+
+
 def test_format_money_uses_the_given_currency_and_the_setting_otherwise(settings):
     settings.GROCER_CURRENCY = "GBP"
     assert format_money(Decimal("1.5")) == "1.50 GBP"

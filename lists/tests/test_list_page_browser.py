@@ -15,7 +15,7 @@ def _open_list(page, server, *names):
     membership = MembershipFactory(user__display_name="Ana", family__name="The Testers")
     grocery_list = GroceryListFactory(family=membership.family, name="Weekly shop")
     items = [
-        services.item_add(grocery_list=grocery_list, actor=membership.user, name=name)
+        services.item_add(grocery_list=grocery_list, actor=membership.user, name=name).item
         for name in names
     ]
     page.goto(f"{server.url}/accounts/login/")
@@ -86,3 +86,39 @@ def test_an_open_item_menu_closes_on_a_click_elsewhere_or_another_menu(live_daph
     page.get_by_role("button", name="eggs is in the cart. Mark it purchased").wait_for()
     page.wait_for_load_state("networkidle")
     assert not _menu_open(_row(page, "eggs"))
+
+
+def _focused_row_id(page) -> str | None:
+    return page.evaluate(
+        "(() => { const row = document.activeElement.closest('li.item'); return row && row.id; })()"
+    )
+
+
+def test_undo_and_save_put_focus_back_on_the_row(live_daphne, page):
+    _, (bread, milk) = _open_list(page, live_daphne, "bread", "milk")
+
+    # Delete bread from its menu, then Undo: focus lands on the restored row.
+    row = _row(page, "bread")
+    row.locator("summary").click()
+    row.get_by_role("button", name="Delete bread").click()
+    undo = page.get_by_role("button", name="Undo")
+    undo.wait_for()
+    wait_until_true(page, f"!document.getElementById('item-{bread.id}')")
+    undo.click()
+    wait_until_true(page, f"!!document.getElementById('item-{bread.id}')")
+    wait_until_true(page, f"document.activeElement.closest('#item-{bread.id}') !== null")
+    # The next Tab stays in the list, after the restored row's check button.
+    assert _focused_row_id(page) == f"item-{bread.id}"
+
+    # Edit milk and save: focus comes back to milk's row, on its menu button.
+    row = _row(page, "milk")
+    row.locator("summary").click()
+    row.get_by_role("link", name="Edit milk").click()
+    name = page.locator(f"#item-{milk.id} input[name=name]")
+    name.fill("oat milk")
+    page.locator(f"#item-{milk.id}").get_by_role("button", name="Save").click()
+    wait_until_true(
+        page, f"!document.getElementById('item-{milk.id}').classList.contains('editing')"
+    )
+    wait_until_true(page, f"document.activeElement.closest('#item-{milk.id}') !== null")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"

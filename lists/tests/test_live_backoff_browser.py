@@ -14,7 +14,7 @@ from families.tests.factories import PASSWORD, MembershipFactory
 from grocer.testing import wait_until_true
 from lists.tests.factories import GroceryListFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(300)]
 
 
 def open_list_page(page, server, user, grocery_list) -> None:

@@ -176,3 +176,35 @@ def test_monthly_spend(django_assert_num_queries):
         (10, Decimal("7.00"), 1),
         (9, Decimal("14.75"), 2),
     ]
+
+
+def test_an_order_is_placed_only_at_the_answer_the_family_reviewed(answered_share):
+    """The review showed 3.00; the vendor then raised a price: the family's order, made
+    from the version it saw, is refused, and nothing is ordered."""
+    from vendors.services import AnswerLineInput, answer_submit
+
+    answer = answered_share.answer
+    reviewed = answer.fingerprint
+    lines = [
+        AnswerLineInput(
+            list_item=line.list_item,
+            availability=line.availability,
+            substitute=line.substitute,
+            unit_price=Decimal("9.99") if line.name == "Apples" else line.unit_price,
+        )
+        for line in answer.lines.select_related("list_item")
+    ]
+    answer_submit(share=answered_share, lines=lines, note=answer.note, delivery_time=None)
+    answer.refresh_from_db()
+    assert answer.fingerprint != reviewed
+
+    with pytest.raises(services.AnswerChanged):
+        services.order_place(
+            share=answered_share, actor=answered_share.user, answer_version=reviewed
+        )
+    assert not Order.objects.exists()
+    # Reviewed again (the new version): ordered at the new total.
+    order = services.order_place(
+        share=answered_share, actor=answered_share.user, answer_version=answer.fingerprint
+    )
+    assert order.total == Decimal("22.08")  # 2 * 9.99 + 2.10

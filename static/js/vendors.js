@@ -13,6 +13,41 @@
     }
   });
 
+  // The vendor's page: the line total as they type, by the money rule of orders.services
+  // (a quantity that is a plain number multiplies the unit price; "500 g" or "a dozen" is
+  // priced once, as asked). "1,50" is read as 1.50, as the server reads it.
+  var PLAIN_NUMBER = /^\s*(\d{1,6}(?:[.,]\d{1,3})?)\s*$/;
+
+  function parsePrice(text) {
+    var value = String(text || "").trim();
+    if ((value.match(/,/g) || []).length === 1 && value.indexOf(".") === -1) {
+      value = value.replace(",", ".");
+    }
+    return /^\d+(\.\d{0,2})?$/.test(value) ? Number(value) : null;
+  }
+
+  function showLineTotal(input) {
+    var line = document.querySelector('[data-line-total-for="' + input.id + '"]');
+    var fieldset = input.closest("[data-quantity]");
+    if (!line || !fieldset) return;
+    var price = parsePrice(input.value);
+    if (price === null) { line.hidden = true; return; }
+    var match = PLAIN_NUMBER.exec(fieldset.dataset.quantity || "");
+    var quantity = match ? Number(match[1].replace(",", ".")) : 1;
+    var cents = Math.round(price * quantity * 100);
+    line.querySelector("output").textContent = (cents / 100).toFixed(2);
+    line.hidden = false;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-unit-price]")) {
+      showLineTotal(event.target);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-unit-price]").forEach(showLineTotal);
+  });
+
   // On the list page, anything the live socket adds to the activity feed (a share's
   // status, a vendor's answer, an order) refreshes the vendors section at once
   // instead of at its next poll.

@@ -1,10 +1,10 @@
 """Delivery through the fake Graph API: success, retries, permanent failures, at most
 one message per send, and the circuit breaker."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from celery.exceptions import Retry
 from django.utils import timezone
 
 from families.tests.factories import MembershipFactory
@@ -20,12 +20,13 @@ pytestmark = pytest.mark.django_db
 
 
 def run(delivery) -> str:
-    """Run the task as a worker would, including its retries (countdowns skipped)."""
-    for retries in range(20):
-        try:
-            return deliver_share.apply(args=[str(delivery.id)], retries=retries, throw=True).get()
-        except Retry:
-            continue
+    """Run the task as the sweep and a worker would, its retries included (each backoff
+    skipped by making the row due at once)."""
+    for _ in range(20):
+        outcome = deliver_share.apply(args=[str(delivery.id)], throw=True).get()
+        if outcome != "retrying":
+            return outcome
+        ShareDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     raise AssertionError("the task kept retrying")
 
 
@@ -160,7 +161,7 @@ def test_a_claim_still_in_flight_elsewhere_is_left_alone(whatsapp_on):
     delivery = ShareDeliveryFactory(
         state=ShareDelivery.State.SENDING, send_started_at=timezone.now()
     )
-    assert run(delivery) == "waiting"
+    assert run(delivery) == "busy"
     delivery, _ = refreshed(delivery)
     assert delivery.state == ShareDelivery.State.SENDING
     assert whatsapp_on.requests == []
@@ -191,6 +192,40 @@ def test_a_worker_that_died_mid_send_is_never_sent_again(whatsapp_on, settings, 
     delivery, share = refreshed(delivery)
     assert share.status == VendorShare.Status.DELIVERED
     assert share.whatsapp_message_id == delivery.whatsapp_message_id == "wamid.lost"
+
+
+def test_a_status_that_arrives_while_the_row_is_still_sending_settles_it(whatsapp_on, settings):
+    """The other order: WhatsApp's status comes while the row is still "sending" (the
+    worker died after the POST, before recording the id), before anything marks the row
+    interrupted. It is applied at once, and the row is never interrupted afterwards."""
+    started = timezone.now()
+    delivery = ShareDeliveryFactory(
+        state=ShareDelivery.State.SENDING,
+        send_started_at=started,
+        claim_token=uuid.uuid4(),
+        share__status="sending",
+    )
+    outcome = services.webhook_status_apply(
+        status={
+            "id": "wamid.early",
+            "status": "delivered",
+            "biz_opaque_callback_data": str(delivery.id),
+        }
+    )
+    assert outcome == "applied"
+    # Later the claim is stale: the sweep's task finds a settled row, not a lost one.
+    stale = started - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS + 1)
+    ShareDelivery.objects.filter(pk=delivery.pk).update(send_started_at=stale)
+    assert services.deliveries_due() == []
+    assert run(delivery) == "sent"
+    delivery, share = refreshed(delivery)
+    assert delivery.state == ShareDelivery.State.SENT
+    assert delivery.whatsapp_message_id == share.whatsapp_message_id == "wamid.early"
+    assert share.status == VendorShare.Status.DELIVERED and share.failure_reason == ""
+    assert whatsapp_on.requests == []  # and never sent twice
+    # Meta repeats itself: nothing moves.
+    repeat = {"id": "wamid.early", "status": "delivered", "biz_opaque_callback_data": "x"}
+    assert services.webhook_status_apply(status=repeat) == "duplicate"
 
 
 def test_a_superseded_send_never_goes_out(whatsapp_on):
@@ -274,6 +309,9 @@ def test_breaker_opens_after_repeated_failures_and_shares_wait(whatsapp_on, sett
     storage = whatsapp.breaker()._state_storage
     # pybreaker only moves opened_at forward; rewind the shared key itself.
     storage._redis.set(storage._namespace("opened_at"), int(timezone.now().timestamp()) - 61)
+    # The row waited in PostgreSQL until the cool-down's end; the sweep hands it out then.
+    assert waiting.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    ShareDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
     assert run(waiting) == "sent"
     assert whatsapp.breaker().current_state == "closed"
     assert len(whatsapp_on.sent) == 1
@@ -299,9 +337,9 @@ def test_lost_tasks_are_requeued_and_still_send_once(whatsapp_on, settings):
     """The broker was down when the share was committed (or the task got lost): the
     beat task finds the row and sends it; a claim left by a dead worker is settled."""
     old = timezone.now() - timedelta(hours=1)
-    lost = ShareDeliveryFactory()
-    ShareDelivery.objects.filter(pk=lost.pk).update(created_at=old)
-    fresh = ShareDeliveryFactory()  # its task is still on its way: left alone
+    lost = ShareDeliveryFactory(next_attempt_at=old, dispatched_at=old)
+    # Its task is still on its way (handed out within the lease): left alone.
+    fresh = ShareDeliveryFactory(next_attempt_at=timezone.now(), dispatched_at=timezone.now())
     dead = ShareDeliveryFactory(state=ShareDelivery.State.SENDING, send_started_at=old)
     assert requeue_stuck_deliveries.apply().get() == 2
     assert refreshed(lost)[0].state == ShareDelivery.State.SENT

@@ -7,6 +7,7 @@ queue) and the fake Graph API through its environment, like `live_daphne`.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +46,7 @@ class Worker:
             prefix="celery-worker-", suffix=".log", delete=False
         )
         self.process: subprocess.Popen | None = None
+        self.schedule = tempfile.mkdtemp(prefix="celery-beat-")
 
     def __enter__(self) -> Worker:
         argv = [
@@ -62,6 +64,10 @@ class Worker:
             "--without-gossip",
             "--without-mingle",
             "--loglevel=INFO",
+            # Beat inside the worker: the sweep that hands out due sends (and the outbox
+            # relay), as the deployment's beat process does.
+            "--beat",
+            f"--schedule={self.schedule}/schedule",
         ]
         self.process = subprocess.Popen(
             argv,
@@ -91,6 +97,7 @@ class Worker:
                 self.kill()
         self.log.close()
         os.unlink(self.log.name)
+        shutil.rmtree(self.schedule, ignore_errors=True)
 
 
 @pytest.fixture
@@ -118,6 +125,11 @@ def worker_env(transactional_db, fake_graph):
         "WHATSAPP_READ_TIMEOUT": "120",
         "WHATSAPP_CLAIM_STALE_SECONDS": "3",
         "WHATSAPP_MAX_RETRIES": "3",
+        # Short intervals: due sends are swept every second, a lost task is handed out
+        # again after 3 s, retries back off from 1 s.
+        "WHATSAPP_DUE_SWEEP_SECONDS": "1",
+        "WHATSAPP_DISPATCH_LEASE_SECONDS": "3",
+        "WHATSAPP_RETRY_BACKOFF_SECONDS": "1",
     }
     yield env
     import redis
@@ -156,6 +168,8 @@ def state_of(delivery: ShareDelivery) -> str:
 
 
 def test_a_real_worker_sends_and_retries(worker_env, fake_graph):
+    """The first attempt on the task enqueued at commit; the retry when the sweep finds
+    it due."""
     delivery = ShareDeliveryFactory()
     fake_graph.script(http_status(503))
     with Worker(worker_env) as worker:
@@ -202,3 +216,48 @@ def test_worker_killed_mid_send_sends_at_most_once(worker_env, fake_graph):
     )
     share.refresh_from_db()
     assert share.status == VendorShare.Status.SENT
+
+
+def test_waiting_sends_survive_a_worker_killed_with_kill_9(worker_env, fake_graph):
+    """Sends waiting for the breaker's cool-down when the worker dies go out soon after
+    a worker is back, not after the broker's one-hour visibility timeout."""
+    from vendors import whatsapp
+
+    env = {
+        **worker_env,
+        # Production's visibility timeout: a wait held by the dead worker as an
+        # unacknowledged countdown task would come back only after an hour.
+        "CELERY_VISIBILITY_TIMEOUT": "3600",
+        "WHATSAPP_BREAKER_RESET_SECONDS": "20",
+    }
+    del env["CELERY_UNACKED_RESTORE_SECONDS"]
+    deliveries = [ShareDeliveryFactory() for _ in range(5)]
+
+    def waiting() -> bool:
+        return all(
+            d.next_attempt_at and d.dispatched_at is None and d.state == "queued"
+            for d in ShareDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
+        )
+
+    with Worker(env) as first:
+        wait_until(lambda: " ready." in first.output(), timeout=60, what="the worker", worker=first)
+        # Another worker's failures opened the breaker (its state is shared through Redis).
+        whatsapp.breaker().open()
+        for delivery in deliveries:
+            enqueue(delivery)
+        wait_until(waiting, timeout=60, what="five sends waiting for the breaker", worker=first)
+        first.kill()
+    assert fake_graph.requests == []
+
+    with Worker(env) as second:
+        back = time.monotonic()
+        wait_until(
+            lambda: all(state_of(d) == ShareDelivery.State.SENT for d in deliveries),
+            timeout=120,  # the target: every waiting send out within 2 minutes
+            what="the waiting sends",
+            worker=second,
+        )
+        elapsed = time.monotonic() - back
+    print(f"5 waiting sends out {elapsed:.1f}s after the new worker started")
+    assert len(fake_graph.sent) == 5  # each exactly once
+    assert len(fake_graph.requests) == 5
