@@ -210,10 +210,19 @@ class AnswerLineOut(Out):
 
 
 class AnswerOut(Out):
+    version: str = Field(description="Send it back to order exactly this answer.")
     submitted_at: datetime | None
     delivery_time: datetime | None
     note: str
     lines: list[AnswerLineOut]
+
+
+class OrderIn(In):
+    answer_version: str = Field(
+        max_length=64,
+        description="The `answer.version` you reviewed: if the vendor changed the answer "
+        "since, nothing is ordered (409) and you see the new total first.",
+    )
 
 
 class ShareOut(Out):
