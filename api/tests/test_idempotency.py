@@ -90,6 +90,7 @@ def test_purge_forgets_only_expired_answers(api, family_world):
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
 
 
+@pytest.mark.postgres  # two threads on one database: the in-memory SQLite has no such thing
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_write_once(family_world):
     """Two requests with one key at the same moment: the second waits, then replays."""
