@@ -12,6 +12,7 @@ from django.http import Http404
 
 from families.access import membership_or_404
 from families.models import Membership, User
+from lists.access import access_list
 from lists.models import GroceryList, ListItem
 from orders.models import Order
 from vendors.models import VendorShare
@@ -22,28 +23,14 @@ def family_membership(*, user: User, family_id: UUID) -> Membership:
 
 
 def list_for(*, user: User, list_id: UUID, include_deleted: bool = False) -> GroceryList:
-    manager = GroceryList.all_objects if include_deleted else GroceryList.objects
-    grocery_list = (
-        manager.filter(pk=list_id, family__memberships__user=user, family__deleted_at__isnull=True)
-        .select_related("family")
-        .first()
-    )
-    if grocery_list is None:
-        raise Http404("No such list.")
+    grocery_list, _ = access_list(user=user, list_id=list_id, include_deleted=include_deleted)
     return grocery_list
 
 
 def item_for(*, user: User, item_id: UUID, include_deleted: bool = False) -> ListItem:
     manager = ListItem.all_objects if include_deleted else ListItem.objects
     item = (
-        manager.filter(
-            pk=item_id,
-            grocery_list__deleted_at__isnull=True,
-            grocery_list__family__memberships__user=user,
-            grocery_list__family__deleted_at__isnull=True,
-        )
-        .select_related("grocery_list__family")
-        .first()
+        manager.for_member(user).filter(pk=item_id).select_related("grocery_list__family").first()
     )
     if item is None:
         raise Http404("No such item.")

@@ -117,6 +117,7 @@ def _profile_delivery(args) -> None:
             from families.models import Family, User
             from lists.models import GroceryList
             from vendors import services
+            from vendors.delivery import delivery_send
             from vendors.models import ShareDelivery, Vendor
 
             from . import seed
@@ -142,12 +143,12 @@ def _profile_delivery(args) -> None:
                         base_url="http://127.0.0.1",
                     )
             ids = list(ShareDelivery.objects.values_list("id", flat=True))
-            assert services.delivery_send(delivery_id=ids.pop()) == "sent"
+            assert delivery_send(delivery_id=ids.pop()) == "sent"
             profiler = Profiler(interval=0.0005)
             start = time.perf_counter()
             with profiler:
                 for delivery_id in ids:
-                    services.delivery_send(delivery_id=delivery_id)
+                    delivery_send(delivery_id=delivery_id)
             per_call = (time.perf_counter() - start) / len(ids) * 1000
             print(profiler.output_text(unicode=True, color=False, show_all=args.all))
             print(f"deliver: {per_call:.1f} ms per delivery_send over {len(ids)}")

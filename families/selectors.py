@@ -20,10 +20,10 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
 
 
 def family_active_lists(*, family: Family) -> QuerySet:
-    """The family's active lists by name, for the overview page."""
-    from lists.models import GroceryList
+    """The family's active lists by name, for the overview page.
 
-    return GroceryList.objects.for_family(family).active().order_by("name")
+    Through the reverse relation: families sit below lists and never import them."""
+    return family.lists.active().order_by("name")
 
 
 def membership_current(

@@ -34,23 +34,6 @@ def send_invitation_email(invitation_id: str, accept_url: str) -> None:
     )
 
 
-@shared_task(soft_time_limit=30, time_limit=60)
-def notify_event(event_id: str) -> int:
-    """Fan a list event out to the browsers that want it: one `send_push` per browser.
-
-    Idempotent per browser thanks to the push Topic (see `push_send`); returns how many
-    sends were queued.
-    """
-    from .notifications import push_configured, push_plan
-
-    if not push_configured():
-        return 0
-    plan = push_plan(event_id=event_id)
-    for subscription_id, data in plan:
-        send_push.delay(subscription_id, data, event_id.replace("-", ""))
-    return len(plan)
-
-
 @shared_task(
     bind=True,
     max_retries=6,
@@ -61,7 +44,7 @@ def send_push(self, subscription_id: str, data: str, topic: str = "") -> bool:
     """Send one push; retry 5xx/429/timeouts with exponential backoff and jitter."""
     import random
 
-    from .notifications import PushRetryError, push_send
+    from .push import PushRetryError, push_send
 
     try:
         return push_send(subscription_id=subscription_id, data=data, topic=topic)

@@ -35,18 +35,23 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.action(description="Soft-delete selected (undoable)")
 def soft_delete_selected(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
-    count, _ = queryset.delete()
+    count = modeladmin.soft_delete_queryset(request, queryset)
     modeladmin.message_user(request, f"Soft-deleted {count} row(s).", messages.SUCCESS)
 
 
 @admin.action(description="Restore selected")
 def restore_selected(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
-    count = queryset.restore()
+    count = modeladmin.restore_queryset(request, queryset)
     modeladmin.message_user(request, f"Restored {count} row(s).", messages.SUCCESS)
 
 
 class SoftDeleteAdmin(admin.ModelAdmin):
-    """Shows live rows by default; deleted ones through the "deleted" filter."""
+    """Shows live rows by default; deleted ones through the "deleted" filter.
+
+    Deleting and restoring (the delete page and both actions) go through
+    `soft_delete_queryset` and `restore_queryset`: an app whose deletes are services
+    (events, cascades, caches) overrides those two and the admin follows its rules.
+    """
 
     actions = [soft_delete_selected, restore_selected]
     readonly_fields = ("id", "created_at", "updated_at", "deleted_at")
@@ -63,8 +68,15 @@ class SoftDeleteAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def soft_delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> int:
+        count, _ = queryset.delete()
+        return count
+
+    def restore_queryset(self, request: HttpRequest, queryset: QuerySet) -> int:
+        return queryset.restore()
+
     def delete_model(self, request, obj) -> None:
-        obj.delete()
+        self.soft_delete_queryset(request, self.model.all_objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset) -> None:
-        queryset.delete()
+        self.soft_delete_queryset(request, queryset)

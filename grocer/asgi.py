@@ -14,12 +14,16 @@ serverlimits.install()
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.routing import ProtocolTypeRouter
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from grocer.clientip import TrustedProxiesMiddleware
 from grocer.middleware import SocketDatabaseGuard
 from grocer.wsorigin import SameOriginValidator
-from lists.routing import SocketAuthMiddlewareStack, websocket_urlpatterns
+
+# Named in settings like ROOT_URLCONF: the project package sits below the apps it serves.
+websocket_app = import_string(settings.WEBSOCKET_APPLICATION)()
 
 # The real client address (TRUSTED_PROXIES) for HTTP and WebSocket alike.
 application = TrustedProxiesMiddleware(
@@ -29,9 +33,7 @@ application = TrustedProxiesMiddleware(
             # Outermost: a database outage anywhere below (session, user, consumer) is a
             # 4503 close the page retries, never a 500 handshake. Then the Origin: scheme,
             # host and port must be the site's own.
-            "websocket": SocketDatabaseGuard(
-                SameOriginValidator(SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-            ),
+            "websocket": SocketDatabaseGuard(SameOriginValidator(websocket_app)),
         }
     )
 )

@@ -2,7 +2,7 @@
 
 `guess_category("cherry tomatoes")` finds "tomato" through its plural and its last word.
 A family's own choice (CategoryPreference) always wins over this map; see
-`lists.services.item_add`.
+`lists.item_services.item_add`.
 """
 
 from __future__ import annotations

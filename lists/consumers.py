@@ -34,15 +34,15 @@ import structlog
 from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connections
-from django.db.models import Exists, OuterRef
+from django.http import Http404
 from redis.exceptions import RedisError
 
-from families.models import Membership
 from grocer import metrics
 from grocer.jsonbody import parse_json
 from grocer.problems import ProblemError
 
 from . import presence
+from .access import access_list
 from .events import (
     event_message,
     items_for_events,
@@ -136,30 +136,27 @@ def membership_recheck() -> float:
     return presence.heartbeat_interval() / 2
 
 
-def _list_family_id(list_id) -> str | None:
-    family_id = (
-        GroceryList.objects.filter(pk=list_id, family__deleted_at__isnull=True)
-        .values_list("family_id", flat=True)
-        .first()
-    )
-    return str(family_id) if family_id else None
-
-
-def _is_member(*, user, family_id: str) -> bool:
-    return Membership.objects.filter(user=user, family_id=family_id).exists()
+def _family_id_if_member(*, user, list_id: str) -> str | None:
+    """The list's family id if `user` may see the list (`lists.access`), else None."""
+    try:
+        grocery_list, _ = access_list(user=user, list_id=list_id)
+    except Http404:
+        return None
+    return str(grocery_list.family_id)
 
 
 def _heartbeat_state(*, user, list_id: str) -> tuple[bool, int]:
-    """(still a member of the list's family, the list's last seq) in one query."""
-    row = (
-        GroceryList.all_objects.filter(pk=list_id)
-        .annotate(
-            member=Exists(Membership.objects.filter(user=user, family_id=OuterRef("family_id")))
-        )
-        .values_list("member", "last_seq")
+    """(still a member of the list's family, the list's last seq) in one query.
+
+    A list deleted meanwhile is not a revocation: its page hears of that as an event.
+    """
+    seq = (
+        GroceryList.all_objects.for_member(user)
+        .filter(pk=list_id)
+        .values_list("last_seq", flat=True)
         .first()
     )
-    return row if row is not None else (False, 0)
+    return (seq is not None, seq or 0)
 
 
 def _list_seq(list_id: str) -> int | None:
@@ -245,7 +242,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.list_id = str(self.scope["url_route"]["kwargs"]["list_id"])
-        self.family_id = family_id = await socket_db(_list_family_id)(self.list_id)
+        self.family_id = family_id = await socket_db(_family_id_if_member)(
+            user=user, list_id=self.list_id
+        )
         if family_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -253,7 +252,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # Join the revocation group before checking membership, so a removal that
             # commits between the check and the join cannot be missed.
             await self._join(member_group_name(user_id=user.pk, family_id=family_id))
-            if not await socket_db(_is_member)(user=user, family_id=family_id):
+            if not await socket_db(_family_id_if_member)(user=user, list_id=self.list_id):
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
             await self._join(list_group_name(self.list_id))

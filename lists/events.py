@@ -30,6 +30,7 @@ from grocer import logs, metrics
 
 from .models import ListEvent, ListItem
 from .rendering import render_activity_entry, render_item_row
+from .sentences import event_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -46,21 +47,6 @@ ITEM_EVENT_TYPES = frozenset(
         "item.photo_removed",
     }
 )
-STATUS_PHRASES = {
-    "purchased": "checked {name}",
-    "in_cart": "put {name} in the cart",
-    "needed": "moved {name} back to needed",
-}
-SIMPLE_VERBS = {
-    "item.added": "added",
-    "item.updated": "changed",
-    "item.deleted": "removed",
-    "item.restored": "restored",
-    "item.photo_changed": "added a photo of",
-    "item.photo_removed": "removed the photo of",
-}
-
-
 # --- sending from synchronous code ------------------------------------------------------
 
 PUBLISH_TIMEOUT = 5.0
@@ -131,31 +117,6 @@ def items_for_events(events: Iterable[ListEvent]) -> dict[str, ListItem]:
     return {str(item.pk): item for item in items}
 
 
-def describe(event: ListEvent, item: ListItem | None) -> str:
-    """A short sentence for the page's live region: "Ana checked milk"."""
-    payload = event.payload or {}
-    who = event.actor_label or "Someone"
-    name = (item.name if item else "") or payload.get("name") or "an item"
-    if event.type == "item.status_changed":
-        status = payload.get("status") or (item.status if item else "")
-        return f"{who} " + STATUS_PHRASES.get(status, "changed {name}").format(name=name)
-    if event.type == "item.assigned":
-        # The payload names the assignee as of the event (a replay may be older than now).
-        if "assignee" in payload:
-            assignee = payload["assignee"]
-        else:
-            assignee = item.assigned_to.name if item and item.assigned_to else ""
-        if not assignee:
-            return f"{who} unassigned {name}"
-        return f"{who} assigned {name} to {assignee}"
-    if event.type in SIMPLE_VERBS:
-        return f"{who} {SIMPLE_VERBS[event.type]} {name}"
-    if event.type == "items.cleared":
-        count = len(payload.get("item_ids") or [])
-        return f"{who} cleared {count} item{'' if count == 1 else 's'}"
-    return f"{who} changed the list"
-
-
 def _render_row(item: ListItem | None, members: list | None) -> str | None:
     """The row as the page renders it, or None when there is no row to show any more."""
     if item is None or item.deleted_at is not None:
@@ -192,7 +153,7 @@ def event_message(
         "category": item.category if item else None,
         "html": _render_row(item, members) if event.type in ITEM_EVENT_TYPES else None,
         "activity_html": render_activity_entry(event=event),
-        "summary": describe(event, item),
+        "summary": event_sentence(event, item=item),
     }
 
 

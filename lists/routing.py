@@ -1,4 +1,5 @@
 from channels.auth import AuthMiddleware, get_user
+from channels.routing import URLRouter
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.urls import path
 
@@ -24,3 +25,8 @@ class SocketAuthMiddleware(AuthMiddleware):
 
 def SocketAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' AuthMiddlewareStack
     return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
+
+
+def websocket_application():
+    """The list sockets' stack (session, user, routes), wrapped by grocer.asgi's guards."""
+    return SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))

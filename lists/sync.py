@@ -26,7 +26,7 @@ from django.db.models import Q
 from families.models import User
 from grocer.transactions import retry_on_conflict
 
-from . import services
+from . import item_services, services
 from .models import AppliedChange, GroceryList, ListEvent, ListItem
 from .quantity import parse_item_text
 
@@ -109,7 +109,7 @@ def _apply_add(
     parsed = parse_item_text(text)
     if not parsed.name.strip():
         raise ValidationError({"text": "Type what you need, e.g. “2 kg tomatoes”."})
-    added = services.item_add(
+    added = item_services.item_add(
         grocery_list=grocery_list,
         actor=actor,
         name=parsed.name,
@@ -153,7 +153,7 @@ def _apply_status(
             ],
             "current": _item_state(item),
         }
-    item = services.item_set_status(
+    item = item_services.item_set_status(
         item_id=item.pk, grocery_list=grocery_list, actor=actor, status=status
     )
     return {
@@ -186,19 +186,19 @@ def _apply_edit(
     fields: dict[str, Any],
     base: dict[str, Any],
 ) -> dict[str, Any]:
-    changes = {k: v for k, v in fields.items() if k in services.EDITABLE_ITEM_FIELDS}
+    changes = {k: v for k, v in fields.items() if k in item_services.EDITABLE_ITEM_FIELDS}
     if not changes:
         raise ValidationError({"fields": "Nothing to change."})
     try:
         with transaction.atomic():
-            item = services.item_update(
+            item = item_services.item_update(
                 item_id=item_id,
                 grocery_list=grocery_list,
                 actor=actor,
                 changes=changes,
-                base={k: v for k, v in base.items() if k in services.EDITABLE_ITEM_FIELDS},
+                base={k: v for k, v in base.items() if k in item_services.EDITABLE_ITEM_FIELDS},
             )
-    except services.ConflictError as conflict:
+    except item_services.ConflictError as conflict:
         return {
             "outcome": CONFLICT,
             "item_id": str(conflict.item.pk),
@@ -275,7 +275,7 @@ def item_add_once(
     key: UUID,
     name: str,
     quantity_text: str,
-) -> services.ItemAddResult:
+) -> item_services.ItemAddResult:
     """`item_add` for the add form: a double click or a retried POST adds one item.
 
     The second submit gets the first one's item back with `created=False`.
@@ -291,8 +291,8 @@ def item_add_once(
                 # Added by the first submit and deleted since: adding it again would
                 # bring back what someone just removed.
                 raise ValidationError({"text": "That was added already and deleted since."})
-            return services.ItemAddResult(item=item, created=False)
-        added = services.item_add(
+            return item_services.ItemAddResult(item=item, created=False)
+        added = item_services.item_add(
             grocery_list=grocery_list, actor=actor, name=name, quantity_text=quantity_text
         )
         AppliedChange.objects.filter(key=key).update(

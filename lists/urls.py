@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import item_views, views
 
 app_name = "lists"
 
@@ -14,30 +14,36 @@ urlpatterns = [
     path("lists/<uuid:list_id>/archive/", views.list_archive, name="archive"),
     path("lists/<uuid:list_id>/restore/", views.list_restore, name="restore"),
     path("lists/<uuid:list_id>/delete/", views.list_delete, name="delete"),
-    path("lists/<uuid:list_id>/items/", views.item_add, name="item_add"),
-    path("lists/<uuid:list_id>/sync/", views.sync, name="sync"),
+    path("lists/<uuid:list_id>/items/", item_views.item_add, name="item_add"),
+    path("lists/<uuid:list_id>/sync/", item_views.sync, name="sync"),
     path("lists/<uuid:list_id>/shopping/", views.shopping_start, name="shopping_start"),
-    path("lists/<uuid:list_id>/items/suggest/", views.item_suggest, name="item_suggest"),
+    path("lists/<uuid:list_id>/items/suggest/", item_views.item_suggest, name="item_suggest"),
     path(
         "lists/<uuid:list_id>/items/clear-purchased/",
-        views.items_clear_purchased,
+        item_views.items_clear_purchased,
         name="items_clear_purchased",
     ),
-    path("lists/<uuid:list_id>/items/restore/", views.item_restore, name="item_restore"),
-    path("lists/<uuid:list_id>/items/<uuid:item_id>/", views.item_row, name="item_row"),
-    path("lists/<uuid:list_id>/items/<uuid:item_id>/edit/", views.item_edit, name="item_edit"),
+    path("lists/<uuid:list_id>/items/restore/", item_views.item_restore, name="item_restore"),
+    path("lists/<uuid:list_id>/items/<uuid:item_id>/", item_views.item_row, name="item_row"),
+    path("lists/<uuid:list_id>/items/<uuid:item_id>/edit/", item_views.item_edit, name="item_edit"),
     path(
-        "lists/<uuid:list_id>/items/<uuid:item_id>/status/", views.item_status, name="item_status"
+        "lists/<uuid:list_id>/items/<uuid:item_id>/status/",
+        item_views.item_status,
+        name="item_status",
     ),
     path(
         "lists/<uuid:list_id>/items/<uuid:item_id>/quantity/",
-        views.item_quantity,
+        item_views.item_quantity,
         name="item_quantity",
     ),
     path(
-        "lists/<uuid:list_id>/items/<uuid:item_id>/assign/", views.item_assign, name="item_assign"
+        "lists/<uuid:list_id>/items/<uuid:item_id>/assign/",
+        item_views.item_assign,
+        name="item_assign",
     ),
     path(
-        "lists/<uuid:list_id>/items/<uuid:item_id>/delete/", views.item_delete, name="item_delete"
+        "lists/<uuid:list_id>/items/<uuid:item_id>/delete/",
+        item_views.item_delete,
+        name="item_delete",
     ),
 ]

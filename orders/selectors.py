@@ -13,8 +13,10 @@ from django.http import Http404
 
 from families.models import Family
 from lists.models import ListItem
+from vendors.models import VendorAnswerLine, VendorShare
 
 from .models import Order
+from .services import line_total
 
 
 class MonthlySpend(TypedDict):
@@ -63,6 +65,29 @@ def monthly_spend(*, family: Family) -> list[MonthlySpend]:
         )
         for row in rows
     ]
+
+
+def open_order_exists(*, share: VendorShare) -> bool:
+    """Has the family ordered from this share's answer (and not cancelled)?"""
+    return Order.objects.filter(share=share).exclude(status=Order.Status.CANCELLED).exists()
+
+
+def answer_review(*, share: VendorShare) -> dict:
+    """The vendor's answer line by line with amounts and total, and the open order if any."""
+    answer = getattr(share, "answer", None)
+    lines = []
+    total = None
+    if answer is not None and answer.submitted_at:
+        total = Decimal("0.00")
+        for line in answer.lines.all():
+            available = line.availability != VendorAnswerLine.Availability.UNAVAILABLE
+            amount = line_total(
+                unit_price=line.unit_price, quantity_text=line.quantity_text, available=available
+            )
+            total += amount
+            lines.append({"line": line, "available": available, "amount": amount})
+    order = share.orders.exclude(status=Order.Status.CANCELLED).first()
+    return {"share": share, "answer": answer, "lines": lines, "total": total, "order": order}
 
 
 def items_still_to_buy(*, order: Order) -> list[str]:

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from families.models import User
 from grocer.transactions import retry_on_conflict
+from lists.item_services import item_set_status
 from lists.models import GroceryList, ListItem
-from lists.services import item_set_status, list_event_record, lock_list_row
+from lists.services import list_event_record, lock_list_row
 from vendors.models import VendorAnswer, VendorAnswerLine, VendorShare
 
 from .models import Order, OrderLine

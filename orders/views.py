@@ -10,17 +10,30 @@ from django.views.decorators.http import require_POST
 
 from families.access import family_member_required
 from families.models import Membership
+from lists.access import access_list
 from vendors import selectors as vendor_selectors
-from vendors.views import answer_review_context
 
 from . import selectors, services
 from .models import Order
 
 
 @login_required
+def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
+    """The vendor's answer with amounts and total, and the button that orders from it."""
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
+    share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
+    context = {
+        "grocery_list": grocery_list,
+        "currency": settings.GROCER_CURRENCY,
+        **selectors.answer_review(share=share),
+    }
+    return TemplateResponse(request, "orders/share_detail.html", context)
+
+
+@login_required
 @require_POST
 def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = vendor_selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     try:
         # The form carries the version of the answer the family reviewed (never None
@@ -38,10 +51,10 @@ def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
             "error": " ".join(exc.messages),
             "changed": changed,
             "seen_total": request.POST.get("seen_total", "")[:20] if changed else "",
-            **answer_review_context(share=share),
+            **selectors.answer_review(share=share),
         }
         status = 409 if changed else 400
-        return TemplateResponse(request, "vendors/share_detail.html", context, status=status)
+        return TemplateResponse(request, "orders/share_detail.html", context, status=status)
     messages.success(request, f"Order placed with {share.vendor.name}.")
     return redirect("orders:detail", family_id=grocery_list.family_id, order_id=order.id)
 

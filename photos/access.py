@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404
 
-from families.models import Membership, User
+from families.access import membership_or_404
+from families.models import User
 from lists.models import ListItem
 from vendors.models import Vendor
 
@@ -60,14 +61,7 @@ class PhotoTarget:
 
 def _member_item(*, user: User, item_id: UUID) -> ListItem:
     item = (
-        ListItem.objects.select_related("grocery_list")
-        .filter(
-            pk=item_id,
-            grocery_list__deleted_at__isnull=True,
-            grocery_list__family__deleted_at__isnull=True,
-            grocery_list__family__memberships__user=user,
-        )
-        .first()
+        ListItem.objects.for_member(user).select_related("grocery_list").filter(pk=item_id).first()
     )
     if item is None:
         raise Http404("No such item.")
@@ -91,11 +85,7 @@ def photo_target_for_change(*, kind: str, owner_id: UUID, user: User) -> PhotoTa
             if not user.is_staff:
                 raise PermissionDenied("Only staff can change a shared vendor's logo.")
         else:
-            membership = Membership.objects.filter(
-                user=user, family_id=vendor.family_id, family__deleted_at__isnull=True
-            ).first()
-            if membership is None:
-                raise Http404("No such vendor.")
+            membership = membership_or_404(user=user, family_id=vendor.family_id)
             if not membership.is_admin:
                 raise PermissionDenied("Only family admins can change a vendor's logo.")
         return PhotoTarget(kind=kind, owner=vendor, family_id=vendor.family_id, label=vendor.name)
@@ -112,13 +102,7 @@ def photo_for_viewer(*, kind: str, owner_id: UUID, user: User) -> Photo:
     if kind == Photo.Kind.ITEM:
         if not user.is_authenticated:
             raise Http404
-        photos = photos.filter(
-            item_id=owner_id,
-            item__deleted_at__isnull=True,
-            item__grocery_list__deleted_at__isnull=True,
-            family__deleted_at__isnull=True,
-            family__memberships__user=user,
-        )
+        photos = photos.filter(item__in=ListItem.objects.for_member(user).filter(pk=owner_id))
     elif kind == Photo.Kind.LOGO:
         photos = photos.filter(vendor_id=owner_id, vendor__deleted_at__isnull=True)
     elif kind == Photo.Kind.AVATAR:

@@ -301,7 +301,8 @@ def _record_item_event(*, target: PhotoTarget, actor: User, type: str) -> None:
         grocery_list=target.owner.grocery_list,
         type=type,
         actor=actor,
-        payload={"item_id": str(target.owner_id)},
+        # The name too: the feed says "added a photo of oat milk" without loading the item.
+        payload={"item_id": str(target.owner_id), "name": target.label},
     )
 
 

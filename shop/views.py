@@ -22,11 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from families.models import Membership
 from grocer.ratelimit import ratelimit
+from lists import item_services
 from lists import selectors as list_selectors
-from lists import services as list_services
+from lists.access import list_member_required
 from lists.forms import ItemAddForm, StatusForm
 from lists.models import Category, GroceryList, ListItem
-from lists.views import _detail_page, _detail_url, list_member_required
+from lists.views import detail_page, detail_url
 
 from . import hooks, selectors, services
 from .forms import AisleMoveForm, ShopperLinkForm, ShopperNoteForm, ShoppingAtForm, StoreForm
@@ -45,7 +46,7 @@ def shopping_at(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
     form = ShoppingAtForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a store from the list.")
-        return _detail_page(request, grocery_list, add_form=ItemAddForm(), status=400)
+        return detail_page(request, grocery_list, add_form=ItemAddForm(), status=400)
     family = grocery_list.family
     kind, pk = form.cleaned_data["store"]
     store = None
@@ -61,7 +62,7 @@ def shopping_at(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
     services.shopping_choice_set(family=family, store=store)
     if store is not None:
         messages.info(request, f"Shopping at {store.name}: the list follows its aisles.")
-    return redirect(_detail_url(grocery_list))
+    return redirect(detail_url(grocery_list))
 
 
 @require_POST
@@ -79,24 +80,19 @@ def store_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespons
         else:
             services.shopping_choice_set(family=grocery_list.family, store=store)
             messages.success(request, f"Added {store.name}. Shopping there now.")
-            return redirect(_detail_url(grocery_list))
-    return _detail_page(request, grocery_list, add_form=ItemAddForm(), status=400, store_form=form)
-
-
-def _membership(request: HttpRequest, grocery_list: GroceryList) -> Membership:
-    return Membership.objects.get(family_id=grocery_list.family_id, user=request.user)
+            return redirect(detail_url(grocery_list))
+    return detail_page(request, grocery_list, add_form=ItemAddForm(), status=400, store_form=form)
 
 
 @require_http_methods(["GET", "POST"])
-@list_member_required
+@list_member_required(with_membership=True)
 def store_aisles(
-    request: HttpRequest, *, grocery_list: GroceryList, store_id: UUID
+    request: HttpRequest, *, grocery_list: GroceryList, membership: Membership, store_id: UUID
 ) -> HttpResponse:
     """The store's aisle order; family admins move aisles earlier or later by hand."""
     store = Store.objects.filter(family_id=grocery_list.family_id, pk=store_id).first()
     if store is None:
         raise Http404("No such store.")
-    membership = _membership(request, grocery_list)
     order = selectors.store_aisle_order(store=store)
     status = 200
     if request.method == "POST":
@@ -252,7 +248,7 @@ def shopper_item_status(request: HttpRequest, *, link: ShopperLink, item_id: UUI
     if not form.is_valid():
         return _shopper_row(request, link, item, status=400)
     try:
-        item = list_services.item_set_status(
+        item = item_services.item_set_status(
             item_id=item.id,
             grocery_list=link.grocery_list,
             actor=None,
@@ -276,7 +272,7 @@ def shopper_item_note(request: HttpRequest, *, link: ShopperLink, item_id: UUID)
         return _shopper_row(request, link, item, status=400)
     base = {"note": form.cleaned_data["base_note"] if "base_note" in request.POST else item.note}
     try:
-        item = list_services.item_update(
+        item = item_services.item_update(
             item_id=item.id,
             grocery_list=link.grocery_list,
             actor=None,
@@ -284,7 +280,7 @@ def shopper_item_note(request: HttpRequest, *, link: ShopperLink, item_id: UUID)
             changes={"note": form.cleaned_data["note"]},
             base=base,
         )
-    except list_services.ConflictError as conflict:
+    except item_services.ConflictError as conflict:
         item = conflict.item
         item.grocery_list = link.grocery_list
         return _shopper_row(request, link, item, status=409)

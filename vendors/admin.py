@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from grocer.admin import SoftDeleteAdmin
 
@@ -10,6 +10,7 @@ from .models import (
     VendorShare,
     WebhookReceipt,
 )
+from .services import share_revoke
 
 
 @admin.register(Vendor)
@@ -65,14 +66,35 @@ class VendorShareAdmin(SoftDeleteAdmin):
     )
     autocomplete_fields = ("grocery_list", "vendor", "created_by")
     list_select_related = ("grocery_list", "vendor")
+    # Shares are sent from the list page and their status is the delivery's and the
+    # webhook's to move (vendors.delivery, vendors.webhook): read-only here. Revoking
+    # goes through `share_revoke`, which records the event on the list.
     readonly_fields = (
         *SoftDeleteAdmin.readonly_fields,
+        "grocery_list",
+        "vendor",
+        "status",
+        "failure_reason",
+        "revoked_at",
         "token",
         "send_count",
         "status_changed_at",
         "whatsapp_message_id",
     )
     inlines = [ShareDeliveryInline]
+    actions = [*SoftDeleteAdmin.actions, "revoke_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the vendor links of the selected shares")
+    def revoke_selected(self, request, queryset) -> None:
+        shares = list(
+            queryset.filter(revoked_at__isnull=True).select_related("grocery_list", "vendor")
+        )
+        for share in shares:
+            share_revoke(share=share, actor=request.user)
+        self.message_user(request, f"Revoked {len(shares)} link(s).", messages.SUCCESS)
 
 
 @admin.register(ShareDelivery)
@@ -117,14 +139,28 @@ class WebhookReceiptAdmin(admin.ModelAdmin):
 class VendorAnswerLineInline(admin.TabularInline):
     model = VendorAnswerLine
     extra = 0
+    can_delete = False
     raw_id_fields = ("list_item",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in VendorAnswerLine._meta.fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(VendorAnswer)
 class VendorAnswerAdmin(admin.ModelAdmin):
+    """The vendor's own words: read-only (an order may have been placed from them)."""
+
     list_display = ("share", "submitted_at", "delivery_time")
     search_fields = ("share__vendor__name", "share__grocery_list__name", "note")
     list_select_related = ("share__vendor", "share__grocery_list")
     raw_id_fields = ("share",)
-    readonly_fields = ("fingerprint",)
     inlines = [VendorAnswerLineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in VendorAnswer._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

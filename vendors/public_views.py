@@ -18,9 +18,9 @@ from grocer.jsonbody import parse_json, read_body
 from grocer.outbox.services import outbox_enqueue
 from grocer.problems import ProblemError
 from grocer.ratelimit import ratelimit
-from orders.models import Order
 
-from . import selectors, services, whatsapp
+from . import hooks, selectors, whatsapp
+from .answers import AnswerLineInput, AnswerLocked, answer_submit
 from .forms import AnswerForm, AnswerLineForm
 from .models import VendorShare
 
@@ -77,7 +77,7 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
     if share.link_state != "open":
         return _link_error(request, share.link_state)
     answer = getattr(share, "answer", None)
-    locked = share.orders.exclude(status=Order.Status.CANCELLED).exists()
+    locked = hooks.answer_locked(share=share)
     items = list(selectors.items_for_vendor(share=share))
     rows = _line_forms(request, share, items, answer)
     answer_initial = (
@@ -91,10 +91,10 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
             status, error = 409, "The family has already ordered from your answer."
         elif form.is_valid() and all(row["form"].is_valid() for row in rows):
             try:
-                services.answer_submit(
+                answer_submit(
                     share=share,
                     lines=[
-                        services.AnswerLineInput(
+                        AnswerLineInput(
                             list_item=row["item"],
                             availability=row["form"].cleaned_data["availability"],
                             substitute=row["form"].cleaned_data.get("substitute") or "",
@@ -105,7 +105,7 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
                     note=form.cleaned_data.get("note") or "",
                     delivery_time=form.cleaned_data.get("delivery_time"),
                 )
-            except services.AnswerLocked as exc:
+            except AnswerLocked as exc:
                 status, error = 409, str(exc)
             else:
                 return redirect(f"{request.path}?saved=1")

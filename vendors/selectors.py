@@ -8,25 +8,12 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from families.models import Family, Membership, User
+from families.models import Family
 from lists.models import GroceryList, ListItem
 
 from .models import Vendor, VendorAnswerLine, VendorShare
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def list_for_member_or_404(*, user: User, list_id: UUID | str) -> tuple[GroceryList, Membership]:
-    """A live list of a live family the user belongs to, with the membership; else 404."""
-    grocery_list = (
-        GroceryList.objects.select_related("family")
-        .filter(pk=list_id, family__deleted_at__isnull=True, family__memberships__user=user)
-        .first()
-    )
-    if grocery_list is None:
-        raise Http404("No such list.")
-    membership = Membership.objects.get(user=user, family_id=grocery_list.family_id)
-    return grocery_list, membership
 
 
 def vendors_for_family(*, family: Family) -> QuerySet[Vendor]:

@@ -12,18 +12,19 @@ from __future__ import annotations
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from . import services
+from .delivery import Retry, Wait, deliveries_due, delivery_send
+from .webhook import webhook_process
 
 logger = get_task_logger(__name__)
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
 def deliver_share(delivery_id: str) -> str:
-    """Send one ShareDelivery over WhatsApp at most once (see services.delivery_send)."""
-    outcome = services.delivery_send(delivery_id=delivery_id)
-    if isinstance(outcome, services.Wait):
+    """Send one ShareDelivery over WhatsApp at most once (see delivery_send)."""
+    outcome = delivery_send(delivery_id=delivery_id)
+    if isinstance(outcome, Wait):
         return "waiting"  # due again when the breaker lets a trial through
-    if isinstance(outcome, services.Retry):
+    if isinstance(outcome, Retry):
         return "retrying"  # due again after the backoff, counted on the row
     return outcome
 
@@ -31,7 +32,7 @@ def deliver_share(delivery_id: str) -> str:
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
 def dispatch_due_deliveries() -> int:
     """Beat: hand every due send (and every send a dead worker left claimed) to a worker."""
-    ids = services.deliveries_due()
+    ids = deliveries_due()
     for delivery_id in ids:
         deliver_share.delay(delivery_id)
     return len(ids)
@@ -46,4 +47,4 @@ def requeue_stuck_deliveries() -> int:
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=45, ignore_result=True)
 def process_webhook(payload: dict) -> None:
     """Statuses and messages from a verified webhook POST."""
-    services.webhook_process(payload=payload)
+    webhook_process(payload=payload)

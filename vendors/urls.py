@@ -10,7 +10,6 @@ urlpatterns = [
     path("f/<uuid:family_id>/vendors/<uuid:vendor_id>/delete/", views.vendor_delete, name="delete"),
     path("lists/<uuid:list_id>/share/", views.share, name="share"),
     path("lists/<uuid:list_id>/shares/", views.share_statuses, name="share_statuses"),
-    path("lists/<uuid:list_id>/shares/<uuid:share_id>/", views.share_detail, name="share_detail"),
     path(
         "lists/<uuid:list_id>/shares/<uuid:share_id>/revoke/",
         views.share_revoke,

@@ -1,4 +1,5 @@
-"""Family-side pages: the vendor directory, sharing a list and reviewing an answer."""
+"""Family-side pages: the vendor directory and sharing a list. (Reviewing an answer and
+ordering from it: `orders.views`.)"""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import family_member_required
 from families.models import Membership
+from lists.access import access_list
 from lists.models import GroceryList
-from orders.models import Order
-from orders.services import line_total
 
 from . import selectors, services, whatsapp
 from .forms import ShareForm, VendorForm
-from .models import VendorAnswerLine, VendorShare
+from .models import VendorShare
 
 IN_FLIGHT = {VendorShare.Status.PENDING, VendorShare.Status.SENDING}
 AWAITING_ANSWER = {VendorShare.Status.SENT, VendorShare.Status.DELIVERED, VendorShare.Status.READ}
@@ -150,7 +150,7 @@ def _statuses_context(request: HttpRequest, grocery_list: GroceryList) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def share(request: HttpRequest, list_id) -> HttpResponse:
-    grocery_list, membership = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, membership = access_list(user=request.user, list_id=list_id)
     vendors = selectors.vendors_for_family(family=grocery_list.family)
     form = ShareForm(request.POST or None, vendors=vendors)
     context = {"membership": membership, "has_vendors": vendors.exists()}
@@ -195,7 +195,7 @@ def share(request: HttpRequest, list_id) -> HttpResponse:
 def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
     """The statuses partial: polled by htmx while something is in flight, and included
     on the list page."""
-    grocery_list, _ = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     return TemplateResponse(
         request, "vendors/_share_statuses.html", _statuses_context(request, grocery_list)
     )
@@ -204,7 +204,7 @@ def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
+    grocery_list, _ = access_list(user=request.user, list_id=list_id)
     shared = selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     services.share_revoke(share=shared, actor=request.user)
     if request.htmx:
@@ -213,36 +213,3 @@ def share_revoke(request: HttpRequest, list_id, share_id) -> HttpResponse:
         )
     messages.success(request, f"The link for {shared.vendor.name} no longer works.")
     return redirect("vendors:share", list_id=grocery_list.id)
-
-
-def answer_review_context(*, share: VendorShare) -> dict:
-    answer = getattr(share, "answer", None)
-    lines = []
-    total = None
-    if answer is not None and answer.submitted_at:
-        from decimal import Decimal
-
-        total = Decimal("0.00")
-        for line in answer.lines.all():
-            available = line.availability != VendorAnswerLine.Availability.UNAVAILABLE
-            amount = line_total(
-                unit_price=line.unit_price, quantity_text=line.quantity_text, available=available
-            )
-            total += amount
-            lines.append({"line": line, "available": available, "amount": amount})
-    order = share.orders.exclude(status=Order.Status.CANCELLED).first()
-    return {"share": share, "answer": answer, "lines": lines, "total": total, "order": order}
-
-
-@login_required
-def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = selectors.list_for_member_or_404(user=request.user, list_id=list_id)
-    shared = selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
-    from django.conf import settings
-
-    context = {
-        "grocery_list": grocery_list,
-        "currency": settings.GROCER_CURRENCY,
-        **answer_review_context(share=shared),
-    }
-    return TemplateResponse(request, "vendors/share_detail.html", context)

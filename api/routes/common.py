@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from grocer import ratelimit
-from lists import views as list_views
+from lists import access as list_access
 from lists.models import GroceryList, ListItem
 
 from ..problems import Problem
@@ -16,7 +16,7 @@ from ..problems import Problem
 def list_write_limit(request: HttpRequest) -> None:
     """The list pages' own write limit, per user: an API write counts like a page write."""
     retry_after = ratelimit.hit(
-        scope="list-writes", key=f"user:{request.user.pk}", rate=list_views.LIST_WRITE_RATE
+        scope="list-writes", key=f"user:{request.user.pk}", rate=list_access.LIST_WRITE_RATE
     )
     if retry_after is not None:
         raise Problem(

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from lists import events as list_events
 from lists.models import ListEvent
+from lists.sentences import event_sentence
 
 from .. import access
 from ..problems import Problem
@@ -58,7 +59,7 @@ def events(request: HttpRequest, list_id: UUID, params: Query[EventParams]):
         {
             "seq": event.seq,
             "type": event.type,
-            "text": list_events.describe(event, items.get(str(event.payload.get("item_id")))),
+            "text": event_sentence(event, item=items.get(str(event.payload.get("item_id")))),
             "actor": event.actor_label,
             "actor_id": event.actor_id,
             "payload": event.payload,

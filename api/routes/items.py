@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from families.models import User
-from lists import services as list_services
+from lists import item_services
 from lists.forms import NAME_MAX, QUANTITY_MAX
 from lists.models import ListItem
 from lists.quantity import parse_item_text
@@ -114,7 +114,7 @@ def item_add(
     else:
         name, quantity = payload.name, payload.quantity
         note, category = payload.note, payload.category
-    result = list_services.item_add(
+    result = item_services.item_add(
         grocery_list=grocery_list,
         actor=request.user,
         name=name,
@@ -153,12 +153,12 @@ def item_patch(request: HttpRequest, item_id: UUID, payload: ItemPatch, response
         # Held until commit: the version checked is the version the change applies to.
         locked = ListItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         etags.require_match(request, _tag(locked), jsonable(item_out(locked)))
-        updated = list_services.item_update(
+        updated = item_services.item_update(
             item_id=item.pk,
             grocery_list=item.grocery_list,
             actor=request.user,
             changes=changes,
-            base={name: getattr(locked, name) for name in list_services.EDITABLE_ITEM_FIELDS},
+            base={name: getattr(locked, name) for name in item_services.EDITABLE_ITEM_FIELDS},
         )
     updated.refresh_from_db()
     return _answer(response, updated)
@@ -168,7 +168,7 @@ def item_patch(request: HttpRequest, item_id: UUID, payload: ItemPatch, response
 def item_delete(request: HttpRequest, item_id: UUID):
     item = access.item_for(user=request.user, item_id=item_id)
     list_write_limit(request)
-    list_services.item_delete(item_id=item.pk, grocery_list=item.grocery_list, actor=request.user)
+    item_services.item_delete(item_id=item.pk, grocery_list=item.grocery_list, actor=request.user)
     return Status(204, None)
 
 
@@ -176,7 +176,7 @@ def item_delete(request: HttpRequest, item_id: UUID):
 def item_restore(request: HttpRequest, item_id: UUID, response: HttpResponse):
     item = access.item_for(user=request.user, item_id=item_id, include_deleted=True)
     list_write_limit(request)
-    list_services.item_restore(
+    item_services.item_restore(
         item_ids=[item.pk], grocery_list=item.grocery_list, actor=request.user
     )
     item.refresh_from_db()
@@ -187,7 +187,7 @@ def item_restore(request: HttpRequest, item_id: UUID, response: HttpResponse):
 def item_status(request: HttpRequest, item_id: UUID, payload: StatusIn, response: HttpResponse):
     item = access.item_for(user=request.user, item_id=item_id)
     list_write_limit(request)
-    item = list_services.item_set_status(
+    item = item_services.item_set_status(
         item_id=item.pk, grocery_list=item.grocery_list, actor=request.user, status=payload.status
     )
     item.refresh_from_db()
@@ -207,7 +207,7 @@ def item_assign(request: HttpRequest, item_id: UUID, payload: AssignIn, response
                 "Only members of this family can be assigned.",
                 errors=[{"field": "user_id", "message": "Not a member of this family."}],
             )
-    item = list_services.item_assign(
+    item = item_services.item_assign(
         item_id=item.pk, grocery_list=item.grocery_list, actor=request.user, assignee=assignee
     )
     item.refresh_from_db()

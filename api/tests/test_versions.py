@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lists import item_services
 from lists import services as list_services
 from lists.models import ListItem
 from lists.tests.factories import ListItemFactory
@@ -18,7 +19,7 @@ def test_get_sends_an_etag_and_honours_if_none_match(api, family_world):
     assert etag == f'"item-{family_world["item"].id}-v1"'
     not_modified = api.get(url, if_none_match=etag)
     assert not_modified.status_code == 304 and not_modified.content == b""
-    list_services.item_set_status(
+    item_services.item_set_status(
         item_id=family_world["item"].id,
         grocery_list=family_world["list"],
         actor=family_world["admin"],
@@ -42,7 +43,7 @@ def test_patch_without_if_match_is_428(api, family_world):
 def test_patch_with_a_stale_etag_is_412_with_the_current_item(api, family_world):
     url = f"/api/v1/items/{family_world['item'].id}"
     stale = api.get(url)["ETag"]
-    list_services.item_update(
+    item_services.item_update(
         item_id=family_world["item"].id,
         grocery_list=family_world["list"],
         actor=family_world["admin"],
@@ -77,12 +78,12 @@ def test_cursor_pages_are_stable_under_inserts(api, family_world):
     page = api.get(url).json()
     seen += [row["name"] for row in page["results"]]
     # Someone adds items between pages: nothing is served twice or skipped.
-    list_services.item_add(grocery_list=grocery_list, actor=family_world["admin"], name="late one")
+    item_services.item_add(grocery_list=grocery_list, actor=family_world["admin"], name="late one")
     while page["next"]:
         page = api.get(page["next"].removeprefix("http://testserver")).json()
         seen += [row["name"] for row in page["results"]]
         if len(seen) == 4:
-            list_services.item_add(
+            item_services.item_add(
                 grocery_list=grocery_list, actor=family_world["admin"], name="late two"
             )
     expected = ["milk"] + [f"thing {n}" for n in range(5)] + ["late one", "late two"]

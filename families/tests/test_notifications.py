@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.urls import reverse
 
-from families import notifications
+from families import notifications, push
 from families.models import NotificationPreference, PushSubscription
 from families.tests.factories import MembershipFactory
-from lists import services
+from lists import item_services, services
+from lists import notifications as list_notifications
 from lists.models import ListEvent
 from lists.tests.factories import GroceryListFactory
 
@@ -160,7 +161,7 @@ def test_going_shopping_is_pushed_encrypted_to_the_family_not_the_shopper(
     anas_phone.subscribe(ana.user)
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.shopping_start(grocery_list=grocery_list, actor=ana.user, store="Lidl")
+        services.shopping_start(grocery_list=grocery_list, actor=ana.user, store="Lidl")
 
     # Ben gets it; Ana, who pressed the button, does not; Cara has no device.
     assert [r["path"] for r in push_service.received] == ["/push/ben"]
@@ -172,7 +173,7 @@ def test_going_shopping_is_pushed_encrypted_to_the_family_not_the_shopper(
     assert message["body"] == "Ana is going shopping at Lidl."
     assert message["url"] == f"/lists/{grocery_list.id}/"
     # Nothing is locked: Ben can still change the list.
-    added = services.item_add(grocery_list=grocery_list, actor=ben.user, name="milk")
+    added = item_services.item_add(grocery_list=grocery_list, actor=ben.user, name="milk")
     assert added.created
 
 
@@ -188,26 +189,27 @@ def test_vendor_answered_respects_each_members_choice(family, vapid, push_servic
         actor_label="Corner Greengrocer",
         payload={"vendor": "Corner Greengrocer"},
     )
-    plan = notifications.push_plan(event_id=event.id)
+    plan = list_notifications.push_plan(event_id=event.id)
     assert [PushSubscription.objects.get(pk=pk).user for pk, _ in plan] == [cara.user]
-    assert json.loads(plan[0][1])["body"] == "Corner Greengrocer answered about Weekly shop."
+    assert json.loads(plan[0][1])["body"] == "Corner Greengrocer answered about the list."
+    assert json.loads(plan[0][1])["title"] == "The vendor answered: Weekly shop"
 
 
 def test_items_added_reach_only_who_is_shopping_that_list(family, vapid, push_service):
     ana, ben, cara, grocery_list = family
     for member in (ben, cara):
         Browser(f"{push_service.url}/push/{member.user.pk}").subscribe(member.user)
-    notifications.shopping_start(grocery_list=grocery_list, actor=ben.user)
+    services.shopping_start(grocery_list=grocery_list, actor=ben.user)
     event = services.list_event_record(
         grocery_list=grocery_list, type="item.added", actor=ana.user, payload={"name": "milk"}
     )
-    plan = notifications.push_plan(event_id=event.id)
+    plan = list_notifications.push_plan(event_id=event.id)
     assert [PushSubscription.objects.get(pk=pk).user for pk, _ in plan] == [ben.user]
     # Ben adding to the list he is shopping does not notify Ben.
     own = services.list_event_record(
         grocery_list=grocery_list, type="item.added", actor=ben.user, payload={"name": "eggs"}
     )
-    assert notifications.push_plan(event_id=own.id) == []
+    assert list_notifications.push_plan(event_id=own.id) == []
 
 
 def test_only_delivered_orders_notify(family, vapid, push_service):
@@ -225,22 +227,22 @@ def test_only_delivered_orders_notify(family, vapid, push_service):
         actor=ana.user,
         payload={"status": "delivered"},
     )
-    assert notifications.push_plan(event_id=confirmed.id) == []
-    (plan,) = notifications.push_plan(event_id=delivered.id)
-    assert json.loads(plan[1])["title"] == "Order delivered"
+    assert list_notifications.push_plan(event_id=confirmed.id) == []
+    (plan,) = list_notifications.push_plan(event_id=delivered.id)
+    assert json.loads(plan[1])["title"] == "Order delivered: Weekly shop"
     notifications.preference_update(membership=ben, choices={"order_delivered": False})
-    assert notifications.push_plan(event_id=delivered.id) == []
+    assert list_notifications.push_plan(event_id=delivered.id) == []
 
 
 def test_gone_subscription_is_removed_and_5xx_is_retried(family, vapid, push_service):
     _ana, ben, _cara, _grocery_list = family
     subscription = Browser(f"{push_service.url}/push/ben").subscribe(ben.user)
     push_service.status = 503
-    with pytest.raises(notifications.PushRetryError):
-        notifications.push_send(subscription_id=subscription.id, data="{}")
+    with pytest.raises(push.PushRetryError):
+        push.push_send(subscription_id=subscription.id, data="{}")
     assert PushSubscription.objects.filter(pk=subscription.pk).exists()
     push_service.status = 410
-    assert notifications.push_send(subscription_id=subscription.id, data="{}") is False
+    assert push.push_send(subscription_id=subscription.id, data="{}") is False
     assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
     assert len(push_service.received) == 2
 
@@ -252,7 +254,7 @@ def test_without_vapid_keys_nothing_is_sent_and_the_page_says_so(
     ana, ben, _cara, grocery_list = family
     Browser(f"{push_service.url}/push/ben").subscribe(ben.user)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.shopping_start(grocery_list=grocery_list, actor=ana.user)
+        services.shopping_start(grocery_list=grocery_list, actor=ana.user)
     assert push_service.received == []
     client.force_login(ben.user)
     page = client.get(
@@ -272,10 +274,10 @@ def badge(client, membership):
 def test_badge_counts_others_changes_since_last_look_and_clears(client, family):
     ana, ben, cara, grocery_list = family
     client.force_login(ana.user)
-    services.item_add(grocery_list=grocery_list, actor=ana.user, name="bread")  # her own
+    item_services.item_add(grocery_list=grocery_list, actor=ana.user, name="bread")  # her own
     assert b"badge-count" not in badge(client, ana).content
-    services.item_add(grocery_list=grocery_list, actor=ben.user, name="milk")
-    notifications.shopping_start(grocery_list=grocery_list, actor=cara.user, store="Lidl")
+    item_services.item_add(grocery_list=grocery_list, actor=ben.user, name="milk")
+    services.shopping_start(grocery_list=grocery_list, actor=cara.user, store="Lidl")
     response = badge(client, ana)
     assert '<span class="badge-count">2</span>' in response.content.decode()
 
@@ -286,7 +288,7 @@ def test_badge_counts_others_changes_since_last_look_and_clears(client, family):
     assert "added bread" not in html
     assert html.count('class="new-marker"') == 2
     assert b"badge-count" not in badge(client, ana).content
-    services.item_add(grocery_list=grocery_list, actor=ben.user, name="eggs")
+    item_services.item_add(grocery_list=grocery_list, actor=ben.user, name="eggs")
     assert '<span class="badge-count">1</span>' in badge(client, ana).content.decode()
 
 
@@ -354,7 +356,7 @@ def test_going_shopping_button(client, family):
 )
 def test_another_familys_member_gets_404(client, family, name, method):
     ana, ben, _cara, grocery_list = family
-    services.item_add(grocery_list=grocery_list, actor=ben.user, name="secret sauce")
+    item_services.item_add(grocery_list=grocery_list, actor=ben.user, name="secret sauce")
     outsider = MembershipFactory()
     client.force_login(outsider.user)
     url = reverse(f"families:{name}", kwargs={"family_id": ana.family_id})
@@ -399,7 +401,7 @@ def test_feed_page_queries_do_not_grow_with_events(
     """
     ana, ben, _, grocery_list = family
     for number in range(changes):
-        services.item_add(grocery_list=grocery_list, actor=ben.user, name=f"thing {number}")
+        item_services.item_add(grocery_list=grocery_list, actor=ben.user, name=f"thing {number}")
     client.force_login(ana.user)
     url = reverse("families:notifications", kwargs={"family_id": ana.family_id})
     with django_assert_max_num_queries(17):

@@ -19,11 +19,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 
-from families import notifications, pushguard
+from families import push, pushguard
 from families.models import PushSubscription
 from families.tests import test_notifications as notification_tests
 from families.tests.test_notifications import Browser, b64, public_bytes
 from grocer.testing import manage
+from lists import services as list_services
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +152,7 @@ def test_a_stored_private_endpoint_is_never_called(
         # Stored as it was before subscriptions were checked.
         Browser(f"{target.url}/push/steal").subscribe(ben.user)
         with django_capture_on_commit_callbacks(execute=True):
-            notifications.shopping_start(grocery_list=grocery_list, actor=ana.user, store="")
+            list_services.shopping_start(grocery_list=grocery_list, actor=ana.user, store="")
         assert target.requests == []
     assert not PushSubscription.objects.exists()  # forgotten, not retried
 
@@ -173,7 +174,7 @@ def test_dns_rebinding_is_caught_on_the_connection(
         Browser("https://fcm.googleapis.com/fcm/send/ben").subscribe(ben.user)
         monkeypatch.setattr(socket, "getaddrinfo", rebinding)
         with django_capture_on_commit_callbacks(execute=True):
-            notifications.shopping_start(grocery_list=grocery_list, actor=ana.user, store="")
+            list_services.shopping_start(grocery_list=grocery_list, actor=ana.user, store="")
         assert target.requests == []
     assert not PushSubscription.objects.exists()
 
@@ -185,7 +186,7 @@ def test_redirects_are_not_followed(family, vapid, settings):
     settings.WEBPUSH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     with Recorder() as elsewhere, Recorder(307, f"{elsewhere.url}/steal") as relay:
         subscription = Browser(f"{relay.url}/push/ben").subscribe(ben.user)
-        sent = notifications.push_send(subscription_id=subscription.pk, data="{}")
+        sent = push.push_send(subscription_id=subscription.pk, data="{}")
         assert relay.requests == ["POST /push/ben"]
         assert elsewhere.requests == []
     assert sent is False

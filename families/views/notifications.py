@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grocer.jsonbody import read_json
 from grocer.problems import ProblemError
 
-from .. import notifications
+from .. import hooks, notifications, push
 from ..access import family_member_required
 from ..forms import NotificationPreferenceForm, PushSubscriptionForm
 from ..models import Membership
@@ -22,7 +22,8 @@ from ..models import Membership
 @family_member_required
 def feed(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
     """What others changed; looking at it clears the badge."""
-    events, seen_at = notifications.feed_for(membership=membership)
+    events = hooks.feed_for(membership=membership)
+    seen_at = notifications.feed_seen_at(membership=membership)
     notifications.feed_mark_seen(membership=membership)
     return TemplateResponse(
         request,
@@ -35,7 +36,9 @@ def feed(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
 @family_member_required
 def badge(request: HttpRequest, *, membership: Membership) -> TemplateResponse:
     """The unseen count, loaded by htmx into pages that show the badge."""
-    count = notifications.feed_unseen_count(membership=membership)
+    count = hooks.feed_unseen_count(
+        membership=membership, since=notifications.feed_seen_at(membership=membership)
+    )
     return TemplateResponse(
         request,
         "families/notifications.html#badge",
@@ -60,7 +63,7 @@ def settings_page(request: HttpRequest, *, membership: Membership) -> HttpRespon
         {
             "family": membership.family,
             "form": form,
-            "push_configured": notifications.push_configured(),
+            "push_configured": push.push_configured(),
             "vapid_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
             "subscriptions": membership.user.push_subscriptions.count(),
         },

@@ -70,6 +70,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "grocer.urls"
 ASGI_APPLICATION = "grocer.asgi.application"
+# Builds the socket stack grocer.asgi serves inside its guards (a setting, like
+# ROOT_URLCONF, so that the project package never imports the apps above it).
+WEBSOCKET_APPLICATION = "lists.routing.websocket_application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -244,7 +247,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
-# Countdowns and retries must stay under the Redis visibility timeout (see REFERENCE.md).
+# Redis redelivers a task nobody acknowledged within the visibility timeout, and with late
+# acks a task waiting out its countdown is unacknowledged: countdowns and retry delays
+# must stay under it, or the task runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     # Lets several deployments (or test runs) share one Redis database without

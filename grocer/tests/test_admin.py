@@ -4,8 +4,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from families.tests.factories import InvitationFactory, MembershipFactory, UserFactory
-from lists.models import ListItem
-from lists.services import category_preference_remember, list_event_record
+from lists.item_services import category_preference_remember
+from lists.models import ListEvent, ListItem
+from lists.services import list_event_record
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from photos.tests.factories import ItemPhotoFactory
@@ -18,6 +19,13 @@ from vendors.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# The management form of the (read-only) order lines inline.
+_INLINE = {
+    "lines-TOTAL_FORMS": "0",
+    "lines-INITIAL_FORMS": "0",
+    "lines-MIN_NUM_FORMS": "0",
+    "lines-MAX_NUM_FORMS": "1000",
+}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
@@ -103,3 +111,41 @@ def test_admin_delete_view_soft_deletes(superuser_client):
     superuser_client.post(reverse("admin:lists_listitem_delete", args=[item.pk]), {"post": "yes"})
     assert ListItem.all_objects.filter(pk=item.pk).exists()
     assert not ListItem.objects.filter(pk=item.pk).exists()
+
+
+def test_admin_order_status_goes_through_the_service(superuser_client):
+    """Delivered in the admin marks the ordered items purchased and records the event."""
+    item = ListItemFactory(name="flour")
+    line = OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item, available=True)
+    order = line.order
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    superuser_client.post(url, {"status": "confirmed", **_INLINE})
+    response = superuser_client.post(url, {"status": "delivered", **_INLINE})
+    assert response.status_code == 302
+    assert ListItem.objects.get(pk=item.pk).status == "purchased"
+    assert list(
+        ListEvent.objects.filter(type="order.status_changed").values_list(
+            "payload__status", flat=True
+        )
+    ) == ["confirmed", "delivered"]
+
+
+def test_admin_refuses_an_order_transition_the_service_would(superuser_client):
+    order = OrderLineFactory().order
+    response = superuser_client.post(
+        reverse("admin:orders_order_change", args=[order.pk]), {"status": "delivered", **_INLINE}
+    )
+    assert response.status_code == 200
+    assert "cannot become delivered" in response.content.decode()
+    assert not ListEvent.objects.filter(type="order.status_changed").exists()
+
+
+def test_admin_revokes_a_share_through_the_service(superuser_client):
+    share = VendorShareFactory()
+    superuser_client.post(
+        reverse("admin:vendors_vendorshare_changelist"),
+        {"action": "revoke_selected", "_selected_action": [share.pk]},
+    )
+    share.refresh_from_db()
+    assert share.revoked_at is not None
+    assert ListEvent.objects.filter(grocery_list=share.grocery_list, type="share.revoked").exists()

@@ -22,7 +22,7 @@ def _family_world():
     """A family with a long name, a 30-item list, a store, a shopper link and a delivered order."""
     from orders import services as orders
     from shop.models import ShopperLink, Store
-    from vendors import services as vendors
+    from vendors import answers
 
     admin = MembershipFactory(
         family__name=LONG_FAMILY, user__display_name="Ana", role=Membership.Role.ADMIN
@@ -45,10 +45,10 @@ def _family_world():
         )
         for n in range(30)
     ]
-    vendors.answer_submit(
+    answers.answer_submit(
         share=share,
         lines=[
-            vendors.AnswerLineInput(
+            answers.AnswerLineInput(
                 list_item=item,
                 availability="substitute" if n == 0 else "available",
                 substitute="Organic stone-ground wholemeal spelt loaf" if n == 0 else "",

@@ -33,7 +33,7 @@ def _exhaust(scope: str, key: str, rate: str) -> None:
 
 
 def test_item_writes_are_limited_per_user(client, world):
-    from lists.views import LIST_WRITE_RATE
+    from lists.access import LIST_WRITE_RATE
 
     client.force_login(world["member"])
     url = reverse("lists:item_add", kwargs={"list_id": world["params"]["list_id"]})

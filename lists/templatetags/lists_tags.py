@@ -13,14 +13,9 @@ from django.utils.timesince import timesince
 from lists.models import ListEvent, ListItem
 from lists.quantity import QuantitySteps
 from lists.quantity import quantity_steps as steps_for_text
+from lists.sentences import event_action
 
 register = template.Library()
-
-_STATUS_VERBS = {
-    "needed": "moved {name} back to needed",
-    "in_cart": "put {name} in the cart",
-    "purchased": "bought {name}",
-}
 
 
 @register.filter
@@ -32,42 +27,7 @@ def quantity_steps(item: ListItem) -> QuantitySteps:
 @register.filter
 def event_summary(event: ListEvent) -> str:
     """What happened, after the actor's name: "added milk", "bought eggs"."""
-    payload = event.payload or {}
-    name = payload.get("name", "")
-    match event.type:
-        case "list.created":
-            return f"created the list {name}"
-        case "list.updated":
-            return "renamed or described the list"
-        case "list.archived":
-            return "archived the list"
-        case "list.restored":
-            return "restored the list"
-        case "list.deleted":
-            return "deleted the list"
-        case "item.added":
-            quantity = payload.get("quantity")
-            return f"added {name} ({quantity})" if quantity else f"added {name}"
-        case "item.updated":
-            return f"edited {name}"
-        case "item.status_changed":
-            return _STATUS_VERBS.get(payload.get("status", ""), "changed {name}").format(name=name)
-        case "item.assigned":
-            assignee = payload.get("assignee")
-            return f"assigned {name} to {assignee}" if assignee else f"unassigned {name}"
-        case "item.deleted":
-            return f"deleted {name}"
-        case "item.restored":
-            return f"restored {name}"
-        case "shopping.started":
-            store = payload.get("store")
-            return f"is going shopping at {store}" if store else "is going shopping"
-        case "share.answered":
-            return "answered"
-        case "items.cleared":
-            count = payload.get("count") or len(payload.get("item_ids", []))
-            return f"cleared {count} purchased item{'s' if count != 1 else ''}"
-    return event.type
+    return event_action(event)
 
 
 @register.filter

@@ -7,7 +7,7 @@ import pytest
 
 from families.tests.factories import PASSWORD, MembershipFactory
 from grocer.testing import assert_accessible, wait_until_true
-from lists import services
+from lists import item_services
 from lists.models import ListItem
 from lists.quantity import parse_item_text
 from lists.tests.factories import GroceryListFactory
@@ -44,13 +44,13 @@ def setup_list():
     grocery_list = GroceryListFactory(family=membership.family, name="Weekly shop")
     for text in ("bread", "2 kg tomatoes", "6 eggs"):
         parsed = parse_item_text(text)
-        services.item_add(
+        item_services.item_add(
             grocery_list=grocery_list,
             actor=membership.user,
             name=parsed.name,
             quantity_text=parsed.quantity,
         )
-    services.item_add(
+    item_services.item_add(
         grocery_list=grocery_list, actor=membership.user, name="coffee", quantity_text="1 bag"
     )
     return membership, grocery_list

@@ -1,7 +1,7 @@
 import pytest
 
 from families.tests.factories import FamilyFactory, MembershipFactory
-from lists import services
+from lists import item_services
 from lists.categories import guess_category, known_names, normalize_name
 from lists.models import Category, CategoryPreference
 from lists.tests.factories import GroceryListFactory
@@ -70,9 +70,11 @@ def test_normalize_name_ignores_case_spacing_and_punctuation():
 def test_a_moved_item_is_remembered_for_the_family_next_time():
     membership = MembershipFactory()
     grocery_list = GroceryListFactory(family=membership.family)
-    item = services.item_add(grocery_list=grocery_list, actor=membership.user, name="Tofu").item
+    item = item_services.item_add(
+        grocery_list=grocery_list, actor=membership.user, name="Tofu"
+    ).item
     assert item.category == Category.OTHER
-    services.item_update(
+    item_services.item_update(
         item_id=item.id,
         grocery_list=grocery_list,
         actor=membership.user,
@@ -80,21 +82,25 @@ def test_a_moved_item_is_remembered_for_the_family_next_time():
         base={"category": Category.OTHER, "version": item.version},
     )
     assert CategoryPreference.objects.get(family=membership.family).name_key == "tofu"
-    services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=membership.user)
-    again = services.item_add(grocery_list=grocery_list, actor=membership.user, name="TOFU").item
+    item_services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=membership.user)
+    again = item_services.item_add(
+        grocery_list=grocery_list, actor=membership.user, name="TOFU"
+    ).item
     assert again.category == Category.DAIRY
     # Another family still gets the built-in answer.
     other_list = GroceryListFactory(family=FamilyFactory())
-    other = services.item_add(grocery_list=other_list, actor=None, name="tofu").item
+    other = item_services.item_add(grocery_list=other_list, actor=None, name="tofu").item
     assert other.category == Category.OTHER
 
 
 @pytest.mark.django_db
 def test_the_newest_choice_wins_and_stays_unique():
     family = FamilyFactory()
-    services.category_preference_remember(family=family, name="Milk", category=Category.DRINKS)
-    services.category_preference_remember(family=family, name="milk ", category=Category.FROZEN)
+    item_services.category_preference_remember(family=family, name="Milk", category=Category.DRINKS)
+    item_services.category_preference_remember(
+        family=family, name="milk ", category=Category.FROZEN
+    )
     assert list(CategoryPreference.objects.values_list("name_key", "category")) == [
         ("milk", Category.FROZEN)
     ]
-    assert services.category_for_name(family=family, name="MILK") == Category.FROZEN
+    assert item_services.category_for_name(family=family, name="MILK") == Category.FROZEN

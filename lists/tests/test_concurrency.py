@@ -6,7 +6,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from families.tests.factories import MembershipFactory
-from lists import services
+from lists import item_services
 from lists.models import ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 
@@ -44,7 +44,7 @@ def test_two_people_adding_the_same_item_at_once_get_one_item(attempt):
     grocery_list = GroceryListFactory(family=membership.family)
 
     def add(user):
-        return lambda: services.item_add(grocery_list=grocery_list, actor=user, name="milk")
+        return lambda: item_services.item_add(grocery_list=grocery_list, actor=user, name="milk")
 
     results, errors = run_together(*(add(user) for user in (membership.user, ben) * 2))
     assert errors == []
@@ -64,7 +64,7 @@ def test_concurrent_edits_of_different_fields_both_apply():
     base = {"name": "milk", "quantity_text": "1", "note": "", "category": "other", "version": 1}
 
     def edit(**changes):
-        return lambda: services.item_update(
+        return lambda: item_services.item_update(
             item_id=item.id,
             grocery_list=grocery_list,
             actor=membership.user,
@@ -85,7 +85,7 @@ def test_concurrent_conflicting_edits_apply_one_and_refuse_the_other():
     base = {"quantity_text": "1", "version": 1}
 
     def edit(value):
-        return lambda: services.item_update(
+        return lambda: item_services.item_update(
             item_id=item.id,
             grocery_list=grocery_list,
             actor=membership.user,
@@ -94,7 +94,7 @@ def test_concurrent_conflicting_edits_apply_one_and_refuse_the_other():
         )
 
     _, errors = run_together(edit("2"), edit("3"))
-    assert len(errors) == 1 and isinstance(errors[0], services.ConflictError)
+    assert len(errors) == 1 and isinstance(errors[0], item_services.ConflictError)
     item.refresh_from_db()
     assert item.quantity_text in ("2", "3")
     assert item.version == 2

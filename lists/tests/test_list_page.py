@@ -48,12 +48,12 @@ def test_the_dashboard_shows_the_family_places(client):
 
 
 def test_the_list_page_shows_the_latest_activity_and_pages_through_the_rest(client):
-    from lists import services
+    from lists import item_services
 
     member = MembershipFactory()
     grocery_list = GroceryListFactory(family=member.family)
     for n in range(40):
-        services.item_add(grocery_list=grocery_list, actor=member.user, name=f"thing {n}")
+        item_services.item_add(grocery_list=grocery_list, actor=member.user, name=f"thing {n}")
     client.force_login(member.user)
     html = client.get(reverse("lists:detail", kwargs={"list_id": grocery_list.id})).content
     feed = re.search(r'<ol id="activity"[^>]*>(.*?)</ol>', html.decode(), re.S).group(1)

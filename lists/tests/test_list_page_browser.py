@@ -5,7 +5,7 @@ import pytest
 
 from families.tests.factories import PASSWORD, MembershipFactory
 from grocer.testing import wait_until_true
-from lists import services
+from lists import item_services
 from lists.tests.factories import GroceryListFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -15,7 +15,7 @@ def _open_list(page, server, *names):
     membership = MembershipFactory(user__display_name="Ana", family__name="The Testers")
     grocery_list = GroceryListFactory(family=membership.family, name="Weekly shop")
     items = [
-        services.item_add(grocery_list=grocery_list, actor=membership.user, name=name).item
+        item_services.item_add(grocery_list=grocery_list, actor=membership.user, name=name).item
         for name in names
     ]
     page.goto(f"{server.url}/accounts/login/")

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 
 from families.tests.factories import MembershipFactory
-from lists import services
+from lists import item_services, services
 from lists.models import ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 
@@ -78,12 +78,12 @@ def test_adding_an_item_already_needed_while_someone_checks_it(ana):
     ]
 
     def add(i):
-        return services.item_add(
+        return item_services.item_add(
             grocery_list=lists[i], actor=ana.user, name="milk", quantity_text="1"
         )
 
     def check(i):
-        return services.item_set_status(
+        return item_services.item_set_status(
             item_id=items[i].pk, grocery_list=lists[i], actor=ben, status="purchased"
         )
 
@@ -110,10 +110,10 @@ def test_clearing_purchased_items_while_someone_unchecks_one(ana):
     ]
 
     def clear(i):
-        return services.items_clear_purchased(grocery_list=lists[i], actor=ana.user)
+        return item_services.items_clear_purchased(grocery_list=lists[i], actor=ana.user)
 
     def uncheck(i):
-        return services.item_set_status(
+        return item_services.item_set_status(
             item_id=items[i].pk, grocery_list=lists[i], actor=ben, status="needed"
         )
 
@@ -172,13 +172,13 @@ def test_a_write_that_keeps_losing_is_a_clear_409_not_database_unavailable(clien
     client.force_login(ana.user)
     deadlock = OperationalError("deadlock detected")
     deadlock.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
-    real = services._lock_item
+    real = item_services._lock_item
 
     def lose(**kwargs):
         real(**kwargs)
         raise deadlock
 
-    with mock.patch.object(services, "_lock_item", side_effect=lose) as locked:
+    with mock.patch.object(item_services, "_lock_item", side_effect=lose) as locked:
         response = client.post(
             f"/lists/{grocery_list.pk}/items/{item.pk}/status/", {"status": "purchased"}
         )

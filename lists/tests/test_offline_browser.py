@@ -4,7 +4,7 @@ import pytest
 
 from families.tests.factories import MembershipFactory
 from grocer.testing import assert_accessible, wait_until_true
-from lists import services
+from lists import item_services
 from lists.models import AppliedChange, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory
 from lists.tests.test_browser import log_in
@@ -18,7 +18,7 @@ def shop():
     ben = MembershipFactory(family=ana.family, user__display_name="Ben")
     grocery_list = GroceryListFactory(family=ana.family, name="Weekly shop")
     for name in ("bread", "coffee"):
-        services.item_add(grocery_list=grocery_list, actor=ana.user, name=name)
+        item_services.item_add(grocery_list=grocery_list, actor=ana.user, name=name)
     return ana, ben, grocery_list
 
 
@@ -69,7 +69,7 @@ def test_changes_made_offline_reach_the_server_and_the_other_member_once(
     assert bread.status == "needed"
 
     # Meanwhile Ben, online, deletes the coffee Ana just checked.
-    services.item_delete(item_id=coffee.id, grocery_list=grocery_list, actor=ben.user)
+    item_services.item_delete(item_id=coffee.id, grocery_list=grocery_list, actor=ben.user)
 
     # A reload without network still shows the list (the service worker's copy),
     # with the waiting changes drawn again.

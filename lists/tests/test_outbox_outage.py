@@ -96,23 +96,23 @@ def test_redis_down_item_adds_answer_and_their_notifications_go_out_after(privat
         ).values_list("pk", flat=True)
     }
     tasks = queued_tasks(private_redis.url)
-    assert {name for name, _ in tasks} == {"families.tasks.notify_event"}
+    assert {name for name, _ in tasks} == {"lists.tasks.notify_event"}
     assert sorted(args[0] for _, args in tasks) == sorted(added) and len(added) == 20
 
 
 def test_the_fast_path_publishes_on_commit_and_keeps_no_row(private_redis, push_on):
     with celery_broker(private_redis.url), transaction.atomic():
-        outbox_enqueue(task="families.tasks.notify_event", args=["e1"])
+        outbox_enqueue(task="lists.tasks.notify_event", args=["e1"])
         assert OutboxMessage.objects.count() == 1
         assert queued_tasks(private_redis.url) == []  # nothing before COMMIT
     assert OutboxMessage.objects.count() == 0
-    assert queued_tasks(private_redis.url) == [("families.tasks.notify_event", ["e1"])]
+    assert queued_tasks(private_redis.url) == [("lists.tasks.notify_event", ["e1"])]
 
 
 def test_a_rolled_back_write_enqueues_nothing(private_redis, push_on):
     with celery_broker(private_redis.url):
         with pytest.raises(RuntimeError), transaction.atomic():
-            outbox_enqueue(task="families.tasks.notify_event", args=["e1"])
+            outbox_enqueue(task="lists.tasks.notify_event", args=["e1"])
             raise RuntimeError("the write failed")
         assert outbox_relay() == 0
     assert OutboxMessage.objects.count() == 0
@@ -121,7 +121,7 @@ def test_a_rolled_back_write_enqueues_nothing(private_redis, push_on):
 
 def test_the_relay_leaves_fresh_rows_to_their_fast_path(private_redis, settings):
     settings.OUTBOX_RELAY_GRACE_SECONDS = 60
-    OutboxMessage.objects.create(task="families.tasks.notify_event", args=["e1"])
+    OutboxMessage.objects.create(task="lists.tasks.notify_event", args=["e1"])
     with celery_broker(private_redis.url):
         assert outbox_relay() == 0
     assert OutboxMessage.objects.count() == 1

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from families.tests.factories import MembershipFactory
-from lists import services
+from lists import item_services
 from lists.models import ListEvent, ListItem
 from lists.quantity import merge_quantities, quantity_steps
 from lists.tests.factories import GroceryListFactory, ListItemFactory
@@ -80,10 +80,10 @@ class TestMergeOnAdd:
 
     def test_adding_a_needed_name_with_a_fitting_quantity_adds_to_it(self, setup):
         user, grocery_list = setup
-        first = services.item_add(
+        first = item_services.item_add(
             grocery_list=grocery_list, actor=user, name="milk", quantity_text="2"
         )
-        again = services.item_add(
+        again = item_services.item_add(
             grocery_list=grocery_list, actor=user, name="Milk", quantity_text="1"
         )
         assert (again.created, again.merged, again.item.pk) == (False, True, first.item.pk)
@@ -98,9 +98,11 @@ class TestMergeOnAdd:
 
     def test_incompatible_units_or_a_bare_name_only_remind(self, setup):
         user, grocery_list = setup
-        services.item_add(grocery_list=grocery_list, actor=user, name="flour", quantity_text="1 kg")
+        item_services.item_add(
+            grocery_list=grocery_list, actor=user, name="flour", quantity_text="1 kg"
+        )
         for quantity in ("2", ""):
-            result = services.item_add(
+            result = item_services.item_add(
                 grocery_list=grocery_list, actor=user, name="flour", quantity_text=quantity
             )
             assert (result.created, result.merged) == (False, False)
@@ -110,7 +112,7 @@ class TestMergeOnAdd:
     def test_items_in_the_cart_are_not_merged_into(self, setup):
         user, grocery_list = setup
         ListItemFactory(grocery_list=grocery_list, name="milk", quantity_text="2", status="in_cart")
-        result = services.item_add(
+        result = item_services.item_add(
             grocery_list=grocery_list, actor=user, name="milk", quantity_text="1"
         )
         assert result.created
@@ -135,7 +137,7 @@ class TestQuantityStep:
         return ListItemFactory(grocery_list=grocery_list, name="flour", quantity_text="900 g")
 
     def step(self, item, direction, **kwargs):
-        return services.item_quantity_step(
+        return item_services.item_quantity_step(
             item_id=item.id,
             grocery_list=item.grocery_list,
             actor=None,
@@ -154,7 +156,7 @@ class TestQuantityStep:
 
     def test_a_press_based_on_an_old_version_changes_nothing(self, item):
         self.step(item, "up", version=1)
-        with pytest.raises(services.StaleVersionError) as stale:
+        with pytest.raises(item_services.StaleVersionError) as stale:
             self.step(item, "up", version=1)  # someone else pressed first
         assert stale.value.item.quantity_text == "1 kg"
         item.refresh_from_db()

@@ -69,7 +69,7 @@ def test_changes_on_one_page_appear_live_on_the_other(live_daphne, browser):
         expect(page_b.locator("#live-status")).to_contain_text("Ana put milk in the cart")
         page_a.get_by_role("button", name=re.compile("milk is in the cart")).click()
         expect(row_b).to_have_attribute("data-status", "purchased")
-        expect(page_b.locator("#live-status")).to_contain_text("Ana checked milk")
+        expect(page_b.locator("#live-status")).to_contain_text("Ana bought milk")
         expect(page_b.locator("#list-counts .count-purchased strong")).to_have_text("1")
         # The activity feed got the entries too, newest first.
         expect(page_b.locator("#activity li").first).to_contain_text("Ana")

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from families.tests.factories import MembershipFactory
-from lists.events import describe, event_message
+from lists.events import event_message
 from lists.models import ListItem
+from lists.sentences import event_sentence
 from lists.services import list_event_record
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 
@@ -37,17 +38,17 @@ def record(item, actor, type, **payload):
     [
         ("item.added", {}, "Ana added milk"),
         ("item.status_changed", {"status": "in_cart"}, "Ana put milk in the cart"),
-        ("item.status_changed", {"status": "purchased"}, "Ana checked milk"),
+        ("item.status_changed", {"status": "purchased"}, "Ana bought milk"),
         ("item.status_changed", {"status": "needed"}, "Ana moved milk back to needed"),
         ("item.assigned", {"assignee": "Ben"}, "Ana assigned milk to Ben"),
         ("item.assigned", {"assignee": ""}, "Ana unassigned milk"),
-        ("item.updated", {}, "Ana changed milk"),
+        ("item.updated", {}, "Ana edited milk"),
         ("item.deleted", {}, "Ana removed milk"),
     ],
 )
 def test_summaries_say_who_did_what(milk, type, payload, summary):
     actor, item = milk
-    assert describe(record(item, actor, type, **payload), item) == summary
+    assert event_sentence(record(item, actor, type, **payload), item=item) == summary
 
 
 def test_message_carries_the_current_row_and_round_trips_through_json(milk):
@@ -81,24 +82,26 @@ def test_cleared_items_are_counted(milk):
         payload={"item_ids": [str(item.pk)]},
     )
     message = event_message(event)
-    assert message["summary"] == "Ana cleared 1 item"
+    assert message["summary"] == "Ana cleared 1 bought item"
     assert message["html"] is None
 
 
 def test_catch_up_renders_a_batch_in_a_fixed_number_of_queries(django_assert_max_num_queries):
     """Prevents N+1: replaying many events costs the same few queries as replaying one."""
-    from lists import services
+    from lists import item_services
     from lists.consumers import _render_events
 
     ana = MembershipFactory(user__display_name="Ana")
     ben = MembershipFactory(family=ana.family, user__display_name="Ben").user
     grocery_list = GroceryListFactory(family=ana.family)
     for n in range(10):
-        item = services.item_add(grocery_list=grocery_list, actor=ana.user, name=f"thing {n}").item
-        services.item_assign(
+        item = item_services.item_add(
+            grocery_list=grocery_list, actor=ana.user, name=f"thing {n}"
+        ).item
+        item_services.item_assign(
             item_id=item.pk, grocery_list=grocery_list, actor=ana.user, assignee=ben
         )
-        services.item_set_status(
+        item_services.item_set_status(
             item_id=item.pk, grocery_list=grocery_list, actor=ben, status="in_cart"
         )
     with django_assert_max_num_queries(3):

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from families.tests.factories import MembershipFactory, UserFactory
-from lists import services
+from lists import item_services, services
 from lists.models import GroceryList, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 
@@ -85,7 +85,7 @@ def test_archive_and_restore(member, grocery_list):
 
 def test_delete_is_soft_and_undo_brings_back_exactly_its_items(member, grocery_list):
     earlier = ListItemFactory(grocery_list=grocery_list, name="deleted before")
-    services.item_delete(item_id=earlier.id, grocery_list=grocery_list, actor=member.user)
+    item_services.item_delete(item_id=earlier.id, grocery_list=grocery_list, actor=member.user)
     kept = ListItemFactory(grocery_list=grocery_list, name="kept")
     services.list_delete(grocery_list=grocery_list, actor=member.user)
     assert not GroceryList.objects.filter(pk=grocery_list.pk).exists()
@@ -101,10 +101,10 @@ def test_delete_is_soft_and_undo_brings_back_exactly_its_items(member, grocery_l
 
 
 def test_item_add_records_item_added_with_category_and_position(member, grocery_list):
-    first = services.item_add(
+    first = item_services.item_add(
         grocery_list=grocery_list, actor=member.user, name="tomatoes", quantity_text="2 kg"
     )
-    second = services.item_add(grocery_list=grocery_list, actor=member.user, name="milk")
+    second = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="milk")
     assert first.created and second.created
     assert first.item.category == "produce"
     assert second.item.category == "dairy"
@@ -118,8 +118,8 @@ def test_item_add_records_item_added_with_category_and_position(member, grocery_
 
 
 def test_adding_what_is_already_needed_returns_the_existing_item(member, grocery_list):
-    first = services.item_add(grocery_list=grocery_list, actor=member.user, name="Milk")
-    again = services.item_add(grocery_list=grocery_list, actor=member.user, name=" milk ")
+    first = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="Milk")
+    again = item_services.item_add(grocery_list=grocery_list, actor=member.user, name=" milk ")
     assert not again.created
     assert again.item.pk == first.item.pk
     assert ListItem.objects.filter(grocery_list=grocery_list).count() == 1
@@ -127,11 +127,11 @@ def test_adding_what_is_already_needed_returns_the_existing_item(member, grocery
 
 
 def test_adding_again_after_buying_it_adds_a_new_item(member, grocery_list):
-    first = services.item_add(grocery_list=grocery_list, actor=member.user, name="milk").item
-    services.item_set_status(
+    first = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="milk").item
+    item_services.item_set_status(
         item_id=first.id, grocery_list=grocery_list, actor=member.user, status="purchased"
     )
-    again = services.item_add(grocery_list=grocery_list, actor=member.user, name="milk")
+    again = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="milk")
     assert again.created
     assert again.item.pk != first.pk
 
@@ -142,7 +142,7 @@ def test_adding_again_after_buying_it_adds_a_new_item(member, grocery_list):
 )
 def test_item_add_validates_lengths(member, grocery_list, name, quantity, note):
     with pytest.raises(ValidationError):
-        services.item_add(
+        item_services.item_add(
             grocery_list=grocery_list,
             actor=member.user,
             name=name,
@@ -159,7 +159,7 @@ def test_item_add_validates_lengths(member, grocery_list, name, quantity, note):
 def test_status_changes_are_explicit_and_idempotent(member, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list, name="milk")
     for status in ("in_cart", "in_cart", "purchased", "needed"):
-        item = services.item_set_status(
+        item = item_services.item_set_status(
             item_id=item.id, grocery_list=grocery_list, actor=member.user, status=status
         )
     assert item.status == "needed"
@@ -175,7 +175,7 @@ def test_status_changes_are_explicit_and_idempotent(member, grocery_list):
 def test_unknown_status_is_refused(member, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list)
     with pytest.raises(ValidationError):
-        services.item_set_status(
+        item_services.item_set_status(
             item_id=item.id, grocery_list=grocery_list, actor=member.user, status="eaten"
         )
 
@@ -183,7 +183,7 @@ def test_unknown_status_is_refused(member, grocery_list):
 def test_items_of_another_list_cannot_be_touched(member, grocery_list):
     foreign = ListItemFactory()
     with pytest.raises(ListItem.DoesNotExist):
-        services.item_set_status(
+        item_services.item_set_status(
             item_id=foreign.id, grocery_list=grocery_list, actor=member.user, status="purchased"
         )
     foreign.refresh_from_db()
@@ -193,14 +193,14 @@ def test_items_of_another_list_cannot_be_touched(member, grocery_list):
 def test_assign_to_a_member_and_back_to_nobody(member, grocery_list):
     ben = MembershipFactory(family=member.family, user__display_name="Ben").user
     item = ListItemFactory(grocery_list=grocery_list, name="bread")
-    item = services.item_assign(
+    item = item_services.item_assign(
         item_id=item.id, grocery_list=grocery_list, actor=member.user, assignee=ben
     )
     assert item.assigned_to == ben
-    services.item_assign(
+    item_services.item_assign(
         item_id=item.id, grocery_list=grocery_list, actor=member.user, assignee=ben
     )
-    services.item_assign(
+    item_services.item_assign(
         item_id=item.id, grocery_list=grocery_list, actor=member.user, assignee=None
     )
     assert [(type_, p["assignee"]) for _, type_, p in events(grocery_list)] == [
@@ -212,21 +212,23 @@ def test_assign_to_a_member_and_back_to_nobody(member, grocery_list):
 def test_assign_refuses_someone_outside_the_family(member, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list)
     with pytest.raises(ValidationError):
-        services.item_assign(
+        item_services.item_assign(
             item_id=item.id, grocery_list=grocery_list, actor=member.user, assignee=UserFactory()
         )
 
 
 def test_delete_and_undo(member, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list, name="milk")
-    services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=member.user)
+    item_services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=member.user)
     assert not ListItem.objects.filter(pk=item.pk).exists()
-    restored = services.item_restore(
+    restored = item_services.item_restore(
         item_ids=[item.id], grocery_list=grocery_list, actor=member.user
     )
     assert restored == [item]
     # A second undo is harmless: nothing left to restore, no event.
-    assert services.item_restore(item_ids=[item.id], grocery_list=grocery_list, actor=None) == []
+    assert (
+        item_services.item_restore(item_ids=[item.id], grocery_list=grocery_list, actor=None) == []
+    )
     assert [(seq, type_, p["name"]) for seq, type_, p in events(grocery_list)] == [
         (1, "item.deleted", "milk"),
         (2, "item.restored", "milk"),
@@ -236,15 +238,15 @@ def test_delete_and_undo(member, grocery_list):
 def test_clear_purchased_and_undo(member, grocery_list):
     bought = [ListItemFactory(grocery_list=grocery_list, status="purchased", name=n) for n in "ab"]
     needed = ListItemFactory(grocery_list=grocery_list, name="c")
-    cleared = services.items_clear_purchased(grocery_list=grocery_list, actor=member.user)
+    cleared = item_services.items_clear_purchased(grocery_list=grocery_list, actor=member.user)
     assert {item.pk for item in cleared} == {item.pk for item in bought}
     assert list(ListItem.objects.filter(grocery_list=grocery_list)) == [needed]
     seq, type_, payload = events(grocery_list)[0]
     assert (seq, type_) == (1, "items.cleared")
     assert sorted(payload["item_ids"]) == sorted(str(item.pk) for item in bought)
     assert_json_small(payload)
-    assert services.items_clear_purchased(grocery_list=grocery_list, actor=member.user) == []
-    services.item_restore(
+    assert item_services.items_clear_purchased(grocery_list=grocery_list, actor=member.user) == []
+    item_services.item_restore(
         item_ids=payload["item_ids"], grocery_list=grocery_list, actor=member.user
     )
     assert ListItem.objects.filter(grocery_list=grocery_list).count() == 3
@@ -254,7 +256,10 @@ def test_clear_purchased_and_undo(member, grocery_list):
 def test_restore_ignores_items_of_other_lists(member, grocery_list):
     foreign = ListItemFactory()
     foreign.delete()
-    assert services.item_restore(item_ids=[foreign.id], grocery_list=grocery_list, actor=None) == []
+    assert (
+        item_services.item_restore(item_ids=[foreign.id], grocery_list=grocery_list, actor=None)
+        == []
+    )
     assert not ListItem.objects.filter(pk=foreign.pk).exists()
 
 
@@ -262,8 +267,8 @@ def test_restore_ignores_items_of_other_lists(member, grocery_list):
 
 
 def edit(item, grocery_list, actor, base_from, **changes):
-    base = {name: getattr(base_from, name) for name in services.EDITABLE_ITEM_FIELDS}
-    return services.item_update(
+    base = {name: getattr(base_from, name) for name in item_services.EDITABLE_ITEM_FIELDS}
+    return item_services.item_update(
         item_id=item.id,
         grocery_list=grocery_list,
         actor=actor,
@@ -301,7 +306,7 @@ def test_the_same_field_changed_differently_is_refused_with_who_and_what(member,
     item = ListItemFactory(grocery_list=grocery_list, name="milk", quantity_text="1")
     both_saw = snapshot(item)
     edit(item, grocery_list, ben, both_saw, quantity_text="3")
-    with pytest.raises(services.ConflictError) as caught:
+    with pytest.raises(item_services.ConflictError) as caught:
         edit(item, grocery_list, member.user, both_saw, quantity_text="2", note="mine")
     conflict = caught.value
     assert conflict.conflicts == {"quantity_text": "3"}
@@ -326,6 +331,6 @@ def test_the_same_change_twice_is_not_a_conflict(member, grocery_list):
 def test_an_edit_of_a_deleted_item_is_not_found(member, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list)
     saw = snapshot(item)
-    services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=member.user)
+    item_services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=member.user)
     with pytest.raises(ListItem.DoesNotExist):
         edit(item, grocery_list, member.user, saw, name="new")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from families.tests.factories import MembershipFactory
-from lists import services, sync
+from lists import item_services, sync
 from lists.models import AppliedChange, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory
 from lists.tests.test_concurrency import run_together
@@ -32,7 +32,7 @@ def grocery_list(ana):
 
 @pytest.fixture
 def milk(grocery_list, ana):
-    return services.item_add(grocery_list=grocery_list, actor=ana.user, name="milk").item
+    return item_services.item_add(grocery_list=grocery_list, actor=ana.user, name="milk").item
 
 
 def post(client, grocery_list, body, raw=False):
@@ -72,7 +72,7 @@ def test_replayed_add_after_the_item_was_bought_does_not_add_it_again(ana, groce
     first = sync.change_apply(
         grocery_list=grocery_list, actor=ana.user, key=key, kind="add", fields={"text": "milk"}
     )
-    services.item_set_status(
+    item_services.item_set_status(
         item_id=first.result["item_id"], grocery_list=grocery_list, actor=None, status="purchased"
     )
     again = sync.change_apply(
@@ -108,7 +108,7 @@ def test_out_of_order_replay_never_undoes_a_later_change(ana, grocery_list, milk
 
 def test_stale_status_change_after_someone_elses_change_is_a_conflict(ana, ben, grocery_list, milk):
     """Ana queued "in cart" offline; Ben bought it meanwhile: reported, not applied."""
-    services.item_set_status(
+    item_services.item_set_status(
         item_id=milk.id, grocery_list=grocery_list, actor=ben.user, status="purchased"
     )
     key = uuid.uuid4()
@@ -128,7 +128,7 @@ def test_stale_status_change_after_someone_elses_change_is_a_conflict(ana, ben, 
     milk.refresh_from_db()
     assert milk.status == "purchased"
     # Replaying the refused change stays refused, even though the item could now move.
-    services.item_set_status(
+    item_services.item_set_status(
         item_id=milk.id, grocery_list=grocery_list, actor=ben.user, status="needed"
     )
     again = sync.change_apply(**kwargs)
@@ -141,7 +141,7 @@ def test_stale_status_change_after_someone_elses_change_is_a_conflict(ana, ben, 
 def test_edit_conflicts_with_someone_elses_edit_and_merges_other_fields(
     client, ana, ben, grocery_list, milk
 ):
-    services.item_update(
+    item_services.item_update(
         item_id=milk.id,
         grocery_list=grocery_list,
         actor=ben.user,
@@ -183,7 +183,7 @@ def test_edit_conflicts_with_someone_elses_edit_and_merges_other_fields(
 
 
 def test_change_to_a_deleted_item_is_a_plain_conflict(client, ana, ben, grocery_list, milk):
-    services.item_delete(item_id=milk.id, grocery_list=grocery_list, actor=ben.user)
+    item_services.item_delete(item_id=milk.id, grocery_list=grocery_list, actor=ben.user)
     client.force_login(ana.user)
     response = post(
         client,
@@ -203,10 +203,10 @@ def test_change_to_a_deleted_item_is_a_plain_conflict(client, ana, ben, grocery_
 
 
 def test_cleared_item_names_who_cleared_it(ana, ben, grocery_list, milk):
-    services.item_set_status(
+    item_services.item_set_status(
         item_id=milk.id, grocery_list=grocery_list, actor=ben.user, status="purchased"
     )
-    services.items_clear_purchased(grocery_list=grocery_list, actor=ben.user)
+    item_services.items_clear_purchased(grocery_list=grocery_list, actor=ben.user)
     result = sync.change_apply(
         grocery_list=grocery_list,
         actor=ana.user,
@@ -285,7 +285,7 @@ def test_add_form_key_makes_a_double_submit_add_once(client, ana, grocery_list):
     # The answer carries a fresh key for the next add.
     assert key.encode() not in first.content
     assert b'name="idempotency_key"' in first.content
-    services.item_set_status(
+    item_services.item_set_status(
         item_id=ListItem.objects.get().id, grocery_list=grocery_list, actor=None, status="in_cart"
     )
     second = client.post(url, {"text": "bread", "idempotency_key": key})

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from families.models import Membership
 from families.tests.factories import MembershipFactory
-from lists import services
+from lists import item_services, services
 from lists.models import GroceryList, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from shop.models import ShopperLink, Store
@@ -208,8 +208,10 @@ def test_delete_list_offers_undo_on_the_dashboard(client_in, grocery_list):
 
 
 def test_list_page_groups_items_by_category_and_keeps_the_contract(client_in, grocery_list):
-    services.item_add(grocery_list=grocery_list, actor=None, name="tomatoes", quantity_text="2 kg")
-    services.item_add(grocery_list=grocery_list, actor=None, name="milk")
+    item_services.item_add(
+        grocery_list=grocery_list, actor=None, name="tomatoes", quantity_text="2 kg"
+    )
+    item_services.item_add(grocery_list=grocery_list, actor=None, name="milk")
     html = client_in.get(detail_url(grocery_list)).content.decode()
     root = f'<section id="grocery-list" data-list-id="{grocery_list.id}" data-last-seq="2"'
     assert root in html
@@ -420,7 +422,7 @@ def test_conflicting_edit_is_a_409_that_names_who_changed_what(client_in, member
     ben = MembershipFactory(family=member.family, user__display_name="Ben").user
     item = ListItemFactory(grocery_list=grocery_list, name="milk", quantity_text="1")
     stale = edit_data(item, quantity_text="2")
-    services.item_update(
+    item_services.item_update(
         item_id=item.id,
         grocery_list=grocery_list,
         actor=ben,
@@ -506,7 +508,7 @@ def test_autocomplete_offers_the_familys_history_most_frequent_first(client_in, 
 def test_render_item_row_without_a_request(grocery_list, member):
     from lists.rendering import render_activity_entry, render_item_row
 
-    item = services.item_add(grocery_list=grocery_list, actor=member.user, name="milk").item
+    item = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="milk").item
     html = render_item_row(item=ListItem.objects.get(pk=item.pk))
     assert html.strip().startswith(
         f'<li id="item-{item.id}" class="item status-needed" data-version="1" '

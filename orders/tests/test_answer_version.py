@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def vendor_answers(share, items, prices) -> None:
-    from vendors.services import AnswerLineInput, answer_submit
+    from vendors.answers import AnswerLineInput, answer_submit
 
     answer_submit(
         share=share,

@@ -181,7 +181,7 @@ def test_monthly_spend(django_assert_num_queries):
 def test_an_order_is_placed_only_at_the_answer_the_family_reviewed(answered_share):
     """The review showed 3.00; the vendor then raised a price: the family's order, made
     from the version it saw, is refused, and nothing is ordered."""
-    from vendors.services import AnswerLineInput, answer_submit
+    from vendors.answers import AnswerLineInput, answer_submit
 
     answer = answered_share.answer
     reviewed = answer.fingerprint

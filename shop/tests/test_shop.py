@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from families.models import Membership
 from families.tests.factories import MembershipFactory
+from lists import item_services
 from lists import services as list_services
 from lists.models import ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
@@ -46,7 +47,7 @@ def detail(grocery_list):
 def check_off(grocery_list, names):
     for name in names:
         item = ListItem.objects.get(grocery_list=grocery_list, name=name)
-        list_services.item_set_status(
+        item_services.item_set_status(
             item_id=item.id, grocery_list=grocery_list, actor=None, status="in_cart"
         )
 
@@ -89,7 +90,7 @@ def test_only_first_check_off_per_category_and_only_when_shopping_somewhere(admi
     services.shopping_choice_set(family=admin.family, store=store)
     check_off(grocery_list, ["butter", "apples"])
     milk = ListItem.objects.get(name="milk")
-    list_services.item_set_status(
+    item_services.item_set_status(
         item_id=milk.id, grocery_list=grocery_list, actor=None, status="needed"
     )
     check_off(grocery_list, ["milk"])

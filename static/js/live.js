@@ -248,7 +248,7 @@
     } else if (type.indexOf("list.") === 0) {
       var name = message.payload && message.payload.name;
       var heading = root.querySelector("[data-list-name]") || root.querySelector("h1");
-      if ((type === "list.renamed" || type === "list.updated") && name && heading) {
+      if (type === "list.updated" && name && heading) {
         heading.textContent = name;
       } else {
         window.location.reload();

@@ -89,7 +89,7 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
-// --- Web Push: show what the server sent (families/notifications.py) ----------------
+// --- Web Push: show what the server sent (lists/notifications.py, families/push.py) ----------------
 
 self.addEventListener("push", function (event) {
   var message = {};

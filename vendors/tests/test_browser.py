@@ -10,6 +10,7 @@ from grocer.testing import assert_accessible, wait_until_true
 from lists.models import ListItem
 from lists.tests.factories import ListItemFactory
 from orders.models import Order
+from vendors.answers import AnswerLineInput, answer_submit
 from vendors.tests.factories import VendorShareFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -173,8 +174,6 @@ def test_vendor_pages_are_accessible_in_both_colour_schemes(live_daphne, browser
 def test_the_list_page_shows_the_vendor_answer_live(live_daphne, page):
     from decimal import Decimal
 
-    from vendors import services
-
     membership = MembershipFactory()
     share = VendorShareFactory(
         grocery_list__family=membership.family, vendor__name="Corner Greengrocer", status="read"
@@ -187,10 +186,10 @@ def test_the_list_page_shows_the_vendor_answer_live(live_daphne, page):
     statuses.get_by_text("Read").wait_for()
     assert page.get_by_role("link", name="Share with a vendor").is_visible()
     assert_accessible(page)
-    services.answer_submit(
+    answer_submit(
         share=share,
         lines=[
-            services.AnswerLineInput(
+            AnswerLineInput(
                 list_item=item, availability="available", substitute="", unit_price=Decimal("1")
             )
         ],

@@ -52,7 +52,7 @@ def test_status_changes_of_one_vendors_shares_do_not_wait_for_each_other():
     def hold_first() -> None:
         try:
             with transaction.atomic():
-                services._set_share_status(share_id=first.pk, status=VendorShare.Status.SENDING)
+                services.share_status_set(share_id=first.pk, status=VendorShare.Status.SENDING)
                 holding.set()
                 release.wait(timeout=15)
         finally:
@@ -65,7 +65,7 @@ def test_status_changes_of_one_vendors_shares_do_not_wait_for_each_other():
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'")
-            services._set_share_status(share_id=second.pk, status=VendorShare.Status.SENDING)
+            services.share_status_set(share_id=second.pk, status=VendorShare.Status.SENDING)
     finally:
         release.set()
         holder.join(timeout=15)

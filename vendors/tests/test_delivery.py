@@ -11,10 +11,12 @@ from families.tests.factories import MembershipFactory
 from lists.models import ListEvent
 from lists.tests.factories import ListItemFactory
 from vendors import services, whatsapp
+from vendors.delivery import deliveries_due
 from vendors.models import ShareDelivery, VendorShare
 from vendors.tasks import deliver_share, requeue_stuck_deliveries
 from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
 from vendors.tests.fake_graph import error, http_status, ok
+from vendors.webhook import webhook_status_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +183,7 @@ def test_a_worker_that_died_mid_send_is_never_sent_again(whatsapp_on, settings, 
     assert share.status == VendorShare.Status.FAILED
     assert share.failure_reason == services.INTERRUPTED_REASON
     # If the message did go out, its status webhook carries our id and settles it.
-    outcome = services.webhook_status_apply(
+    outcome = webhook_status_apply(
         status={
             "id": "wamid.lost",
             "status": "delivered",
@@ -205,7 +207,7 @@ def test_a_status_that_arrives_while_the_row_is_still_sending_settles_it(whatsap
         claim_token=uuid.uuid4(),
         share__status="sending",
     )
-    outcome = services.webhook_status_apply(
+    outcome = webhook_status_apply(
         status={
             "id": "wamid.early",
             "status": "delivered",
@@ -216,7 +218,7 @@ def test_a_status_that_arrives_while_the_row_is_still_sending_settles_it(whatsap
     # Later the claim is stale: the sweep's task finds a settled row, not a lost one.
     stale = started - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS + 1)
     ShareDelivery.objects.filter(pk=delivery.pk).update(send_started_at=stale)
-    assert services.deliveries_due() == []
+    assert deliveries_due() == []
     assert run(delivery) == "sent"
     delivery, share = refreshed(delivery)
     assert delivery.state == ShareDelivery.State.SENT
@@ -225,7 +227,7 @@ def test_a_status_that_arrives_while_the_row_is_still_sending_settles_it(whatsap
     assert whatsapp_on.requests == []  # and never sent twice
     # Meta repeats itself: nothing moves.
     repeat = {"id": "wamid.early", "status": "delivered", "biz_opaque_callback_data": "x"}
-    assert services.webhook_status_apply(status=repeat) == "duplicate"
+    assert webhook_status_apply(status=repeat) == "duplicate"
 
 
 def test_a_superseded_send_never_goes_out(whatsapp_on):

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from vendors import services, whatsapp
+from vendors import whatsapp
+from vendors.delivery import deliveries_due
 from vendors.models import ShareDelivery
 from vendors.tasks import deliver_share, dispatch_due_deliveries
 from vendors.tests.factories import ShareDeliveryFactory
@@ -41,7 +42,7 @@ def test_a_retry_waits_in_postgresql_not_in_a_countdown_task(whatsapp_on, settin
     assert waiting.next_attempt_at >= before + timedelta(seconds=30)
     assert waiting.dispatched_at is None
     # Not due yet: the sweep hands nothing out, an early task does nothing.
-    assert services.deliveries_due() == []
+    assert deliveries_due() == []
     assert attempt(delivery) == "not due"
     assert len(whatsapp_on.requests) == 1
     make_due(delivery)
@@ -52,15 +53,15 @@ def test_a_retry_waits_in_postgresql_not_in_a_countdown_task(whatsapp_on, settin
 def test_the_sweep_hands_a_due_row_out_once_per_lease(settings):
     settings.WHATSAPP_DISPATCH_LEASE_SECONDS = 60
     delivery = ShareDeliveryFactory(next_attempt_at=timezone.now() - timedelta(minutes=30))
-    assert services.deliveries_due() == [str(delivery.pk)]
+    assert deliveries_due() == [str(delivery.pk)]
     # A long outage: sweep after sweep, the queued task is not doubled.
     for _ in range(5):
-        assert services.deliveries_due() == []
+        assert deliveries_due() == []
     # Past the lease its task was lost (a dead worker): handed out again.
     ShareDelivery.objects.filter(pk=delivery.pk).update(
         dispatched_at=timezone.now() - timedelta(seconds=61)
     )
-    assert services.deliveries_due() == [str(delivery.pk)]
+    assert deliveries_due() == [str(delivery.pk)]
 
 
 def test_only_the_run_that_claims_a_row_schedules_it(whatsapp_on, settings):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from families.tests.factories import MembershipFactory
 from lists.tests.factories import ListItemFactory
 from orders import services as orders
-from vendors import services
+from vendors import answers
 from vendors.tests.factories import VendorShareFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +46,10 @@ def test_an_open_share_shows_its_private_link_with_a_copy_button(client, share):
 
 
 def test_after_ordering_the_section_shows_ordered_then_delivered(client, share):
-    services.answer_submit(
+    answers.answer_submit(
         share=share,
         lines=[
-            services.AnswerLineInput(
+            answers.AnswerLineInput(
                 list_item=share.item,
                 availability="available",
                 substitute="",

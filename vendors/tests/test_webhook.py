@@ -7,11 +7,11 @@ from django.test import TestCase
 from django.urls import reverse
 
 from lists.models import ListEvent
-from vendors import services
 from vendors.models import ShareDelivery, VendorShare, WebhookReceipt
 from vendors.tests.conftest import APP_SECRET, VERIFY_TOKEN
 from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
 from vendors.tests.fake_graph import signed, status_webhook
+from vendors.webhook import webhook_status_apply
 
 pytestmark = pytest.mark.django_db
 URL = "/webhooks/whatsapp/"
@@ -140,7 +140,7 @@ def test_odd_but_valid_json_is_harmless(client):
 
 
 def test_statuses_only_move_forward(sent_delivery):
-    apply = services.webhook_status_apply
+    apply = webhook_status_apply
     assert apply(status={"id": "wamid.A", "status": "read"}) == "applied"
     # Out of order: "delivered" arrives after "read", and "sent" again.
     assert apply(status={"id": "wamid.A", "status": "delivered"}) == "backwards"
@@ -163,7 +163,7 @@ def test_duplicates_are_deduplicated(client, sent_delivery):
 
 
 def test_failed_status_gives_a_human_reason(sent_delivery):
-    outcome = services.webhook_status_apply(
+    outcome = webhook_status_apply(
         status={"id": "wamid.A", "status": "failed", "errors": [{"code": 131026, "title": "x"}]}
     )
     assert outcome == "failed"
@@ -173,28 +173,25 @@ def test_failed_status_gives_a_human_reason(sent_delivery):
         share.failure_reason == "The vendor's number is not on WhatsApp or cannot receive messages."
     )
     # Failed is terminal for that send: a late "delivered" does not revive it.
-    assert (
-        services.webhook_status_apply(status={"id": "wamid.A", "status": "delivered"})
-        == "backwards"
-    )
+    assert webhook_status_apply(status={"id": "wamid.A", "status": "delivered"}) == "backwards"
 
 
 def test_a_responded_share_stays_responded(sent_delivery):
     VendorShare.objects.filter(pk=sent_delivery.share_id).update(status="responded")
-    assert services.webhook_status_apply(status={"id": "wamid.A", "status": "read"}) == "backwards"
+    assert webhook_status_apply(status={"id": "wamid.A", "status": "read"}) == "backwards"
     assert share_status(sent_delivery) == "responded"
 
 
 def test_statuses_of_an_older_send_are_ignored(sent_delivery):
     VendorShare.objects.filter(pk=sent_delivery.share_id).update(send_count=2, status="pending")
-    assert services.webhook_status_apply(status={"id": "wamid.A", "status": "read"}) == "stale"
+    assert webhook_status_apply(status={"id": "wamid.A", "status": "read"}) == "stale"
     assert share_status(sent_delivery) == "pending"
 
 
 def test_unknown_message_ids_are_ignored():
-    assert services.webhook_status_apply(status={"id": "wamid.nope", "status": "read"}) == "unknown"
+    assert webhook_status_apply(status={"id": "wamid.nope", "status": "read"}) == "unknown"
     assert (
-        services.webhook_status_apply(
+        webhook_status_apply(
             status={"id": "wamid.x", "status": "read", "biz_opaque_callback_data": "garbage"}
         )
         == "unknown"

@@ -24,6 +24,7 @@ from vendors import services
 from vendors.models import ShareDelivery, VendorShare
 from vendors.tests.factories import ShareDeliveryFactory
 from vendors.tests.fake_graph import http_status, ok
+from vendors.webhook import webhook_status_apply
 
 pytestmark = [
     pytest.mark.postgres,
@@ -211,7 +212,7 @@ def test_worker_killed_mid_send_sends_at_most_once(worker_env, fake_graph):
     assert share.failure_reason == services.INTERRUPTED_REASON
 
     # WhatsApp did send it: its status webhook carries our id and settles the share.
-    services.webhook_status_apply(
+    webhook_status_apply(
         status={"id": "wamid.late", "status": "sent", "biz_opaque_callback_data": str(delivery.id)}
     )
     share.refresh_from_db()

@@ -1,4 +1,6 @@
-"""Load the demo family: two members, two lists with items and a vendor. Safe to re-run."""
+"""Load the demo family: two members, two lists with items and a vendor. Safe to re-run.
+
+In the vendors app because it fills every app up to vendors (apps import downwards only)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction

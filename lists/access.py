@@ -1,0 +1,100 @@
+"""Who may reach a list: one access check, used by every view, consumer and task.
+
+`GroceryList.objects.for_member(user)` is the family scoping (a live list of a live family
+the user belongs to); `access_list` returns the list with the membership or raises the
+same 404 for "no such list" and "another family's list".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+
+from families.models import Membership
+from grocer import ratelimit
+
+from .models import GroceryList
+
+LIST_WRITE_RATE = "300/5m"
+# The membership's columns, read in the same query as the list (see `access_list`).
+_MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
+
+
+def access_list(
+    *, user: Any, list_id: UUID | str, include_deleted: bool = False
+) -> tuple[GroceryList, Membership]:
+    """The list (its family loaded) and the user's membership of its family, in one query.
+
+    Raises the same 404 for a list that does not exist, one that is deleted (unless
+    `include_deleted`), one of another family, a deleted family and an anonymous user.
+    """
+    manager = GroceryList.all_objects if include_deleted else GroceryList.objects
+    try:
+        # Filtering before annotating makes the annotation use the filtered membership join.
+        grocery_list = (
+            manager.for_member(user)
+            .filter(pk=list_id)
+            .annotate(
+                **{
+                    f"access_{name}": F(f"family__memberships__{name}")
+                    for name in _MEMBERSHIP_FIELDS
+                }
+            )
+            .select_related("family")
+            .first()
+        )
+    except (ValueError, ValidationError):  # not a UUID
+        grocery_list = None
+    if grocery_list is None:
+        raise Http404("No such list.")
+    membership = Membership.from_db(
+        GroceryList.objects.db,
+        _MEMBERSHIP_FIELDS,
+        [getattr(grocery_list, f"access_{name}") for name in _MEMBERSHIP_FIELDS],
+    )
+    membership.family = grocery_list.family
+    return grocery_list, membership
+
+
+def list_member_required(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    include_deleted: bool = False,
+    with_membership: bool = False,
+) -> Callable[..., HttpResponse]:
+    """For views with a `list_id` URL kwarg: `access_list`, then the view.
+
+    The view receives `grocery_list` (its family loaded) instead of `list_id`;
+    `include_deleted` lets a soft-deleted list through (restoring it); with
+    `with_membership` it also receives the user's `membership` of the list's family.
+    """
+
+    def decorator(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args, list_id: UUID, **kwargs) -> HttpResponse:
+            grocery_list, membership = access_list(
+                user=request.user, list_id=list_id, include_deleted=include_deleted
+            )
+            if request.method == "POST":
+                # Generous: a shopper ticking a long list fast never meets it; a runaway
+                # script does. Counted after the membership check, so outsiders get 404.
+                retry_after = ratelimit.hit(
+                    scope="list-writes", key=f"user:{request.user.pk}", rate=LIST_WRITE_RATE
+                )
+                if retry_after is not None:
+                    return ratelimit.too_many_requests(request, retry_after)
+            if with_membership:
+                kwargs["membership"] = membership
+            return func(request, *args, grocery_list=grocery_list, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
