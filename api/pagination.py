@@ -55,7 +55,11 @@ def _decode(cursor: str, kinds: list[type]) -> list[Any]:
                 decoded.append(UUID(value))
         return decoded
     except (ValueError, TypeError, AttributeError):
-        raise Problem(400, "The cursor is not one this API gave out.") from None
+        raise Problem(
+            422,
+            "The cursor is not one this API gave out.",
+            errors=[{"field": "cursor", "message": "Use the `next` link of the previous page."}],
+        ) from None
 
 
 def paginate(
@@ -84,7 +88,8 @@ def paginate(
         rows = rows[:limit]
         last = rows[-1]
         query: QueryDict = request.GET.copy()
-        query["cursor"] = _encode([getattr(last, name) for name in names])
+        values = [last[name] if isinstance(last, dict) else getattr(last, name) for name in names]
+        query["cursor"] = _encode(values)
         query["limit"] = str(limit)
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return Page(rows=rows, next=next_url)

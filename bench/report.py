@@ -121,6 +121,18 @@ def targets(results: dict) -> list[dict]:
     if statements.get("item_status") is not None:
         n = statements["item_status"]
         add("statements per status change", "<= 6", n, _le(n, 6))
+    for row in _get(results, "api", "list_items", default=[]) or []:
+        if row["items"] == 1000:
+            p50 = row["server_ms"]["p50"]
+            add("API 1,000 items server p50", "<= 30 ms", p50, _le(p50, 30))
+    api_counts = {row["queries"] for row in _get(results, "api", "list_items", default=[]) or []}
+    if api_counts:
+        add(
+            "API items queries constant",
+            "same at every size",
+            sorted(api_counts),
+            len(api_counts) == 1,
+        )
     writes = results.get("writes") or {}
     if "ratio" in writes:
         add("item adds/s vs trivial view", ">= 0.5", writes["ratio"], _ge(writes["ratio"], 0.5))
@@ -254,6 +266,22 @@ def table(results: dict) -> str:
             )
         lines.append("")
     lines.extend(_section("pages", pages))
+
+    api = results.get("api") or {}
+    if "list_items" in api:
+        lines.append(
+            "API cost: GET /api/v1/lists/{id}/items"
+            " (server p50 ms in-process, queries, HTTP p50 ms)"
+        )
+        for row in api["list_items"]:
+            http = row.get("http_ms") or {}
+            lines.append(
+                f"  {row['items']:>5} items            {row['server_ms']['p50']:>8.2f} ms"
+                f"  {row['queries']:>3} queries   {http.get('p50', float('nan')):>8.2f} ms"
+                f"  {row['bytes'] / 1024:.0f} KB"
+            )
+        lines.append("")
+    lines.extend(_section("api", api))
 
     writes = results.get("writes") or {}
     if "ratio" in writes:

@@ -1,7 +1,7 @@
 """`python -m bench`: start the production shape, measure, print a table, write JSON.
 
-Parts (all by default): floor, sequential, propagation, churn, pages, writes, vendor. A
-part whose app code is not on this branch reports "skipped" with the reason instead of
+Parts (all by default): floor, sequential, propagation, churn, pages, api, writes, vendor.
+A part whose app code is not on this branch reports "skipped" with the reason instead of
 failing.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from . import report, vendor
 from .stack import BASE_DIR, REDIS_URL, Stack
 
-PARTS = ("floor", "sequential", "propagation", "churn", "pages", "writes", "vendor")
+PARTS = ("floor", "sequential", "propagation", "churn", "pages", "api", "writes", "vendor")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -248,6 +248,10 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
         from . import pages
 
         return pages.measure(web_url=stack.web_urls[0], repeats=args.page_repeats)
+    if part == "api":
+        from . import api
+
+        return api.measure(web_url=stack.web_urls[0], repeats=args.page_repeats)
     if part == "writes":
         from . import writes
 

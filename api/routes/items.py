@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -17,7 +18,7 @@ from lists.models import ListItem
 from lists.quantity import parse_item_text
 
 from .. import access, etags
-from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from ..pagination import DEFAULT_LIMIT, paginate
 from ..problems import Problem
 from ..schemas import (
     AssignIn,
@@ -34,9 +35,31 @@ from .common import item_out, jsonable, list_write_limit
 router = Router(tags=["items"])
 
 
+# A whole shopping list fits in one answer: lists of a thousand items are the big end.
+ITEMS_MAX_LIMIT = 1000
+
+
 class PageParams(Schema):
     cursor: str | None = Field(None, max_length=200)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=ITEMS_MAX_LIMIT)
+
+
+ITEM_COLUMNS = (
+    "id",
+    "name",
+    "note",
+    "category",
+    "status",
+    "assigned_to_id",
+    "position",
+    "version",
+    "created_at",
+    "updated_at",
+)
+ITEM_ALIASES = {
+    "list_id": F("grocery_list_id"),
+    "quantity": F("quantity_text"),
+}
 
 
 def _tag(item: ListItem) -> str:
@@ -51,14 +74,18 @@ def _answer(response: HttpResponse, item: ListItem) -> dict:
 @router.get("/lists/{uuid:list_id}/items", response=ItemsPage, summary="The list's items")
 def items(request: HttpRequest, list_id: UUID, params: Query[PageParams]):
     grocery_list = access.list_for(user=request.user, list_id=list_id)
+    # Plain rows, not model instances: a 1,000-item list is answered in one cheap pass.
+    rows = ListItem.objects.filter(grocery_list=grocery_list).values(*ITEM_COLUMNS, **ITEM_ALIASES)
     page = paginate(
         request,
-        ListItem.objects.filter(grocery_list=grocery_list),
+        rows,
         keys=[("position", int), ("id", UUID)],
         cursor=params.cursor,
         limit=params.limit,
     )
-    return {"results": [item_out(item) for item in page.rows], "next": page.next}
+    for row in page.rows:
+        row["assigned_to"] = row.pop("assigned_to_id")
+    return {"results": page.rows, "next": page.next}
 
 
 @router.post(

@@ -20,7 +20,7 @@ from vendors.models import VendorShare
 from .. import access
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from ..problems import Problem
-from ..schemas import OrderOut, OrderPatch, OrdersPage, ShareIn, ShareOut, VendorsPage
+from ..schemas import OrderIn, OrderOut, OrderPatch, OrdersPage, ShareIn, ShareOut, VendorsPage
 
 router = Router(tags=["vendors and orders"])
 
@@ -50,6 +50,7 @@ def share_out(share: VendorShare) -> dict:
         "answer": None
         if answer is None
         else {
+            "version": answer.fingerprint,
             "submitted_at": answer.submitted_at,
             "delivery_time": answer.delivery_time,
             "note": answer.note,
@@ -159,7 +160,7 @@ def share_detail(request: HttpRequest, share_id: UUID):
     response={201: OrderOut, 200: OrderOut},
     summary="Order what the vendor offered (Idempotency-Key required)",
 )
-def share_order(request: HttpRequest, share_id: UUID, response: HttpResponse):
+def share_order(request: HttpRequest, share_id: UUID, payload: OrderIn, response: HttpResponse):
     share = access.share_for(user=request.user, share_id=share_id)
     if not request.headers.get("Idempotency-Key"):
         raise Problem(
@@ -169,7 +170,9 @@ def share_order(request: HttpRequest, share_id: UUID, response: HttpResponse):
         )
     existed = share.orders.exclude(status=Order.Status.CANCELLED).exists()
     try:
-        order = order_services.order_place(share=share, actor=request.user)
+        order = order_services.order_place(
+            share=share, actor=request.user, answer_version=payload.answer_version
+        )
     except order_services.OrderError as error:
         raise Problem(409, " ".join(error.messages)) from None
     response["Location"] = f"/api/v1/orders/{order.pk}"

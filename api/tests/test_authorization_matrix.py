@@ -38,7 +38,7 @@ BODIES = {
     ("POST", "/api/v1/items/{item_id}/restore"): {},
     ("POST", "/api/v1/items/{item_id}/status"): {"status": "purchased"},
     ("POST", "/api/v1/items/{item_id}/assign"): {"user_id": None},
-    ("POST", "/api/v1/shares/{share_id}/order"): {},
+    ("POST", "/api/v1/shares/{share_id}/order"): {"answer_version": ""},
     ("PATCH", "/api/v1/orders/{order_id}"): {"status": "confirmed"},
 }
 # Readable by anyone: the published schema and its documentation page.

@@ -207,30 +207,38 @@ def test_share_answer_order_and_status(api, family_world):
     share = VendorShare.objects.get(pk=share_id)
     assert ListEvent.objects.filter(grocery_list=grocery_list, type="share.status_changed").exists()
 
-    too_early = api.post(f"/api/v1/shares/{share_id}/order", idempotency_key="order-1")
+    too_early = api.post(
+        f"/api/v1/shares/{share_id}/order", {"answer_version": ""}, idempotency_key="order-1"
+    )
     assert too_early.status_code == 409
-    answer = VendorAnswerFactory(share=share)
+    answer = VendorAnswerFactory(share=share, fingerprint="v1")
     VendorAnswerLineFactory(
         answer=answer, name="milk", quantity_text="2", unit_price=Decimal("1.20")
     )
     detail = api.get(f"/api/v1/shares/{share_id}").json()
     assert detail["answer"]["lines"][0]["unit_price"] == "1.20"
 
-    assert api.post(f"/api/v1/shares/{share_id}/order").status_code == 400  # no key
-    placed = api.post(f"/api/v1/shares/{share_id}/order", idempotency_key="order-2")
+    assert detail["answer"]["version"] == "v1"
+    order_url = f"/api/v1/shares/{share_id}/order"
+    assert api.post(order_url, {"answer_version": "v1"}).status_code == 400  # no key
+    # The vendor changed the answer after it was read: nothing is ordered.
+    stale = api.post(order_url, {"answer_version": "v0"}, idempotency_key="order-stale")
+    assert stale.status_code == 409 and "changed their answer" in stale.json()["detail"]
+    assert not Order.objects.filter(share_id=share_id).exists()
+    placed = api.post(order_url, {"answer_version": "v1"}, idempotency_key="order-2")
     assert placed.status_code == 201
     assert placed.json()["total"] == "2.40"
     assert api.get(f"/api/v1/shares/{share_id}").json()["order_id"] == placed.json()["id"]
-    again = api.post(f"/api/v1/shares/{share_id}/order", idempotency_key="order-3")
+    again = api.post(order_url, {"answer_version": "v1"}, idempotency_key="order-3")
     assert again.status_code == 200 and again.json()["id"] == placed.json()["id"]
     assert Order.objects.filter(share_id=share_id).count() == 1
 
     orders = api.get(f"/api/v1/families/{family_world['family'].id}/orders").json()["results"]
     assert orders[0]["id"] == placed.json()["id"]  # newest first
     assert len(orders) == Order.objects.filter(family=family_world["family"]).count()
-    order_url = f"/api/v1/orders/{placed.json()['id']}"
-    assert api.patch(order_url, {"status": "confirmed"}).json()["status"] == "confirmed"
-    assert api.patch(order_url, {"status": "placed"}).status_code == 409
+    placed_url = f"/api/v1/orders/{placed.json()['id']}"
+    assert api.patch(placed_url, {"status": "confirmed"}).json()["status"] == "confirmed"
+    assert api.patch(placed_url, {"status": "placed"}).status_code == 409
 
 
 def test_session_writes_need_the_csrf_token(client, family_world):

@@ -99,4 +99,5 @@ def test_every_operation_answers_within_its_schema(case, bearer, family_world):
         for name in case.path_parameters:
             if name in ids:
                 case.path_parameters[name] = str(ids[name])
-    case.call_and_validate(headers=headers)
+    # The WSGI test transport does not undo the site's gzip.
+    case.call_and_validate(headers={**headers, "Accept-Encoding": "identity"})

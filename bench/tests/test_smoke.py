@@ -52,7 +52,7 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-5000:]
     results = json.loads(output.read_text())
     assert results["meta"]["smoke"] is True
-    for part in ("floor", "sequential", "propagation", "churn", "pages", "writes", "vendor"):
+    for part in ("floor", "sequential", "propagation", "churn", "pages", "api", "writes", "vendor"):
         assert "error" not in results[part], results[part]["error"]
         # Every part's app code is on main: none may quietly skip.
         assert "skipped" not in results[part], results[part]["skipped"]
@@ -86,6 +86,12 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
     # After a final catch-up every socket has every event (none lost, however delivered).
     assert churn["sockets_behind_after_final_catch_up"] == 0
 
+    api_rows = results["api"]["list_items"]
+    assert [row["items"] for row in api_rows] == [10, 100, 1000]
+    for row in api_rows:
+        assert row["status"] == [200] and row["served"] == row["items"]
+        _latency(row["server_ms"])
+    assert len({row["queries"] for row in api_rows}) == 1
     pages = results["pages"]
     assert pages["statements"]["status"] == [200]
     assert pages["statements"]["item_add"] > 0
