@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from grocer import views
+
 urlpatterns = [
     path("accounts/", include("families.account_urls")),
+    # Every page's <head> links the manifest.
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("", include("families.urls")),
 ]
