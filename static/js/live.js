@@ -29,6 +29,9 @@
   var attempt = 0;
   var heartbeat = null;
   var retryTimer = null;
+  // Set when the network comes back while an attempt is still in flight: if that attempt
+  // fails, the next one goes at once instead of at the end of the backoff.
+  var retrySoon = false;
   var catchingUp = false;
   var stopped = false;
   var wasPaused = false;
@@ -330,6 +333,7 @@
       if (typeof message.seq === "number") behind(message.seq);
     } else if (message.type === "caught_up") {
       attempt = 0;
+      retrySoon = false;
       catchingUp = false;
       early = {};
       if (wasPaused) announce("Live updates resumed.");
@@ -369,12 +373,25 @@
       // Exponential backoff with jitter, so a restarted server is not stampeded.
       var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
       attempt += 1;
-      retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
+      var delay = retrySoon ? 0 : ceiling / 2 + Math.random() * ceiling / 2;
+      retrySoon = false;
+      retryTimer = setTimeout(connect, delay);
     });
   }
 
-  // Back from sleep or offline: try now rather than at the end of the backoff.
-  window.addEventListener("online", connect);
+  // Back from sleep or offline: try now rather than at the end of the backoff. An attempt
+  // already under way (perhaps accepted, about to be closed with 4503) is let finish; if
+  // it fails, the retry is immediate (once per "online": this is no reconnect loop).
+  window.addEventListener("online", function () {
+    // The network is back: the backoff starts over (a failure from here on waits the
+    // base delay again, then grows as usual).
+    attempt = 0;
+    if (socket && socket.readyState <= WebSocket.OPEN) {
+      if (catchingUp || socket.readyState === WebSocket.CONNECTING) retrySoon = true;
+      return;
+    }
+    connect();
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "visible") return;
     if (socket && socket.readyState === WebSocket.OPEN) requestCatchUp();
