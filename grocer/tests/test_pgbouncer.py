@@ -10,15 +10,9 @@ prepares a query after 5 executions) or a cursor left on another backend would f
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,9 +21,9 @@ from django.utils import timezone
 from websockets.sync.client import connect
 
 from families.tests.factories import MembershipFactory
-from grocer.env import BASE_DIR
 from grocer.testing import ServerProcess
 from grocer.tests.pgbouncer import PgBouncer
+from grocer.tests.worker import Worker, send_task, worker_env
 from lists.models import ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from lists.tests.realtime import Person, server_env, session_cookie
@@ -44,8 +38,6 @@ pytestmark = [
     pytest.mark.timeout(300),
 ]
 
-QUEUE = f"pgbouncer-test-{settings.TEST_RUN_ID}"
-BROKER_PREFIX = f"{settings.REDIS_KEY_PREFIX}:pgbouncer-broker:"
 TIMEOUT = 20
 GROCERIES = [
     "apples", "bread", "carrots", "dates", "eggs", "flour",
@@ -125,74 +117,22 @@ def test_a_celery_worker_works_through_pgbouncer(bouncer):
     long_ago = timezone.now() - timedelta(days=settings.GROCER_PHOTO_RETENTION_DAYS + 5)
     kept = ItemPhotoFactory()
     purged = [ItemPhotoFactory(item=ListItemFactory(deleted_at=long_ago)) for _ in range(3)]
-    env = {
-        **os.environ,
-        **server_env(),
-        "DJANGO_SETTINGS_MODULE": "grocer.settings.local",
-        "GROCER_QUIET": "1",
-        "DATABASE_URL": bouncer.url(connection.settings_dict["NAME"]),
-        "DATABASE_POOLER": "pgbouncer",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_BROKER_KEY_PREFIX": BROKER_PREFIX,
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-    }
-    with tempfile.NamedTemporaryFile(prefix="celery-pgbouncer-", suffix=".log") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "grocer",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                QUEUE,
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            from kombu import Connection
-
-            from grocer.celery import app
-
-            with Connection(
-                settings.REDIS_URL, transport_options={"global_keyprefix": BROKER_PREFIX}
-            ) as broker:
-                for _ in range(6):  # past the prepare threshold here too
-                    app.send_task(
-                        "photos.tasks.purge_deleted_photos", connection=broker, queue=QUEUE
-                    )
-            # A worker takes a few seconds to boot on a busy machine.
-            deadline = time.monotonic() + 60
-            while Photo.objects.filter(pk__in=[p.pk for p in purged]).exists():
-                assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
-                time.sleep(0.2)
-            # Wait for all six runs: a failure in a later run (a stale prepared statement)
-            # would show up in the log.
-            while Path(log.name).read_text().count("succeeded") < 6:
-                assert time.monotonic() < deadline, Path(log.name).read_text()[-3000:]
-                time.sleep(0.2)
-            assert "Traceback" not in Path(log.name).read_text()
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
-            import redis
-
-            client = redis.Redis.from_url(settings.REDIS_URL)
-            keys = list(client.scan_iter(match=f"{BROKER_PREFIX}*", count=500))
-            if keys:
-                client.delete(*keys)
+    env = worker_env(
+        DATABASE_URL=bouncer.url(connection.settings_dict["NAME"]),
+        DATABASE_POOLER="pgbouncer",
+    )
+    with Worker(env) as worker:
+        for _ in range(6):  # past psycopg's prepare threshold here too
+            send_task("photos.tasks.purge_deleted_photos")
+        # A worker takes a few seconds to boot on a busy machine.
+        deadline = time.monotonic() + 60
+        while Photo.objects.filter(pk__in=[p.pk for p in purged]).exists():
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.2)
+        # Wait for all six runs: a failure in a later run (a stale prepared statement)
+        # would show up in the log.
+        while worker.output().count("succeeded") < 6:
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.2)
+        assert "Traceback" not in worker.output()
     assert Photo.objects.filter(pk=kept.pk).exists()
