@@ -248,7 +248,8 @@
   function changeFrom(form, submitter, sameKey) {
     var data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
-    if (form.id === "add-form") {
+    if (form.id === "add-form" || form.id === "bulk-add-form") {
+      // A pasted list is one change: the server adds each line (lists.sync).
       var text = (data.get("text") || "").trim();
       if (!text) return null;
       // A fresh key unless retrying a request that may have arrived: the form's key may
@@ -285,7 +286,7 @@
     enqueue(change).then(function () {
       draw(change);
       if (change.kind === "add") {
-        var box = document.getElementById("add-text");
+        var box = document.getElementById(form.id === "bulk-add-form" ? "bulk-text" : "add-text");
         if (box) { box.value = ""; box.focus(); }
         var key = form.querySelector("input[name=idempotency_key]");
         if (key) key.value = newKey(); // the next add is a different change
@@ -297,7 +298,7 @@
     return true;
   }
 
-  var HANDLED = "#add-form, form.item-check, form.status-control, form.item-edit";
+  var HANDLED = "#add-form, #bulk-add-form, form.item-check, form.status-control, form.item-edit";
 
   // Capture phase: runs before htmx's own submit listener on the form, so an offline
   // submit never becomes a failing request.
