@@ -22,8 +22,10 @@ SEED = """
 INSERT INTO families_family (id, name)
 SELECT gen_random_uuid(), 'Family ' || n FROM generate_series(1, %(families)s) AS n;
 
-INSERT INTO families_user (id, password, is_superuser, email, display_name, is_active, is_staff)
-SELECT gen_random_uuid(), '!', false, 'user' || n || '@scale.example', 'User ' || n, true, false
+INSERT INTO families_user (id, password, is_superuser, email, display_name, is_active, is_staff,
+                           language)
+SELECT gen_random_uuid(), '!', false, 'user' || n || '@scale.example', 'User ' || n, true, false,
+       ''
 FROM generate_series(1, %(families)s * 3) AS n;
 
 INSERT INTO families_membership (id, role, family_id, user_id)

@@ -15,7 +15,7 @@ from bench import scale
 from bench import seed as bench_seed
 from families.models import Family, Membership
 from families.tests.factories import FamilyFactory, MembershipFactory, UserFactory
-from lists import item_services, notifications, selectors, services
+from lists import bulk_services, item_services, notifications, selectors, services
 from lists.models import GroceryList, ListEvent, ListItem
 from lists.rendering import item_row_context
 from lists.tests.factories import GroceryListFactory, ListItemFactory
@@ -48,6 +48,19 @@ def test_item_add_sets_the_family_on_the_item_and_its_event():
     event = ListEvent.objects.get(grocery_list=grocery_list, type="item.added")
     assert added.item.family_id == event.family_id == member.family_id
     assert ListItem.objects.get(pk=added.item.pk).family_id == member.family_id
+    assert not _mismatched()
+
+
+def test_bulk_add_sets_the_family():
+    member = MembershipFactory()
+    grocery_list = GroceryListFactory(family=member.family)
+    bulk_services.items_add_bulk(
+        grocery_list=grocery_list,
+        actor=member.user,
+        entries=bulk_services.parse_entries("2 milk\neggs\nbread"),
+    )
+    assert set(ListItem.objects.values_list("family_id", flat=True)) == {member.family_id}
+    assert ListEvent.objects.filter(family=member.family).count() == 3
     assert not _mismatched()
 
 
