@@ -39,7 +39,8 @@ FIELD_LABELS = {
 
 def _clean_item(item: ListItem) -> None:
     """`full_clean` plus the text limits a TextField's max_length does not enforce."""
-    item.full_clean(exclude=["created_by"])
+    # The family is the list's, set by the service: validating it would cost a query.
+    item.full_clean(exclude=["created_by", "family"])
     if len(item.note) > NOTE_MAX:
         raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
 
@@ -125,6 +126,7 @@ def item_add(
         )
         item = ListItem(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             name=name,
             quantity_text=quantity_text,
             note=note.strip(),
