@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grocer.jsonbody import read_json
 from grocer.problems import ProblemError, problem_response
 
-from . import item_services, selectors
+from . import bulk_services, item_services, selectors
 from . import sync as sync_services
 from .access import list_member_required
+from .bulk_views import add_entries
 from .forms import (
     AssignForm,
     ItemAddForm,
@@ -86,6 +87,16 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
                 status=400,
             )
         return detail_page(request, grocery_list, add_form=form, status=400)
+    entries = bulk_services.parse_entries(form.cleaned_data["text"])
+    if len(entries) > 1:
+        # "milk, eggs, bread" typed (or pasted) in the add box: each one, like the bulk box.
+        return add_entries(
+            request,
+            grocery_list,
+            entries=entries,
+            key=form.cleaned_data.get("idempotency_key"),
+            form=form,
+        )
     try:
         add = dict(
             grocery_list=grocery_list,

@@ -26,7 +26,7 @@ from django.db.models import Q
 from families.models import User
 from grocer.transactions import retry_on_conflict
 
-from . import item_services, services
+from . import bulk_services, item_services, services
 from .models import AppliedChange, GroceryList, ListEvent, ListItem
 from .quantity import parse_item_text
 
@@ -106,6 +106,12 @@ def _apply_add(
     *, grocery_list: GroceryList, actor: User | None, fields: dict[str, Any]
 ) -> dict[str, Any]:
     text = str(fields.get("text") or "")
+    entries = bulk_services.parse_entries(text)
+    if len(entries) > 1:
+        # A pasted list or a comma list, queued offline: added like the bulk form does.
+        return _bulk_result(
+            bulk_services.items_add_bulk(grocery_list=grocery_list, actor=actor, entries=entries)
+        )
     parsed = parse_item_text(text)
     if not parsed.name.strip():
         raise ValidationError({"text": "Type what you need, e.g. “2 kg tomatoes”."})
@@ -121,6 +127,21 @@ def _apply_add(
         "created": added.created,
         "messages": [] if added.created else [f"{added.item.name} is already on the list."],
         "current": _item_state(added.item),
+    }
+
+
+def _bulk_result(result: bulk_services.BulkAddResult) -> dict[str, Any]:
+    """A bulk add's stored answer: the first item (the client draws its row) and all ids."""
+    items = result.items
+    return {
+        "outcome": APPLIED,
+        "item_id": str(items[0].pk),
+        "item_ids": [str(item.pk) for item in items],
+        "added": [str(item.pk) for item in result.added],
+        "merged": [str(item.pk) for item in result.merged],
+        "created": bool(result.added),
+        "messages": [f"{item.name} is already on the list." for item in result.already],
+        "current": _item_state(items[0]),
     }
 
 
@@ -349,3 +370,34 @@ def item_add_once(
             raise ValidationError({"text": "That was added already and deleted since."}) from None
         return item_services.ItemAddResult(item=item, created=False)
     return added
+
+
+@retry_on_conflict
+def items_add_bulk_once(
+    *,
+    grocery_list: GroceryList,
+    actor: User | None,
+    key: UUID,
+    entries: list[bulk_services.Entry],
+) -> bulk_services.BulkAddResult:
+    """`items_add_bulk` for the forms: a double click or a retried POST adds once.
+
+    The second submit gets the first one's items (those still on the list) back as
+    already there.
+    """
+    with transaction.atomic():
+        services.lock_list_row(list_id=grocery_list.pk)
+        if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind="add"):
+            stored = _stored(key=key, grocery_list=grocery_list).result
+            ids = stored.get("item_ids") or [stored.get("item_id")]
+            replay = bulk_services.BulkAddResult()
+            for item in ListItem.objects.filter(
+                pk__in=[i for i in ids if i], grocery_list=grocery_list
+            ):
+                replay.note(item, "already")
+            return replay
+        result = bulk_services.items_add_bulk(
+            grocery_list=grocery_list, actor=actor, entries=entries
+        )
+        AppliedChange.objects.filter(key=key).update(result={**_bulk_result(result), "kind": "add"})
+    return result

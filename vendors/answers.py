@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lists.models import ListItem
-from lists.services import list_event_record
+from lists.services import list_event_record, lock_list_row
 
 from . import hooks
 from .models import (
@@ -69,6 +69,9 @@ def answer_submit(
     """
     fingerprint = answer_fingerprint(lines=lines, note=note, delivery_time=delivery_time)
     with transaction.atomic():
+        # The list's row first, like every write to the list (lists/services.py): a
+        # re-send locks the list, then the share, and would deadlock with this otherwise.
+        lock_list_row(list_id=share.grocery_list_id)
         share = (
             VendorShare.objects.select_for_update(of=("self",))
             .select_related("vendor", "grocery_list")

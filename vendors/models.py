@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from families.models import new_token
 from grocer.models import SoftDeleteModel, TimeStampedModel
@@ -39,6 +41,11 @@ class Vendor(SoftDeleteModel):
     )
     contact_info = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True, max_length=2000)
+    # What the vendor reads: their share page and the WhatsApp message (text or template)
+    # are in this language, whoever in the family sends the list.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # The vendor's last message to us (from the webhook): free-form text may be sent for
     # 24 hours after it; outside that window only an approved template may be.
     last_inbound_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,8 +220,21 @@ def share_revoke(*, share: VendorShare, actor: User) -> VendorShare:
     return share
 
 
+def lock_shares_lists(*, shares: QuerySet[VendorShare]) -> None:
+    """Lock the rows of these shares' lists, before the shares themselves.
+
+    The list's row is the first lock of every write to a list (lists/services.py). A
+    re-send locks the list, then the share; a status change that locked the share first
+    and the list last (recording its event) deadlocked with it.
+    """
+    GroceryList.all_objects.select_for_update().filter(
+        pk__in=shares.values("grocery_list_id")
+    ).exists()
+
+
 def share_status_set(*, share_id: uuid.UUID, status: str, reason: str = "", **fields: Any) -> None:
     """Move a share's status and tell the list page. Caller is inside a transaction."""
+    lock_shares_lists(shares=VendorShare.objects.filter(pk=share_id))
     # Only the share's row: FOR UPDATE over the join would lock the vendor's row too, and
     # every delivery to one vendor would wait for the one before it to commit (bench).
     share = (

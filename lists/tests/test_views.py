@@ -73,6 +73,7 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:archive", kwargs=lst), {}),
         ("post", reverse("lists:restore", kwargs=lst), {}),
         ("post", reverse("lists:item_add", kwargs=lst), {"text": "2 kg tomatoes"}),
+        ("post", reverse("lists:items_add_bulk", kwargs=lst), {"text": "milk\neggs"}),
         (
             "post",
             reverse("lists:sync", kwargs=lst),
@@ -99,7 +100,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 29  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 30  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
