@@ -48,7 +48,8 @@ FIELD_LABELS = {
 
 def _clean_item(item: ListItem) -> None:
     """`full_clean` plus the text limits a TextField's max_length does not enforce."""
-    item.full_clean(exclude=["created_by"])
+    # The family is the list's, set by the service: validating it would cost a query.
+    item.full_clean(exclude=["created_by", "family"])
     if len(item.note) > NOTE_MAX:
         raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
 
@@ -108,7 +109,7 @@ def _check_new_item(item: ListItem) -> None:
     The rest (the list exists, a unique id, a name that is not blank) the database's
     foreign key, primary key and check constraints enforce on INSERT.
     """
-    item.clean_fields(exclude=["id", "grocery_list", "created_by", "assigned_to"])
+    item.clean_fields(exclude=["id", "grocery_list", "family", "created_by", "assigned_to"])
     if len(item.note) > NOTE_MAX:
         raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
 
@@ -184,6 +185,7 @@ def item_add(
     quantity_text = normalize_spaces(quantity_text)
     item = ListItem(
         grocery_list=grocery_list,
+        family_id=grocery_list.family_id,
         name=name,
         quantity_text=quantity_text,
         note=note.strip(),

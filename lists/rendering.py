@@ -22,14 +22,7 @@ ACTIVITY_ENTRY = "lists/detail.html#activity-entry"
 
 def item_row_context(*, item: ListItem, members: list[User] | None = None) -> dict[str, Any]:
     if members is None:
-        family_id = (
-            item.grocery_list.family_id
-            if "grocery_list" in item._state.fields_cache
-            else type(item)
-            .all_objects.values_list("grocery_list__family_id", flat=True)
-            .get(pk=item.pk)
-        )
-        members = family_members(family_id=family_id)
+        members = family_members(family_id=item.family_id)
     return {"item": item, "members": members}
 
 

@@ -174,7 +174,9 @@ def item_suggestions(
     Names are compared case-insensitively; of several spellings the greatest in
     collation order is shown (in practice the lower-case one people type most).
     """
-    items = ListItem.all_objects.filter(grocery_list__family_id=family_id)
+    # The item's own family_id: no join to the lists, and `item_family_name_idx` leads
+    # with it (docs/scaling.md, index review).
+    items = ListItem.all_objects.filter(family_id=family_id)
     query = query.strip()
     if query:
         # Names starting with the text first, then names containing it.

@@ -101,6 +101,7 @@ def list_event_record(
         grocery_list.last_seq = seq
         event = ListEvent.objects.create(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             seq=seq,
             type=type,
             actor=actor,

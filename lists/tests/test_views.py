@@ -527,6 +527,7 @@ def _fill(grocery_list, count, assignee, start=0):
     ListItem.objects.bulk_create(
         ListItem(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             name=f"item {n}",
             status=["needed", "in_cart", "purchased"][n % 3],
             category=["produce", "dairy", "pantry"][n % 3],
