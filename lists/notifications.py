@@ -59,8 +59,10 @@ def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, An
 
 def _others_events(*, membership: Membership) -> QuerySet:
     return (
+        # The event's own family_id leads `event_family_created_idx`: the newest of the
+        # family's events come in index order, whatever the number of lists.
         ListEvent.objects.filter(
-            grocery_list__family_id=membership.family_id,
+            family_id=membership.family_id,
             grocery_list__deleted_at__isnull=True,
         )
         .exclude(actor_id=membership.user_id)
