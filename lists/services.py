@@ -112,7 +112,13 @@ def list_event_record(
             partial(events.publish_list_event, event_id=event.id, event=event, item=item)
         )
         # Push notifications for the few event types people can subscribe to (on commit).
-        notifications.event_notify_later(event_id=event.id, event_type=type, payload=event.payload)
+        notifications.event_notify_later(
+            event_id=event.id,
+            event_type=type,
+            payload=event.payload,
+            family_id=grocery_list.family_id,
+            actor_id=actor.pk if actor is not None else None,
+        )
     return event
 
 
