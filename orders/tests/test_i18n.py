@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from families.models import Membership
 from families.tests.factories import MembershipFactory
@@ -24,11 +23,11 @@ def test_the_order_history_in_brazilian_portuguese(client, settings):
         status=Order.Status.DELIVERED,
         total=Decimal("7.5"),
         currency="EUR",
-        created_at=timezone.make_aware(datetime(2026, 3, 5, 12)),
+        created_at=datetime(2026, 3, 5, 12, tzinfo=UTC),
     )
     client.force_login(admin.user)
     html = client.get(f"/f/{admin.family_id}/orders/").content.decode()
-    assert "<h2 id=\"spend\">Gasto mensal</h2>" in html
+    assert '<h2 id="spend">Gasto mensal</h2>' in html
     assert "Março de 2026" in html
     assert "5 Mar 2026" in html
     assert "7,50 EUR" in html
@@ -43,7 +42,7 @@ def test_the_order_history_in_english_is_unchanged(client, settings):
         status=Order.Status.DELIVERED,
         total=Decimal("7.5"),
         currency="EUR",
-        created_at=timezone.make_aware(datetime(2026, 3, 5, 12)),
+        created_at=datetime(2026, 3, 5, 12, tzinfo=UTC),
     )
     client.force_login(admin.user)
     html = client.get(f"/f/{admin.family_id}/orders/").content.decode()
