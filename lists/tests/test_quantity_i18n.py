@@ -123,3 +123,25 @@ def test_stepping_a_portuguese_count_keeps_the_word_in_agreement():
     steps = quantity_steps("1 pacote")
     assert steps.up == "2 pacotes"
     assert steps.down is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "text", "name", "quantity"),
+    [
+        ("es", "media docena de huevos", "huevos", "media docena"),
+        ("pt-br", "meia dúzia de ovos", "ovos", "meia dúzia"),
+        ("pt-br", "doce de leite", "doce de leite", ""),
+    ],
+)
+def test_the_add_box_parses_in_the_users_language(client, language, text, name, quantity):
+    from families.tests.factories import MembershipFactory
+    from lists.models import ListItem
+    from lists.tests.factories import GroceryListFactory
+
+    membership = MembershipFactory(user__language=language)
+    grocery_list = GroceryListFactory(family=membership.family)
+    client.force_login(membership.user)
+    client.post(f"/lists/{grocery_list.id}/items/", {"text": text})
+    item = ListItem.objects.get(grocery_list=grocery_list)
+    assert (item.name, item.quantity_text) == (name, quantity)
