@@ -21,6 +21,8 @@ from uuid import UUID
 
 from django.core.cache import cache
 
+from families.models import User
+from grocer.cache import cache_forget, cache_get_or_load
 from grocer.rows import row_dump, row_load
 
 from .models import ListItem
@@ -70,16 +72,14 @@ def cached_list_items(
     return value
 
 
-# What a list row shows of the assignee (`item.assigned_to.name`): no password hash or
-# other account data in an evictable cache.
-ASSIGNEE_FIELDS = ("id", "email", "display_name")
+# What a list row shows of a member or the assignee (`.name`): no password hash or other
+# account data in an evictable cache. Other fields load deferred if ever read.
+MEMBER_FIELDS = ("id", "email", "display_name")
 
 
 def items_to_json(items: list[ListItem]) -> list[dict[str, Any]]:
     """A page's items (loaded with their assignee and photo) as JSON data."""
-    return [
-        row_dump(item, related={"assigned_to": ASSIGNEE_FIELDS, "photo": None}) for item in items
-    ]
+    return [row_dump(item, related={"assigned_to": MEMBER_FIELDS, "photo": None}) for item in items]
 
 
 def items_from_json(data: list[dict[str, Any]]) -> list[ListItem]:
@@ -92,3 +92,51 @@ def invalidate_list_items(*, family_id: UUID | str, list_id: UUID | str) -> None
         cache.delete(key)
     except Exception:  # the seq stamp still keeps readers from trusting the old value
         logger.warning("Could not invalidate %s", key, exc_info=True)
+
+
+# --- small per-family values the item write path reads on every request --------------------
+#
+# The same rules: the database is the truth, a cache error is a read from it, and every
+# value also expires, because changes made with QuerySet.update() skip the invalidation.
+
+MEMBERS_TTL = 120
+AISLES_TTL = 600
+
+
+def family_members_key(family_id: UUID | str) -> str:
+    return f"family:{family_id}:members"
+
+
+def cached_family_members(*, family_id: UUID | str, load: Callable[[], list]) -> list:
+    """The family's members (for assign controls and assignee names), cached for a while.
+
+    Dropped when a membership or a member's user row is saved or deleted (`ListsConfig`).
+    """
+    return cache_get_or_load(
+        family_members_key(family_id),
+        ttl=MEMBERS_TTL,
+        load=load,
+        # What the assign controls and assignee names show: no password hashes cached.
+        encode=lambda users: [row_dump(user, fields=MEMBER_FIELDS) for user in users],
+        decode=lambda rows: [row_load(User, row) for row in rows],
+    )
+
+
+def forget_family_members(*, family_id: UUID | str) -> None:
+    cache_forget(family_members_key(family_id))
+
+
+def family_aisles_key(family_id: UUID | str) -> str:
+    return f"family:{family_id}:aisles"
+
+
+def cached_family_aisles(*, family_id: UUID | str, load: Callable[[], dict[str, str]]):
+    """The family's remembered aisles (name key → category), cached for a while.
+
+    Dropped when a preference is remembered (`item_services.category_preference_remember`).
+    """
+    return cache_get_or_load(family_aisles_key(family_id), ttl=AISLES_TTL, load=load)
+
+
+def forget_family_aisles(*, family_id: UUID | str) -> None:
+    cache_forget(family_aisles_key(family_id))

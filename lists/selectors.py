@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 
 from families.models import Family, User
 
-from .cache import cached_list_items, items_from_json, items_to_json
+from .cache import cached_family_members, cached_list_items, items_from_json, items_to_json
 from .categories import complete_order
 from .models import Category, GroceryList, ListEvent, ListItem
 
@@ -45,9 +45,12 @@ def lists_for_dashboard(*, family: Family) -> tuple[list[GroceryList], list[Groc
 
 
 def family_members(*, family_id: Any) -> list[User]:
-    """Members of a family, for assign controls (one query)."""
-    return list(
-        User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+    """Members of a family, for assign controls (from the cache, else one query)."""
+    return cached_family_members(
+        family_id=family_id,
+        load=lambda: list(
+            User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+        ),
     )
 
 

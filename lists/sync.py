@@ -288,6 +288,44 @@ def change_apply(
     return ChangeResult(outcome=result["outcome"], result=result)
 
 
+def _claim_with_result(
+    *, key: UUID, grocery_list: GroceryList, actor: User | None, kind: str, result: dict
+) -> bool:
+    """Store the key with its result in one statement; False when the key was used already.
+
+    INSERT … ON CONFLICT DO NOTHING: a used key changes nothing and raises nothing, so
+    no savepoint is needed around it (two statements less than `_claim` + an UPDATE).
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = AppliedChange._meta
+    values = {
+        "key": key,
+        "grocery_list": grocery_list.pk,
+        "user": actor.pk if actor is not None else None,
+        "kind": kind,
+        "result": result,
+    }
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+class _KeyUsedError(Exception):
+    """The add's key was claimed first by another submit: undo this one."""
+
+
 @retry_on_conflict
 def item_add_once(
     *,
@@ -300,24 +338,18 @@ def item_add_once(
     """`item_add` for the add form: a double click or a retried POST adds one item.
 
     The second submit gets the first one's item back with `created=False`.
+
+    The add runs first (its first statement takes the list's row lock, as every write)
+    and the key is stored with its result last. A submit whose key is already stored
+    rolls its add back and answers what the first one did: both submits queue on the
+    list's row, so the second one finds the key the first committed.
     """
-    with transaction.atomic():
-        services.lock_list_row(list_id=grocery_list.pk)
-        if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind="add"):
-            stored = _stored(key=key, grocery_list=grocery_list).result
-            item = ListItem.objects.filter(
-                pk=stored.get("item_id"), grocery_list=grocery_list
-            ).first()
-            if item is None:
-                # Added by the first submit and deleted since: adding it again would
-                # bring back what someone just removed.
-                raise ValidationError({"text": "That was added already and deleted since."})
-            return item_services.ItemAddResult(item=item, created=False)
-        added = item_services.item_add(
-            grocery_list=grocery_list, actor=actor, name=name, quantity_text=quantity_text
-        )
-        AppliedChange.objects.filter(key=key).update(
-            result={
+    try:
+        with transaction.atomic():
+            added = item_services.item_add(
+                grocery_list=grocery_list, actor=actor, name=name, quantity_text=quantity_text
+            )
+            result = {
                 "outcome": APPLIED,
                 "kind": "add",
                 "item_id": str(added.item.pk),
@@ -325,7 +357,18 @@ def item_add_once(
                 "messages": [],
                 "current": _item_state(added.item),
             }
-        )
+            if not _claim_with_result(
+                key=key, grocery_list=grocery_list, actor=actor, kind="add", result=result
+            ):
+                raise _KeyUsedError
+    except _KeyUsedError:
+        stored = _stored(key=key, grocery_list=grocery_list).result
+        item = ListItem.objects.filter(pk=stored.get("item_id"), grocery_list=grocery_list).first()
+        if item is None:
+            # Added by the first submit and deleted since: adding it again would
+            # bring back what someone just removed.
+            raise ValidationError({"text": "That was added already and deleted since."}) from None
+        return item_services.ItemAddResult(item=item, created=False)
     return added
 
 

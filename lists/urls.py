@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, item_views, views
+from . import bulk_views, export_views, item_views, views
 
 app_name = "lists"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
     path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
     path("lists/<uuid:list_id>/", views.detail, name="detail"),
+    path("lists/<uuid:list_id>/text/", export_views.list_text, name="text"),
+    path("lists/<uuid:list_id>/print/", export_views.list_print, name="print"),
     path("lists/<uuid:list_id>/activity/", views.activity, name="activity"),
     path("lists/<uuid:list_id>/edit/", views.list_edit, name="edit"),
     path("lists/<uuid:list_id>/archive/", views.list_archive, name="archive"),

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lists.models import ListItem
 from lists.services import list_event_record, lock_list_row
@@ -78,7 +79,7 @@ def answer_submit(
             .get(pk=share.pk)
         )
         if hooks.answer_locked(share=share):
-            raise AnswerLocked("The family has already ordered from this answer.")
+            raise AnswerLocked(gettext("The family has already ordered from this answer."))
         answer, _ = VendorAnswer.objects.get_or_create(share=share)
         if answer.fingerprint == fingerprint:
             return answer, False

@@ -49,6 +49,7 @@ def _payload_for(delivery: ShareDelivery, *, kind: str) -> dict[str, Any]:
             to=share.vendor.whatsapp_number,
             params=[share.grocery_list.name, share.grocery_list.family.name, delivery.vendor_url],
             callback_data=callback,
+            language=share.vendor.language,
         )
     return whatsapp.text_payload(
         to=share.vendor.whatsapp_number,

@@ -14,7 +14,7 @@ from grocer.models import SoftDeleteModel, TimeStampedModel
 
 E164_VALIDATOR = RegexValidator(
     r"^\+[1-9]\d{6,14}$",
-    "Enter the number in international format, e.g. +34600111222.",
+    _("Enter the number in international format, e.g. +34600111222."),
 )
 SHARE_LINK_LIFETIME = timedelta(days=14)
 
@@ -72,13 +72,13 @@ class VendorShare(SoftDeleteModel):
     """A list sent to a vendor: the WhatsApp delivery and the vendor's private link."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
-        RESPONDED = "responded", "Responded"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+        RESPONDED = "responded", _("Responded")
 
     grocery_list = models.ForeignKey(
         "lists.GroceryList",
@@ -223,9 +223,9 @@ class VendorAnswer(TimeStampedModel):
 
 class VendorAnswerLine(TimeStampedModel):
     class Availability(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        UNAVAILABLE = "unavailable", "Not available"
-        SUBSTITUTE = "substitute", "Substitute"
+        AVAILABLE = "available", _("Available")
+        UNAVAILABLE = "unavailable", _("Not available")
+        SUBSTITUTE = "substitute", _("Substitute")
 
     # Led by `answerline_one_per_item (answer, list_item)`: no index of its own.
     answer = models.ForeignKey(

@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from families.models import Family, User
 from lists.models import GroceryList
@@ -43,7 +44,7 @@ STATUS_RANK = {
 IN_FLIGHT = (VendorShare.Status.PENDING, VendorShare.Status.SENDING)
 # A task arriving this early still counts as on time (clocks of web, worker, database).
 DUE_TOLERANCE = timedelta(seconds=1)
-INTERRUPTED_REASON = (
+INTERRUPTED_REASON = gettext_noop(
     "Sending was interrupted: the vendor may or may not have received the message. "
     "Re-send if they did not."
 )
@@ -59,6 +60,7 @@ def vendor_create(
     whatsapp_number: str,
     description: str = "",
     contact_info: str = "",
+    language: str | None = None,
 ) -> Vendor:
     vendor = Vendor(
         family=family,
@@ -66,6 +68,7 @@ def vendor_create(
         whatsapp_number=whatsapp_number,
         description=description,
         contact_info=contact_info,
+        language=language or settings.LANGUAGE_CODE,
     )
     vendor.full_clean()
     with transaction.atomic():
@@ -80,8 +83,11 @@ def vendor_update(
     whatsapp_number: str,
     description: str = "",
     contact_info: str = "",
+    language: str | None = None,
 ) -> Vendor:
     vendor.name = name.strip()
+    if language is not None:
+        vendor.language = language
     vendor.whatsapp_number = whatsapp_number
     vendor.description = description
     vendor.contact_info = contact_info
@@ -105,15 +111,24 @@ def share_vendor_url(*, share: VendorShare, base_url: str) -> str:
 
 
 def share_text(*, share: VendorShare, vendor_url: str) -> str:
-    """The message the vendor reads (free-form text, the wa.me fallback)."""
+    """The message the vendor reads (free-form text, the wa.me fallback), in the vendor's
+    language whoever sends it."""
     grocery_list = share.grocery_list
-    lines = [
-        f"Hello {share.vendor.name}! {grocery_list.family.name} would like to order "
-        f"“{grocery_list.name}” from you."
-    ]
-    if share.message.strip():
-        lines.append(share.message.strip())
-    lines.append(f"Please tell us what you have and the prices here: {vendor_url}")
+    with translation.override(share.vendor.language or settings.LANGUAGE_CODE):
+        lines = [
+            gettext("Hello %(vendor)s! %(family)s would like to order “%(list)s” from you.")
+            % {
+                "vendor": share.vendor.name,
+                "family": grocery_list.family.name,
+                "list": grocery_list.name,
+            }
+        ]
+        if share.message.strip():
+            lines.append(share.message.strip())
+        lines.append(
+            gettext("Please tell us what you have and the prices here: %(url)s")
+            % {"url": vendor_url}
+        )
     return "\n\n".join(lines)
 
 

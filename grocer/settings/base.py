@@ -363,6 +363,15 @@ WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_TEMPLATE_NAME = env("WHATSAPP_TEMPLATE_NAME", default="")
 WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+# The template goes out in the vendor's language (Vendor.language): Meta's code for each of
+# LANGUAGES, the template approved under the same name in each. A language missing here
+# falls back to WHATSAPP_TEMPLATE_LANGUAGE. Format: "es=es_ES,pt-br=pt_BR".
+WHATSAPP_TEMPLATE_LANGUAGES = {
+    "en": WHATSAPP_TEMPLATE_LANGUAGE,
+    "es": "es",
+    "pt-br": "pt_BR",
+    **env.dict("WHATSAPP_TEMPLATE_LANGUAGES", default={}),
+}
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=5.0)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 # Circuit breaker: after this many consecutive transient failures, stop calling the API

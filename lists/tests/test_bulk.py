@@ -119,7 +119,7 @@ def test_bulk_add_publishes_one_event_per_change_after_the_commit(
 ):
     published = []
     monkeypatch.setattr(
-        events, "publish_list_event", lambda *, event_id: published.append(event_id)
+        events, "publish_list_event", lambda *, event_id, **_: published.append(event_id)
     )
     item_services.item_add(
         grocery_list=grocery_list, actor=member.user, name="rice", quantity_text="1 kg"

@@ -167,6 +167,11 @@ def test_the_list_cache_holds_json_and_the_page_renders_the_same_from_it(client)
     assert "password" not in rows["milk"]["assigned_to"]["fields"]
     assert rows["milk"]["photo"]["fields"]["item_id"] == str(milk.pk)
     assert rows["eggs"]["photo"] is None
+    from lists.cache import family_members_key
+
+    members = json.loads(_raw(family_members_key(grocery_list.family_id)))
+    assert [row["fields"]["display_name"] for row in members] == ["Ana"]
+    assert "password" not in members[0]["fields"]
 
     with CaptureQueriesContext(connection) as hit:
         from_cache = client.get(url).text

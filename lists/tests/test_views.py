@@ -68,6 +68,8 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:create", kwargs=family), {"name": "New"}),
         ("get", reverse("lists:detail", kwargs=lst), {}),
         ("get", reverse("lists:activity", kwargs=lst), {}),
+        ("get", reverse("lists:text", kwargs=lst), {}),
+        ("get", reverse("lists:print", kwargs=lst), {}),
         ("get", reverse("lists:edit", kwargs=lst), {}),
         ("post", reverse("lists:edit", kwargs=lst), {"name": "Renamed"}),
         ("post", reverse("lists:archive", kwargs=lst), {}),
@@ -100,7 +102,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 30  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 32  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
