@@ -220,6 +220,40 @@ def share_revoke(*, share: VendorShare, actor: User) -> VendorShare:
     return share
 
 
+def share_sent(*, share: VendorShare, whatsapp_message_id: str) -> None:
+    """The API accepted the share's message: move it to "sent" and tell the list page,
+    unless a status webhook already moved it further. Caller is inside a transaction.
+
+    One conditional UPDATE instead of reading and locking the row first (statuses only
+    move forward, so the WHERE decides under the row lock). `share` comes with its vendor
+    and list loaded (the delivery's claim read them); only its status fields are set here.
+    """
+    now = timezone.now()
+    sent_rank = STATUS_RANK[VendorShare.Status.SENT]
+    ahead = [status for status, rank in STATUS_RANK.items() if rank >= sent_rank]
+    moved = (
+        VendorShare.objects.filter(pk=share.pk)
+        .exclude(status__in=ahead)
+        .update(
+            status=VendorShare.Status.SENT,
+            failure_reason="",
+            last_error="",
+            whatsapp_message_id=whatsapp_message_id,
+            status_changed_at=now,
+            updated_at=now,
+        )
+    )
+    if not moved:
+        VendorShare.objects.filter(pk=share.pk).update(whatsapp_message_id=whatsapp_message_id)
+        return
+    share.status = VendorShare.Status.SENT
+    share.failure_reason = ""
+    share.last_error = ""
+    share.whatsapp_message_id = whatsapp_message_id
+    share.status_changed_at = now
+    _record_share_status(share=share, actor_label="WhatsApp")
+
+
 def share_status_set(*, share_id: uuid.UUID, status: str, reason: str = "", **fields: Any) -> None:
     """Move a share's status and tell the list page. Caller is inside a transaction."""
     # Only the share's row: FOR UPDATE over the join would lock the vendor's row too, and
