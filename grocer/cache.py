@@ -11,7 +11,10 @@ forked child (a Celery prefork worker), so sharing them is safe.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -63,3 +66,43 @@ class RedisCache(DjangoRedisCache):
 
 
 _MISSING = object()
+
+
+# --- best-effort caching for values the database stays the truth of ------------------------
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def cache_get_or_load(key: str, *, ttl: int, load: Callable[[], T]) -> T:
+    """The cached value for `key`, else `load()` (then cached for `ttl` seconds).
+
+    Any cache error is a read from `load()` (logged), never an error of the request:
+    a Redis outage costs speed, not answers. `None` is never cached.
+    """
+    from django.core.cache import cache
+
+    try:
+        hit = cache.get(key)
+    except Exception:
+        logger.warning("Cache unavailable; loading %s from the database", key, exc_info=True)
+        return load()
+    if hit is not None:
+        return hit
+    value = load()
+    if value is not None:
+        try:
+            cache.set(key, value, ttl)
+        except Exception:
+            logger.warning("Could not cache %s", key, exc_info=True)
+    return value
+
+
+def cache_forget(key: str) -> None:
+    """Drop a cached value; on a cache error the value's TTL bounds how long it is served."""
+    from django.core.cache import cache
+
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Could not invalidate %s", key, exc_info=True)

@@ -18,6 +18,8 @@ from uuid import UUID
 
 from django.core.cache import cache
 
+from grocer.cache import cache_forget, cache_get_or_load
+
 logger = logging.getLogger(__name__)
 
 LIST_ITEMS_TTL = 600
@@ -56,3 +58,44 @@ def invalidate_list_items(*, family_id: UUID | str, list_id: UUID | str) -> None
         cache.delete(key)
     except Exception:  # the seq stamp still keeps readers from trusting the old value
         logger.warning("Could not invalidate %s", key, exc_info=True)
+
+
+# --- small per-family values the item write path reads on every request --------------------
+#
+# The same rules: the database is the truth, a cache error is a read from it, and every
+# value also expires, because changes made with QuerySet.update() skip the invalidation.
+
+MEMBERS_TTL = 120
+AISLES_TTL = 600
+
+
+def family_members_key(family_id: UUID | str) -> str:
+    return f"family:{family_id}:members"
+
+
+def cached_family_members(*, family_id: UUID | str, load: Callable[[], list]) -> list:
+    """The family's members (for assign controls and assignee names), cached for a while.
+
+    Dropped when a membership or a member's user row is saved or deleted (`ListsConfig`).
+    """
+    return cache_get_or_load(family_members_key(family_id), ttl=MEMBERS_TTL, load=load)
+
+
+def forget_family_members(*, family_id: UUID | str) -> None:
+    cache_forget(family_members_key(family_id))
+
+
+def family_aisles_key(family_id: UUID | str) -> str:
+    return f"family:{family_id}:aisles"
+
+
+def cached_family_aisles(*, family_id: UUID | str, load: Callable[[], dict[str, str]]):
+    """The family's remembered aisles (name key → category), cached for a while.
+
+    Dropped when a preference is remembered (`item_services.category_preference_remember`).
+    """
+    return cache_get_or_load(family_aisles_key(family_id), ttl=AISLES_TTL, load=load)
+
+
+def forget_family_aisles(*, family_id: UUID | str) -> None:
+    cache_forget(family_aisles_key(family_id))

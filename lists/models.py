@@ -56,6 +56,10 @@ class GroceryList(SoftDeleteModel):
         indexes = [models.Index(fields=["family", "status"], name="list_family_status_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(name__regex=r"\S"), name="list_name_not_blank"),
+            # The target of the items' and events' composite foreign keys
+            # `(grocery_list_id, family_id)` (PostgreSQL, migration lists 0010): a row's
+            # family is always its list's.
+            models.UniqueConstraint(fields=["id", "family"], name="list_id_family_unique"),
         ]
 
     def __str__(self) -> str:
@@ -71,6 +75,16 @@ class ListItem(SoftDeleteModel):
     # Led by `item_list_status_idx (grocery_list, status)`: no index of its own.
     grocery_list = models.ForeignKey(
         GroceryList, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
+    # The tenant (the shard key, docs/scaling.md): always the list's family, which the
+    # composite foreign key `(grocery_list_id, family_id)` enforces on PostgreSQL. Led by
+    # `item_family_name_idx (family_id, lower(name) text_pattern_ops)` there.
+    family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        editable=False,
     )
     name = models.CharField(max_length=200)
     quantity_text = models.CharField(max_length=50, blank=True)
@@ -119,6 +133,15 @@ class ListEvent(TimeStampedModel):
     grocery_list = models.ForeignKey(
         GroceryList, on_delete=models.CASCADE, related_name="events", db_index=False
     )
+    # The tenant, always the list's family (composite foreign key on PostgreSQL, as for
+    # items). Led by `event_family_created_idx`, which serves the family's feed.
+    family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     actor = models.ForeignKey(
@@ -131,6 +154,7 @@ class ListEvent(TimeStampedModel):
 
     class Meta:
         ordering = ["grocery_list", "seq"]
+        indexes = [models.Index(fields=["family", "created_at"], name="event_family_created_idx")]
         constraints = [
             models.UniqueConstraint(fields=["grocery_list", "seq"], name="event_unique_seq"),
         ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import item_views, views
+from . import bulk_views, export_views, item_views, views
 
 app_name = "lists"
 
@@ -9,12 +9,15 @@ urlpatterns = [
     path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
     path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
     path("lists/<uuid:list_id>/", views.detail, name="detail"),
+    path("lists/<uuid:list_id>/text/", export_views.list_text, name="text"),
+    path("lists/<uuid:list_id>/print/", export_views.list_print, name="print"),
     path("lists/<uuid:list_id>/activity/", views.activity, name="activity"),
     path("lists/<uuid:list_id>/edit/", views.list_edit, name="edit"),
     path("lists/<uuid:list_id>/archive/", views.list_archive, name="archive"),
     path("lists/<uuid:list_id>/restore/", views.list_restore, name="restore"),
     path("lists/<uuid:list_id>/delete/", views.list_delete, name="delete"),
     path("lists/<uuid:list_id>/items/", item_views.item_add, name="item_add"),
+    path("lists/<uuid:list_id>/items/bulk/", bulk_views.items_add_bulk_view, name="items_add_bulk"),
     path("lists/<uuid:list_id>/sync/", item_views.sync, name="sync"),
     path("lists/<uuid:list_id>/shopping/", views.shopping_start, name="shopping_start"),
     path("lists/<uuid:list_id>/items/suggest/", item_views.item_suggest, name="item_suggest"),

@@ -65,6 +65,9 @@ def order_place(*, share: VendorShare, actor: User, answer_version: str | None =
     None skips the check (a caller that showed no answer).
     """
     with transaction.atomic():
+        # The list's row first, like every write to the list: a re-send locks the list,
+        # then the share, and this would otherwise deadlock with it (share, then list).
+        lock_list_row(list_id=share.grocery_list_id)
         share = (
             VendorShare.objects.select_for_update(of=("self",))
             .select_related("grocery_list__family", "vendor")

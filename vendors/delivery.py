@@ -55,6 +55,7 @@ def _payload_for(delivery: ShareDelivery, *, kind: str) -> dict[str, Any]:
             to=share.vendor.whatsapp_number,
             params=[share.grocery_list.name, share.grocery_list.family.name, delivery.vendor_url],
             callback_data=callback,
+            language=share.vendor.language,
         )
     return whatsapp.text_payload(
         to=share.vendor.whatsapp_number,
@@ -76,16 +77,18 @@ def _preferred_kind(vendor: Vendor) -> str:
 def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
     """Send one queued delivery at most once. Returns the outcome for the task.
 
-    1. Claim: one transaction moves the row queued → sending with a fresh claim token
-       and counts the attempt on the row and its share; it commits before any HTTP. A
-       row that is not queued is never posted again.
+    1. Claim: a conditional UPDATE queued → sending with a fresh claim token (counting
+       the attempt), committed before any HTTP. A row that is not queued is never
+       posted again.
     2. POST outside any transaction (web requests and other rows never wait on it).
-    3. Record the message id in one transaction guarded by the claim token.
+    3. Record the outcome in one transaction guarded by the claim token: the message id
+       (or the failure), and the share's status and attempt count.
     Two commits per send: the claim must be durable before the POST and the message id
     after it, and nothing else needs a commit of its own (commits were most of a send's
-    time in the bench). A worker killed between 1 and 3 leaves the row "sending"; the
-    redelivered task marks it interrupted after WHATSAPP_CLAIM_STALE_SECONDS instead of
-    posting again.
+    time in the bench). The claim locks the delivery row alone, so it cannot deadlock
+    with a re-send (list, share, then its deliveries). A worker killed between 1 and 3
+    leaves the row "sending"; the redelivered task marks it interrupted after
+    WHATSAPP_CLAIM_STALE_SECONDS instead of posting again.
     """
     breaker_wait = whatsapp.breaker_retry_in()
     if breaker_wait > 0 and _postpone(delivery_id=delivery_id, wait=breaker_wait):
@@ -119,16 +122,6 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
                 attempts=F("attempts") - 1,
             )
             return "superseded"
-        if claimed:
-            # No list event for pending → sending: pages show both as "Sending…", and the
-            # event would cost a list-row lock and a publish per attempt.
-            VendorShare.objects.filter(pk=share.pk).update(
-                attempts=F("attempts") + 1,
-                status=Case(
-                    When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
-                    default=F("status"),
-                ),
-            )
     if not claimed:
         return _not_claimable(delivery)
 
@@ -151,7 +144,7 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
         # Another worker's trial call is deciding the breaker: nothing went out, so
         # this was not an attempt either.
         _release(
-            delivery=delivery, claim=claim, wait=exc.retry_in, error="circuit open", uncount=True
+            delivery=delivery, claim=claim, wait=exc.retry_in, error="circuit open", attempt=False
         )
         return Wait(exc.retry_in)
     except whatsapp.WhatsAppError as exc:
@@ -177,6 +170,8 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
     # The crash window: the message is out, and until this transaction commits we do not
     # know its id. Nothing else happens between the POST returning and this write.
     with transaction.atomic():
+        # The list's row, then the share (lock_shares_lists), then the delivery row.
+        share_sent(share=share, whatsapp_message_id=result.message_id)
         recorded = ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
             state=ShareDelivery.State.SENT,
             whatsapp_message_id=result.message_id,
@@ -185,8 +180,10 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
             last_error="",
             error_code=None,
         )
-        if recorded:
-            share_sent(share=share, whatsapp_message_id=result.message_id)
+        if not recorded:
+            # The claim was taken from us (marked interrupted after the stale limit):
+            # the row's own outcome stands, and a status webhook settles the share.
+            transaction.set_rollback(True)
     return "sent"
 
 
@@ -205,16 +202,16 @@ def _postpone(*, delivery_id: uuid.UUID | str, wait: float) -> bool:
     False when the row is not ours to postpone (not due, finished, claimed elsewhere)."""
     now = timezone.now()
     with transaction.atomic():
-        rows = _due(ShareDelivery.objects.filter(pk=delivery_id), now=now)
-        share_id = rows.values_list("share_id", flat=True).first()
-        postponed = rows.update(
+        # The share before its delivery row, in the order a re-send locks them.
+        VendorShare.objects.filter(deliveries__pk=delivery_id).update(last_error="circuit open")
+        postponed = _due(ShareDelivery.objects.filter(pk=delivery_id), now=now).update(
             last_error="circuit open",
             error_code=None,
             next_attempt_at=now + timedelta(seconds=wait),
             dispatched_at=None,
         )
-        if postponed:
-            VendorShare.objects.filter(pk=share_id).update(last_error="circuit open")
+        if not postponed:
+            transaction.set_rollback(True)
     return bool(postponed)
 
 
@@ -255,11 +252,11 @@ def _release(
     error: str,
     code: int | None = None,
     retry: bool = False,
-    uncount: bool = False,
+    attempt: bool = True,
 ) -> None:
     """Hand the row back to the queue, due in `wait` seconds (the sweep hands it out then);
-    `retry` counts a transient failure, `uncount` takes back the attempt the claim counted
-    (nothing went out)."""
+    `retry` counts a transient failure. `attempt=False`: nothing went out, so the attempt
+    the claim counted is taken back."""
     now = timezone.now()
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
@@ -270,10 +267,20 @@ def _release(
             next_attempt_at=now + timedelta(seconds=wait),
             dispatched_at=None,
             retries=F("retries") + (1 if retry else 0),
-            attempts=F("attempts") - (1 if uncount else 0),
+            attempts=F("attempts") - (0 if attempt else 1),
         )
+        if not attempt:
+            VendorShare.objects.filter(pk=delivery.share_id).update(last_error=error)
+            return
+        # No list event for pending → sending: pages show both as "Sending…", and the
+        # event would cost a list-row lock and a publish per attempt.
         VendorShare.objects.filter(pk=delivery.share_id).update(
-            last_error=error, attempts=F("attempts") - (1 if uncount else 0)
+            last_error=error,
+            attempts=F("attempts") + 1,
+            status=Case(
+                When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
+                default=F("status"),
+            ),
         )
 
 
@@ -309,6 +316,8 @@ def _fail(
                 reason=reason,
                 last_error=error,
             )
+            # The attempt that failed: a share counts its attempts with their outcome.
+            VendorShare.objects.filter(pk=delivery.share_id).update(attempts=F("attempts") + 1)
 
 
 GAVE_UP_REASON = "WhatsApp kept failing, so we stopped trying. Re-send later or use the link."

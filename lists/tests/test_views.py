@@ -68,11 +68,14 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:create", kwargs=family), {"name": "New"}),
         ("get", reverse("lists:detail", kwargs=lst), {}),
         ("get", reverse("lists:activity", kwargs=lst), {}),
+        ("get", reverse("lists:text", kwargs=lst), {}),
+        ("get", reverse("lists:print", kwargs=lst), {}),
         ("get", reverse("lists:edit", kwargs=lst), {}),
         ("post", reverse("lists:edit", kwargs=lst), {"name": "Renamed"}),
         ("post", reverse("lists:archive", kwargs=lst), {}),
         ("post", reverse("lists:restore", kwargs=lst), {}),
         ("post", reverse("lists:item_add", kwargs=lst), {"text": "2 kg tomatoes"}),
+        ("post", reverse("lists:items_add_bulk", kwargs=lst), {"text": "milk\neggs"}),
         (
             "post",
             reverse("lists:sync", kwargs=lst),
@@ -99,7 +102,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 29  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 32  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
@@ -526,6 +529,7 @@ def _fill(grocery_list, count, assignee, start=0):
     ListItem.objects.bulk_create(
         ListItem(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             name=f"item {n}",
             status=["needed", "in_cart", "purchased"][n % 3],
             category=["produce", "dairy", "pantry"][n % 3],
