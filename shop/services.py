@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from families.models import Family, User
 from grocer.cache import cache_forget, cache_get_or_load
@@ -71,7 +72,7 @@ def chosen_store_id(*, family_id: Any) -> str | None:
 def shopping_choice_set(*, family: Family, store: Store | None) -> ShoppingChoice:
     """Remember where the family is shopping (shared by every member; None: nowhere)."""
     if store is not None and store.family_id != family.pk:
-        raise ValidationError({"store": "That store is not one of this family's."})
+        raise ValidationError({"store": gettext("That store is not one of this family's.")})
     with transaction.atomic():
         choice, _ = ShoppingChoice.objects.update_or_create(
             family=family, defaults={"store": store}
@@ -97,7 +98,7 @@ def store_aisle_move(
 ) -> Store:
     """Move one category an aisle earlier ("up") or later ("down") in `current`."""
     if category not in DEFAULT_ORDER or direction not in ("up", "down"):
-        raise ValidationError({"category": "Unknown aisle or direction."})
+        raise ValidationError({"category": gettext("Unknown aisle or direction.")})
     order = complete_order(current)
     index = order.index(category)
     other = index - 1 if direction == "up" else index + 1
