@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?= -n 2
 PORT ?= 8000
 
-.PHONY: run run-host-check test lint format migrate demo worker beat bench lighthouse clean
+.PHONY: run run-host-check test lint format migrate demo worker beat bench lighthouse messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## After changing marked strings (needs GNU gettext): refresh locale/*/LC_MESSAGES/*.po,
+## translate the new entries, compile. The .mo files are committed: `make run` and
+## `make test` need no gettext tools. CI checks the catalogues are complete and current.
+messages: $(VENV)/.installed
+	PYTHON=$(BIN)/python .ci/translations.sh update
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A grocer worker --loglevel=INFO

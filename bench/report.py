@@ -305,6 +305,14 @@ def table(results: dict) -> str:
                 f"delivered {run['delivered']}/{run['shares']}, sent twice {run['duplicates']}, "
                 f"API calls {run['api_calls']}"
             )
+            cpu = run.get("cpu")
+            if cpu:
+                lines.append(
+                    f"{'':15}CPU {cpu['workers_s']} s workers + {cpu['postgres_s']} s PostgreSQL"
+                    f" = {cpu['ms_per_message']} ms per message sent,"
+                    f" {cpu['messages_per_cpu_second']} msgs per CPU-second"
+                    f" (load {run.get('load_average', ['?'])[0]} at the end)"
+                )
         lines.append("")
     lines.extend(_section("vendor", vendor))
 

@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -21,8 +22,10 @@ SEED = """
 INSERT INTO families_family (id, name)
 SELECT gen_random_uuid(), 'Family ' || n FROM generate_series(1, %(families)s) AS n;
 
-INSERT INTO families_user (id, password, is_superuser, email, display_name, is_active, is_staff)
-SELECT gen_random_uuid(), '!', false, 'user' || n || '@scale.example', 'User ' || n, true, false
+INSERT INTO families_user (id, password, is_superuser, email, display_name, is_active, is_staff,
+                           language)
+SELECT gen_random_uuid(), '!', false, 'user' || n || '@scale.example', 'User ' || n, true, false,
+       ''
 FROM generate_series(1, %(families)s * 3) AS n;
 
 INSERT INTO families_membership (id, role, family_id, user_id)
@@ -31,21 +34,23 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM families_user) AS u
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM families_family) AS f
   ON f.n = (u.n - 1) / 3;
 
-INSERT INTO lists_grocerylist (id, name, description, status, last_seq, family_id)
+INSERT INTO lists_grocerylist (id, name, description, status, last_seq, version, family_id)
 SELECT gen_random_uuid(), 'List ' || l, '', CASE WHEN l = 3 THEN 'archived' ELSE 'active' END,
-       40, f.id
+       40, 1, f.id
 FROM families_family AS f, generate_series(1, 3) AS l;
 
 INSERT INTO lists_listitem (id, name, quantity_text, status, note, category, position, version,
-                            grocery_list_id, deleted_at)
+                            grocery_list_id, family_id, deleted_at)
 SELECT gen_random_uuid(), (ARRAY['milk','eggs','bread','butter','apples','tomatoes','rice',
        'pasta','cheese','yogurt','coffee','tea','onions','garlic','carrots','bananas','flour',
        'sugar','salt','oil'])[i], '', CASE WHEN i %% 4 = 0 THEN 'purchased' ELSE 'needed' END,
-       '', 'other', i, 1, gl.id, CASE WHEN i = 20 THEN now() - interval '40 days' END
+       '', 'other', i, 1, gl.id, gl.family_id, CASE WHEN i = 20 THEN now() - interval '40 days' END
 FROM lists_grocerylist AS gl, generate_series(1, 20) AS i;
 
-INSERT INTO lists_listevent (id, seq, type, actor_label, payload, grocery_list_id)
-SELECT gen_random_uuid(), s, 'item.added', 'User', '{}'::jsonb, gl.id
+INSERT INTO lists_listevent (id, seq, type, actor_label, payload, grocery_list_id, family_id,
+                             created_at)
+SELECT gen_random_uuid(), s, 'item.added', 'User', '{}'::jsonb, gl.id, gl.family_id,
+       now() - (40 - s) * interval '1 hour'
 FROM lists_grocerylist AS gl, generate_series(1, 40) AS s;
 
 ANALYZE;
@@ -74,10 +79,23 @@ QUERIES = [
     ),
     (
         "suggestions: the family's item names starting with the text",
-        "SELECT lower(i.name), count(*) FROM lists_listitem i "
-        "JOIN lists_grocerylist l ON l.id = i.grocery_list_id "
-        "WHERE l.family_id = %(family)s AND lower(i.name) LIKE 'to%%' "
+        "SELECT lower(name), count(*) FROM lists_listitem "
+        "WHERE family_id = %(family)s AND lower(name) LIKE 'to%%' "
         "GROUP BY 1 ORDER BY 2 DESC LIMIT 8",
+    ),
+    (
+        "suggestions as the list page asks (names containing the text)",
+        "SELECT lower(name), count(*), max(created_at), max(name) FROM lists_listitem "
+        "WHERE family_id = %(family)s AND upper(name) LIKE upper('%%to%%') "
+        "GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT 36",
+    ),
+    (
+        "family feed: others' newest events in the family's live lists",
+        "SELECT e.*, l.name FROM lists_listevent e "
+        "JOIN lists_grocerylist l ON l.id = e.grocery_list_id "
+        "WHERE e.family_id = %(family)s AND l.deleted_at IS NULL "
+        "AND (e.actor_id IS NULL OR e.actor_id <> %(user)s) "
+        "ORDER BY e.created_at DESC, e.seq DESC LIMIT 30",
     ),
     (
         "a user's families (family switcher)",
@@ -89,6 +107,13 @@ QUERIES = [
         "SELECT id FROM lists_listitem WHERE deleted_at < now() - interval '30 days' LIMIT 100",
     ),
 ]
+
+
+def seed(execute: Callable[[str, dict], object], *, families: int) -> None:
+    """Run the seed SQL through `execute(sql, params)` (a psycopg or a Django cursor's)."""
+    for statement in SEED.split(";\n"):
+        if statement.strip():
+            execute(statement, {"families": families})
 
 
 def _summary(plan: list[str]) -> str:
@@ -111,9 +136,7 @@ def main() -> None:
         if not connection.execute("SELECT count(*) FROM families_family").fetchone()[0]:
             started = time.monotonic()
             with connection.transaction():
-                for statement in SEED.split(";\n"):
-                    if statement.strip():
-                        connection.execute(statement, {"families": args.families})
+                seed(connection.execute, families=args.families)
             print(f"seeded {args.families} families in {time.monotonic() - started:.1f}s")
         counts = {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
@@ -127,7 +150,8 @@ def main() -> None:
         print("rows:", counts, "load average:", os.getloadavg())
         sample = {
             "family": connection.execute(
-                "SELECT id FROM families_family LIMIT 1 OFFSET 4999"
+                "SELECT id FROM families_family ORDER BY id "
+                "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM families_family)"
             ).fetchone()[0],
         }
         sample["user"] = connection.execute(

@@ -113,6 +113,7 @@ def families(
             items.append(
                 ListItem(
                     grocery_list=grocery_list,
+                    family_id=grocery_list.family_id,
                     name=f"item {i} {secrets.token_hex(2)}",
                     quantity_text=f"{i % 5 + 1}",
                     category=CATEGORIES[i % len(CATEGORIES)],

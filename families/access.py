@@ -13,6 +13,7 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from .current import remember_family
 from .models import Membership, User
@@ -45,7 +46,7 @@ def family_member_required(
         def wrapper(request: HttpRequest, *args, family_id, **kwargs) -> HttpResponse:
             membership = membership_or_404(user=request.user, family_id=family_id)
             if admin and not membership.is_admin:
-                raise PermissionDenied("Only family admins can do that.")
+                raise PermissionDenied(_("Only family admins can do that."))
             request.membership = membership
             if hasattr(request, "session"):
                 # Opening a family's page makes it the one `/` and the switcher show.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from . import pushguard
 from .models import Family, Membership, NotificationPreference, User
@@ -16,39 +18,41 @@ class EmailLoginForm(AuthenticationForm):
     """Django's login form, labelled for email (matched case-insensitively by the manager)."""
 
     username = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email and password don't match an account. "
-        "Both are checked exactly, except the email's upper/lower case.",
+        "invalid_login": _(
+            "That email and password don't match an account. "
+            "Both are checked exactly, except the email's upper/lower case."
+        ),
     }
 
 
 class SignupForm(forms.Form):
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=100,
         required=False,
-        help_text="What your family sees. Optional.",
+        help_text=_("What your family sees. Optional."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not too common, not all numbers.",
+        help_text=_("At least 8 characters; not too common, not all numbers."),
     )
     password2 = forms.CharField(
-        label="Confirm password",
+        label=_("Confirm password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -57,7 +61,7 @@ class SignupForm(forms.Form):
         email = User.objects.normalize_email(self.cleaned_data["email"].strip())
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                "An account with this email address already exists. Log in instead?"
+                _("An account with this email address already exists. Log in instead?")
             )
         return email
 
@@ -65,7 +69,7 @@ class SignupForm(forms.Form):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords don't match.")
+            self.add_error("password2", _("The two passwords don't match."))
         elif password1:
             candidate = User(
                 email=cleaned.get("email", ""), display_name=cleaned.get("display_name", "")
@@ -79,42 +83,50 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
-        label="Display name",
+        label=_("Display name"),
         max_length=100,
         required=False,
-        help_text="Shown to your family instead of your email address.",
+        help_text=_("Shown to your family instead of your email address."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        # Language names in their own language: whoever cannot read the current one
+        # still finds theirs.
+        choices=[("", _("Same as the browser")), *settings.LANGUAGES],
+        help_text=_("Grocer's pages, emails and notifications to you."),
     )
 
 
 class FamilyForm(forms.Form):
     name = forms.CharField(
-        label="Family name",
+        label=_("Family name"),
         max_length=Family._meta.get_field("name").max_length,
-        help_text="For example “The Smiths” or “Flat 4B”.",
+        help_text=_("For example “The Smiths” or “Flat 4B”."),
     )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give your family a name.")
+            raise forms.ValidationError(_("Give your family a name."))
         return name
 
 
 class InvitationForm(forms.Form):
     role = forms.ChoiceField(
-        label="Joins as", choices=Membership.Role.choices, initial=Membership.Role.MEMBER
+        label=_("Joins as"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
     )
     email = forms.EmailField(
-        label="Email (optional)",
+        label=_("Email (optional)"),
         required=False,
-        help_text="We'll email the link there too. Leave empty to just copy the link.",
+        help_text=_("We'll email the link there too. Leave empty to just copy the link."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
 # An invite link's token: what `secrets.token_urlsafe(32)` produces.
@@ -123,9 +135,9 @@ _TOKEN = re.compile(r"(?:/invite/)?([A-Za-z0-9_-]{20,64})/?\s*$")
 
 class InviteLinkForm(forms.Form):
     link = forms.CharField(
-        label="Invite link",
+        label=_("Invite link"),
         max_length=500,
-        help_text="Paste the link someone in your family sent you.",
+        help_text=_("Paste the link someone in your family sent you."),
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off"}),
     )
 
@@ -133,7 +145,7 @@ class InviteLinkForm(forms.Form):
         match = _TOKEN.search(self.cleaned_data["link"].strip())
         if not match:
             raise forms.ValidationError(
-                "That doesn't look like a Grocer invite link. It ends in /invite/ and a code."
+                _("That doesn't look like a Grocer invite link. It ends in /invite/ and a code.")
             )
         return match.group(1)
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grocer.models import SoftDeleteModel, TimeStampedModel
 
@@ -45,6 +46,11 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(max_length=100, blank=True)
+    # Empty: the browser's language (Accept-Language). Pages, emails and notifications to
+    # this user are in it (grocer/i18n.py).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES, default=""
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
 
@@ -89,8 +95,8 @@ class Family(SoftDeleteModel):
 
 class Membership(TimeStampedModel):
     class Role(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
 
     # No index of its own: `membership_one_per_family (user, family)` starts with the user
     # (docs/scaling.md, index review).
@@ -176,10 +182,10 @@ class NotificationPreference(TimeStampedModel):
     membership = models.OneToOneField(
         Membership, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    shopping_started = models.BooleanField("Someone is going shopping", default=True)
-    items_added = models.BooleanField("Items added to a list I am shopping", default=True)
-    vendor_answered = models.BooleanField("A vendor answered", default=True)
-    order_delivered = models.BooleanField("An order was delivered", default=True)
+    shopping_started = models.BooleanField(_("Someone is going shopping"), default=True)
+    items_added = models.BooleanField(_("Items added to a list I am shopping"), default=True)
+    vendor_answered = models.BooleanField(_("A vendor answered"), default=True)
+    order_delivered = models.BooleanField(_("An order was delivered"), default=True)
     # The in-app badge counts others' list events after this moment.
     feed_seen_at = models.DateTimeField(null=True, blank=True)
 

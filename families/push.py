@@ -1,5 +1,6 @@
 """The Web Push client: one encrypted message to one browser, with pywebpush and the
-VAPID keys from settings. Called from the `families.tasks.send_push` task only."""
+VAPID keys from settings, called from the `families.tasks.send_push` task only; and
+`push_wanted`, which lets a write skip the fan-out task when nobody could get the push."""
 
 from __future__ import annotations
 
@@ -79,3 +80,71 @@ def push_send(*, subscription_id: UUID | str, data: str, topic: str = "") -> boo
     except RequestException as error:
         raise PushRetryError(str(error)) from error
     return True
+
+
+# --- who could get a push at all: decided in the request, without a task ------------------
+
+# The kinds each member with at least one browser subscribed wants, per family. Dropped
+# (`FamiliesConfig.ready`) when a subscription, a preference, a membership or a user
+# changes; the TTL bounds changes made with QuerySet.update(), which send no signal.
+PUSH_WANTS_TTL = 300
+
+
+def _push_wants_key(family_id: UUID | str) -> str:
+    return f"family:{family_id}:push-wants"
+
+
+def family_push_wants(*, family_id: UUID | str) -> dict[str, list[str]]:
+    """{user id: the notification kinds they want} for the family's active members who
+    have a push subscription (members without one are absent). Cached; one query on a miss."""
+    from grocer.cache import cache_get_or_load
+
+    from .models import Membership, NotificationPreference
+
+    def load() -> dict[str, list[str]]:
+        memberships = (
+            Membership.objects.filter(
+                family_id=family_id,
+                user__is_active=True,
+                user__push_subscriptions__isnull=False,
+            )
+            .select_related("notification_preference")
+            .distinct()
+        )
+        return {
+            str(membership.user_id): [
+                kind
+                for kind in NotificationPreference.KINDS
+                if getattr(getattr(membership, "notification_preference", None), kind, True)
+            ]
+            for membership in memberships
+        }
+
+    return cache_get_or_load(_push_wants_key(family_id), ttl=PUSH_WANTS_TTL, load=load)
+
+
+def push_wanted(*, family_id: UUID | str, kind: str, actor_id: UUID | str | None) -> bool:
+    """Could anyone but the actor get a push of this kind? False spares the fan-out task."""
+    actor = str(actor_id) if actor_id else None
+    return any(
+        kind in kinds
+        for user_id, kinds in family_push_wants(family_id=family_id).items()
+        if user_id != actor
+    )
+
+
+def forget_push_wants(*, family_ids) -> None:
+    """Drop the families' cached push wants, now and again once the transaction commits
+    (a request that read the old rows meanwhile may have cached them again)."""
+    from django.db import transaction
+
+    from grocer.cache import cache_forget
+
+    keys = [_push_wants_key(family_id) for family_id in family_ids]
+
+    def forget() -> None:
+        for key in keys:
+            cache_forget(key)
+
+    forget()
+    transaction.on_commit(forget, robust=True)

@@ -36,7 +36,8 @@ from uuid import UUID
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from grocer.outbox.services import outbox_enqueue
 
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 ON_MEMBERSHIP_REVOKED: list[Callable[[UUID, UUID], None]] = []
 
-LAST_ADMIN_MESSAGE = "A family needs at least one admin. Make someone else an admin first."
+LAST_ADMIN_MESSAGE = _("A family needs at least one admin. Make someone else an admin first.")
 
 
 class InvitationUnavailableError(Exception):
@@ -64,7 +65,7 @@ def user_signup(*, email: str, password: str, display_name: str = "") -> User:
     """Create an account. The password goes through Django's validators."""
     email = User.objects.normalize_email(email.strip())
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this email address already exists."})
+        raise ValidationError({"email": _("An account with this email address already exists.")})
     candidate = User(email=email, display_name=display_name.strip())
     password_validation.validate_password(password, user=candidate)
     with transaction.atomic():
@@ -73,11 +74,16 @@ def user_signup(*, email: str, password: str, display_name: str = "") -> User:
         )
 
 
-def profile_update(*, user: User, display_name: str) -> User:
+def profile_update(*, user: User, display_name: str, language: str | None = None) -> User:
+    """`language` "" follows the browser; None leaves the setting as it is."""
     user.display_name = display_name.strip()
+    fields = ["display_name", "updated_at"]
+    if language is not None:
+        user.language = language
+        fields.append("language")
     user.full_clean(exclude=["password"])
     with transaction.atomic():
-        user.save(update_fields=["display_name", "updated_at"])
+        user.save(update_fields=fields)
     return user
 
 
@@ -103,7 +109,7 @@ def _require_admin(*, family: Family, actor: User) -> None:
     if not Membership.objects.filter(
         family=family, user=actor, role=Membership.Role.ADMIN
     ).exists():
-        raise PermissionDenied("Only family admins can do that.")
+        raise PermissionDenied(_("Only family admins can do that."))
 
 
 def invitation_create(
@@ -127,8 +133,10 @@ def invitation_create(
         if invitation.email and accept_url_template:
             accept_url = accept_url_template.replace("{token}", invitation.token)
             # In this transaction: a broker outage neither fails the invite nor loses it.
+            # In the inviter's language (the active one): the invitee has no setting yet.
             outbox_enqueue(
-                task="families.tasks.send_invitation_email", args=[str(invitation.id), accept_url]
+                task="families.tasks.send_invitation_email",
+                args=[str(invitation.id), accept_url, translation.get_language() or ""],
             )
     return invitation
 
@@ -208,14 +216,14 @@ def _schedule_revoked(*, family_id: UUID, user_id: UUID) -> None:
 def membership_change_role(*, membership: Membership, role: str, actor: User) -> Membership:
     """An admin changes a member's role; the last admin cannot be demoted."""
     if role not in Membership.Role.values:
-        raise ValidationError({"role": "Choose admin or member."})
+        raise ValidationError({"role": _("Choose admin or member.")})
     with transaction.atomic():
         locked = _lock_family_memberships(family_id=membership.family_id)
         if not _locked_actor_is_admin(locked, actor):
-            raise PermissionDenied("Only family admins can do that.")
+            raise PermissionDenied(_("Only family admins can do that."))
         target = locked.get(membership.pk)
         if target is None:
-            raise ValidationError("That person is no longer in the family.")
+            raise ValidationError(_("That person is no longer in the family."))
         if target.role == role:
             return target
         if target.is_admin and _admin_count(locked) <= 1:
@@ -238,7 +246,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     with transaction.atomic():
         locked = _lock_family_memberships(family_id=membership.family_id)
         if not _locked_actor_is_admin(locked, actor):
-            raise PermissionDenied("Only family admins can do that.")
+            raise PermissionDenied(_("Only family admins can do that."))
         target = locked.get(membership.pk)
         if target is None:
             return

@@ -6,6 +6,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from grocer.i18n import supported_language
 
 from .models import Invitation
 
@@ -18,7 +21,7 @@ from .models import Invitation
     soft_time_limit=30,
     time_limit=60,
 )
-def send_invitation_email(invitation_id: str, accept_url: str) -> None:
+def send_invitation_email(invitation_id: str, accept_url: str, language: str = "") -> None:
     """Email an invitation link. Idempotent enough: a retry resends the same link."""
     invitation = (
         Invitation.objects.select_related("family", "created_by").filter(pk=invitation_id).first()
@@ -26,9 +29,12 @@ def send_invitation_email(invitation_id: str, accept_url: str) -> None:
     if invitation is None or invitation.state != "open" or not invitation.email:
         return
     context = {"invitation": invitation, "accept_url": accept_url}
+    with translation.override(supported_language(language) or settings.LANGUAGE_CODE):
+        subject = render_to_string("families/email/invitation_subject.txt", context).strip()
+        message = render_to_string("families/email/invitation_body.txt", context)
     send_mail(
-        subject=render_to_string("families/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("families/email/invitation_body.txt", context),
+        subject=subject,
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )

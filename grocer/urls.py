@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from grocer import health, views
+from grocer import health, i18n, views
 
 urlpatterns = [
     path("accounts/", include("families.account_urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
+    path("jsi18n/<str:lang>.js", i18n.javascript_catalog, name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),

@@ -231,21 +231,29 @@ async def stream_read(list_id: UUID | str, *, after: int) -> dict[int, dict[str,
     return messages
 
 
-def publish_list_event(*, event_id: UUID | str) -> None:
+def publish_list_event(
+    *, event_id: UUID | str, event: ListEvent | None = None, item: ListItem | None = None
+) -> None:
     """Send a committed event to every open page of its list (called on commit).
 
     The list's cached items are dropped first, so a page loaded after this event
-    never renders the state before it.
+    never renders the state before it. `event` and `item`, as the write left them in
+    memory (the item with its relations the row shows already set), spare reading
+    them back: the hot paths publish without a query.
     """
     from .cache import invalidate_list_items
 
     committed = time.perf_counter()  # called on commit: this is the commit's moment
-    event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
     if event is None:
-        return
+        event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
+        if event is None:
+            return
     invalidate_list_items(family_id=event.grocery_list.family_id, list_id=event.grocery_list_id)
     try:
-        message = event_message(event)
+        # Only the event's own item: a row missing from `items` would be removed from pages.
+        own = item is not None and str(item.pk) == _item_id(event)
+        items = {str(item.pk): item} if own else None
+        message = event_message(event, items=items)
     except Exception:  # a broken partial must not fail the write; catch-up re-renders
         logger.exception("Could not render list event %s", event_id)
         return

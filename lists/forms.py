@@ -4,9 +4,11 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from families.models import User
 
+from .bulk_services import MAX_ENTRIES, parse_entries
 from .models import Category, ListItem
 from .quantity import normalize_spaces, parse_item_text
 
@@ -163,3 +165,87 @@ class SyncForm(forms.Form):
 
 class ShoppingForm(forms.Form):
     store = TrimmedCharField(max_length=100, required=False, label="Store (optional)")
+
+
+BULK_TEXT_MAX = 4000
+
+
+class BulkAddForm(forms.Form):
+    """Several items at once: one a line, or a comma list (see `lists.bulk_services`)."""
+
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+    text = forms.CharField(
+        label=_("Add several items"),
+        max_length=BULK_TEXT_MAX,
+        widget=forms.Textarea({"rows": 5}),
+        error_messages={"required": _("Paste or type your items, one a line.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Beside the add box's form on the page: ids of its own.
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        text = cleaned.get("text")
+        if not text:
+            return cleaned
+        entries = parse_entries(text)
+        if not entries:
+            self.add_error("text", self.fields["text"].error_messages["required"])
+        elif len(entries) > MAX_ENTRIES:
+            self.add_error(
+                "text", _("At most %(max)d items at once, please.") % {"max": MAX_ENTRIES}
+            )
+        for entry in entries:
+            if len(entry.name) > NAME_MAX:
+                self.add_error(
+                    "text",
+                    _("“%(name)s…” is too long: names can be at most %(max)d characters.")
+                    % {"name": entry.name[:30], "max": NAME_MAX},
+                )
+            elif len(entry.quantity_text) > QUANTITY_MAX:
+                self.add_error(
+                    "text",
+                    _("The quantity of “%(name)s” is too long (at most %(max)d characters).")
+                    % {"name": entry.name[:30], "max": QUANTITY_MAX},
+                )
+        cleaned["entries"] = entries
+        return cleaned
+
+
+class ItemSetForm(BulkAddForm):
+    """A saved set: its name and its items, one a line (checked like a bulk add)."""
+
+    idempotency_key = None
+    name = TrimmedCharField(max_length=100, label=_("Name"))
+    field_order = ["name", "text"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "set_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Items, one a line")
+        self.fields["text"].error_messages["required"] = _("A set needs at least one item.")
+
+    @classmethod
+    def for_set(cls, item_set: Any) -> ItemSetForm:
+        lines = [f"{e.get('name', '')} {e.get('quantity', '')}".strip() for e in item_set.entries]
+        return cls(initial={"name": item_set.name, "text": "\n".join(lines)})
+
+
+class StapleForm(forms.Form):
+    name = TrimmedCharField(max_length=NAME_MAX, label=_("Staple"))
+
+
+class AddSetForm(forms.Form):
+    item_set = forms.UUIDField(label=_("Saved set"))
+
+
+class AddStaplesForm(forms.Form):
+    # One staple's name (one tap), or none for all of them.
+    name = TrimmedCharField(max_length=NAME_MAX, required=False)
+
+
+class ListFromStaplesForm(forms.Form):
+    name = TrimmedCharField(max_length=200, required=False, label=_("Name"))

@@ -10,21 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import CharField, Count, Max, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from families.models import Family, Membership, User
 from grocer.transactions import retry_on_conflict
 
 from . import hooks
+from .cache import cached_family_aisles, forget_family_aisles
 from .categories import guess_category, normalize_name
 from .models import Category, CategoryPreference, GroceryList, ListEvent, ListItem
 from .quantity import merge_quantities, normalize_spaces, quantity_steps
-from .services import _lock_list, list_event_record  # the list lock comes first
+from .services import (  # the list lock comes first
+    _lock_list,
+    give_back_seq,
+    list_event_record,
+    lock_list_next_seq,
+)
 
 NOTE_MAX = ListItem._meta.get_field("note").max_length
 # Fields a person edits through `item_update`; status and assignee have their own services.
@@ -39,7 +48,8 @@ FIELD_LABELS = {
 
 def _clean_item(item: ListItem) -> None:
     """`full_clean` plus the text limits a TextField's max_length does not enforce."""
-    item.full_clean(exclude=["created_by"])
+    # The family is the list's, set by the service: validating it would cost a query.
+    item.full_clean(exclude=["created_by", "family"])
     if len(item.note) > NOTE_MAX:
         raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
 
@@ -55,16 +65,28 @@ class ItemAddResult:
     created: bool
     # True when the name was already needed and the new quantity was added to it.
     merged: bool = False
+    # The list's live items by status (and "total") after the add, when it was read.
+    counts: dict[str, int] | None = None
+
+
+def _family_aisles(family_id) -> dict[str, str]:
+    return cached_family_aisles(
+        family_id=family_id,
+        load=lambda: dict(
+            CategoryPreference.objects.filter(family_id=family_id).values_list(
+                "name_key", "category"
+            )
+        ),
+    )
+
+
+def _aisle_for(*, family_id, name: str) -> str:
+    return _family_aisles(family_id).get(normalize_name(name)[:200]) or guess_category(name)
 
 
 def category_for_name(*, family: Family, name: str) -> str:
     """The family's remembered aisle for this name, else the built-in map's guess."""
-    remembered = (
-        CategoryPreference.objects.filter(family=family, name_key=normalize_name(name))
-        .values_list("category", flat=True)
-        .first()
-    )
-    return remembered or guess_category(name)
+    return _aisle_for(family_id=family.pk, name=name)
 
 
 def category_preference_remember(*, family: Family, name: str, category: str) -> None:
@@ -76,6 +98,61 @@ def category_preference_remember(*, family: Family, name: str, category: str) ->
         CategoryPreference.objects.update_or_create(
             family=family, name_key=key[:200], defaults={"category": category}
         )
+        # After commit too: a reader that loaded the old aisles meanwhile may have cached them.
+        forget_family_aisles(family_id=family.pk)
+        transaction.on_commit(partial(forget_family_aisles, family_id=family.pk), robust=True)
+
+
+def _check_new_item(item: ListItem) -> None:
+    """What `full_clean` checked, without its queries: the field rules, here in Python.
+
+    The rest (the list exists, a unique id, a name that is not blank) the database's
+    foreign key, primary key and check constraints enforce on INSERT.
+    """
+    item.clean_fields(exclude=["id", "grocery_list", "family", "created_by", "assigned_to"])
+    if len(item.note) > NOTE_MAX:
+        raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
+
+
+def _needed_twin_and_counts(
+    *, grocery_list: GroceryList, name: str
+) -> tuple[str | None, dict[str, int]]:
+    """The id of the needed item with this name (if any) and the live items by status.
+
+    One statement. Precondition: the caller holds the list's row lock, so neither can
+    change before commit (every item write takes that lock first).
+    """
+    rows = (
+        ListItem.objects.filter(grocery_list=grocery_list)
+        .values("status")
+        .annotate(
+            n=Count("id"),
+            twin=Max(
+                Cast("id", CharField()),
+                filter=Q(status=ListItem.Status.NEEDED, name__iexact=name),
+            ),
+        )
+        .values_list("status", "n", "twin")
+    )
+    counts = {status: 0 for status in ListItem.Status.values}
+    twin = None
+    for status, n, twin_id in rows:
+        counts[status] = n
+        twin = twin or twin_id
+    return twin, counts
+
+
+def _with_total(counts: dict[str, int]) -> dict[str, int]:
+    return {**counts, "total": sum(n for key, n in counts.items() if key != "total")}
+
+
+def _no_photo(item: ListItem) -> None:
+    """Tell the row there is no photo, so rendering it does not ask the database."""
+    try:
+        relation = ListItem._meta.get_field("photo")
+    except FieldDoesNotExist:  # the photos app is not installed
+        return
+    relation.set_cached_value(item, None)
 
 
 @retry_on_conflict
@@ -99,50 +176,57 @@ def item_add(
     When the new text carries a quantity whose unit fits the needed item's ("2 milk"
     then "1 milk", "500 g" then "1 kg"), the quantities are added instead
     (`merged=True`). A bare repeat of the name only reminds: it adds nothing.
+
+    The hot path is four statements in the transaction (bump the list's seq, which
+    locks its row; look for the needed twin and count the items; insert the item;
+    insert the event), so inside a caller's transaction it opens no savepoint.
     """
     name = normalize_spaces(name)
     quantity_text = normalize_spaces(quantity_text)
-    with transaction.atomic():
-        _lock_list(grocery_list)
-        existing = (
-            ListItem.objects.select_for_update(of=("self",))
-            .filter(grocery_list=grocery_list, status=ListItem.Status.NEEDED, name__iexact=name)
-            .first()
-        )
-        if existing is not None:
+    item = ListItem(
+        grocery_list=grocery_list,
+        family_id=grocery_list.family_id,
+        name=name,
+        quantity_text=quantity_text,
+        note=note.strip(),
+        category=category or _aisle_for(family_id=grocery_list.family_id, name=name),
+        position=1,
+        created_by=actor,
+    )
+    _check_new_item(item)
+    with transaction.atomic(savepoint=False):
+        seq = lock_list_next_seq(grocery_list)
+        twin_id, counts = _needed_twin_and_counts(grocery_list=grocery_list, name=name)
+        if twin_id is not None:
+            existing = _lock_item(grocery_list=grocery_list, item_id=twin_id)
             merged = (
                 merge_quantities(existing.quantity_text, quantity_text) if quantity_text else None
             )
             if merged is None:
-                return ItemAddResult(item=existing, created=False)
-            _set_quantity(item=existing, grocery_list=grocery_list, actor=actor, text=merged)
-            return ItemAddResult(item=existing, created=False, merged=True)
-        last_position = (
-            ListItem.all_objects.filter(grocery_list=grocery_list)
-            .order_by("-position")
-            .values_list("position", flat=True)
-            .first()
-        )
-        item = ListItem(
-            grocery_list=grocery_list,
-            name=name,
-            quantity_text=quantity_text,
-            note=note.strip(),
-            category=category or category_for_name(family=grocery_list.family, name=name),
-            position=(last_position or 0) + 1,
-            created_by=actor,
-        )
-        _clean_item(item)
-        item.save()
+                give_back_seq(grocery_list)
+                return ItemAddResult(item=existing, created=False, counts=_with_total(counts))
+            _set_quantity(
+                item=existing, grocery_list=grocery_list, actor=actor, text=merged, seq=seq
+            )
+            return ItemAddResult(
+                item=existing, created=False, merged=True, counts=_with_total(counts)
+            )
+        # Seqs only grow: the new item sorts after every other one of the list.
+        item.position = seq
+        item.save(force_insert=True)
+        _no_photo(item)
         list_event_record(
             grocery_list=grocery_list,
             type="item.added",
             actor=actor,
+            seq=seq,
+            item=item,
             payload=_item_payload(
                 item, quantity=item.quantity_text, category=item.category, version=item.version
             ),
         )
-    return ItemAddResult(item=item, created=True)
+    counts[ListItem.Status.NEEDED] += 1
+    return ItemAddResult(item=item, created=True, counts=_with_total(counts))
 
 
 def _lock_item(*, grocery_list: GroceryList, item_id: UUID | str) -> ListItem:
@@ -280,7 +364,14 @@ def _last_editor(item: ListItem) -> str:
     )
 
 
-def _set_quantity(*, item: ListItem, grocery_list: GroceryList, actor: User | None, text: str):
+def _set_quantity(
+    *,
+    item: ListItem,
+    grocery_list: GroceryList,
+    actor: User | None,
+    text: str,
+    seq: int | None = None,
+):
     """Write a new quantity on a locked item and record it like an edit of the quantity."""
     item.quantity_text = text
     item.version += 1
@@ -290,6 +381,8 @@ def _set_quantity(*, item: ListItem, grocery_list: GroceryList, actor: User | No
         grocery_list=grocery_list,
         type="item.updated",
         actor=actor,
+        seq=seq,
+        item=item,
         payload=_item_payload(
             item,
             fields=["quantity_text"],
@@ -345,26 +438,128 @@ def item_quantity_step(
     return item
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    item: ListItem
+    # False when the item already had that status: nothing was written, no event.
+    changed: bool
+    # The list's live items by status (and "total") after the change, when it was read.
+    counts: dict[str, int] | None = None
+
+
+def _write_status(
+    *, grocery_list: GroceryList, item_id: UUID | str, status: str
+) -> tuple[ListItem, str, dict[str, int], bool] | None:
+    """Move a live item of the list to `status` in one statement (PostgreSQL).
+
+    Returns the item as written, its previous status, the list's live items by status
+    before the change and whether the item has a photo; None when no row changed (no
+    such item, or it already has that status). The counts and the previous status are
+    read in the same statement (its snapshot precedes its own write).
+
+    Precondition: the caller holds the list's row lock, so no other write to the list's
+    items can run between the snapshot and the write.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = ListItem._meta
+    fields = meta.concrete_fields
+
+    def col(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    status_col, list_col, deleted_col = col("status"), col("grocery_list"), col("deleted_at")
+    try:
+        photo = meta.get_field("photo")
+        has_photo = (
+            f"EXISTS (SELECT 1 FROM {quote(photo.related_model._meta.db_table)} AS p "  # noqa: S608
+            f"WHERE p.{quote(photo.field.column)} = i.{pk})"
+        )
+    except FieldDoesNotExist:  # the photos app is not installed
+        has_photo = "FALSE"
+    sql = (
+        f"UPDATE {table} AS i SET {status_col} = %s, "  # noqa: S608 - names from the model
+        f"{col('version')} = i.{col('version')} + 1, {col('updated_at')} = %s "
+        f"FROM {table} AS old "
+        f"WHERE i.{pk} = %s AND i.{list_col} = %s AND i.{deleted_col} IS NULL "
+        f"AND i.{status_col} <> %s AND old.{pk} = i.{pk} "
+        f"RETURNING {', '.join(f'i.{quote(f.column)}' for f in fields)}, old.{status_col}, "
+        f"(SELECT COALESCE(json_object_agg(c.s, c.n), '{{}}') FROM (SELECT {status_col} AS s, "
+        f"COUNT(*) AS n FROM {table} WHERE {list_col} = %s AND {deleted_col} IS NULL "
+        f"GROUP BY {status_col}) AS c), {has_photo}"
+    )
+    list_pk = meta.pk.get_db_prep_value(grocery_list.pk, connection)
+    params = [
+        status,
+        timezone.now(),
+        meta.pk.get_db_prep_value(item_id, connection),
+        list_pk,
+        status,
+        list_pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(fields)
+    item = ListItem.from_db(connection.alias, [f.attname for f in fields], row[:n])
+    previous, counts, photo_exists = row[n], row[n + 1], row[n + 2]
+    counts = {value: int(counts.get(value, 0)) for value in ListItem.Status.values}
+    return item, previous, counts, photo_exists
+
+
+def _set_assignee_from_members(item: ListItem, *, family_id) -> None:
+    """Fill `item.assigned_to` from the family's (cached) members, sparing a query."""
+    if item.assigned_to_id is None:
+        return
+    from .selectors import family_members
+
+    for member in family_members(family_id=family_id):
+        if member.pk == item.assigned_to_id:
+            ListItem.assigned_to.field.set_cached_value(item, member)
+            return
+
+
 @retry_on_conflict
-def item_set_status(
+def item_status_change(
     *,
     item_id: UUID | str,
     grocery_list: GroceryList,
     actor: User | None,
     status: str,
     actor_label: str = "",
-) -> ListItem:
-    """Move an item to `status`. Idempotent: already there → no change and no event."""
+) -> StatusChange:
+    """Move an item to `status`. Idempotent: already there → no change and no event.
+
+    On PostgreSQL the hot path is three statements in the transaction: bump the list's
+    seq (its row lock), write the item (reading its previous status and the list's
+    counts in the same statement), insert the event.
+    """
     if status not in ListItem.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     with transaction.atomic():
-        _lock_list(grocery_list)
-        item = _lock_item(grocery_list=grocery_list, item_id=item_id)
-        if item.status == status:
-            return item
-        previous, item.status = item.status, status
-        item.version += 1
-        item.save(update_fields=["status", "version", "updated_at"])
+        seq = lock_list_next_seq(grocery_list)
+        written = None
+        if transaction.get_connection().vendor == "postgresql":
+            written = _write_status(grocery_list=grocery_list, item_id=item_id, status=status)
+        counts = None
+        if written is None:
+            item = _lock_item(grocery_list=grocery_list, item_id=item_id)
+            if item.status == status:
+                give_back_seq(grocery_list)
+                return StatusChange(item=item, changed=False)
+            previous, item.status = item.status, status
+            item.version += 1
+            item.save(update_fields=["status", "version", "updated_at"])
+        else:
+            item, previous, before, has_photo = written
+            counts = {**before, previous: before[previous] - 1, status: before[status] + 1}
+            if not has_photo:
+                _no_photo(item)
+        item.grocery_list = grocery_list
+        _set_assignee_from_members(item, family_id=grocery_list.family_id)
         if previous == ListItem.Status.NEEDED:
             # Checked off while shopping (the shop app learns the aisle order from it).
             hooks.item_checked.send(sender=ListItem, grocery_list=grocery_list, item=item)
@@ -373,9 +568,29 @@ def item_set_status(
             type="item.status_changed",
             actor=actor,
             actor_label=actor_label,
+            seq=seq,
+            item=item,
             payload=_item_payload(item, status=status, previous=previous, version=item.version),
         )
-    return item
+    return StatusChange(item=item, changed=True, counts=_with_total(counts) if counts else None)
+
+
+def item_set_status(
+    *,
+    item_id: UUID | str,
+    grocery_list: GroceryList,
+    actor: User | None,
+    status: str,
+    actor_label: str = "",
+) -> ListItem:
+    """`item_status_change`, for callers that only need the item."""
+    return item_status_change(
+        item_id=item_id,
+        grocery_list=grocery_list,
+        actor=actor,
+        status=status,
+        actor_label=actor_label,
+    ).item
 
 
 @retry_on_conflict

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grocer.jsonbody import read_json
 from grocer.problems import ProblemError, problem_response
 
-from . import item_services, selectors
+from . import bulk_services, item_services, selectors
 from . import sync as sync_services
 from .access import list_member_required
+from .bulk_views import add_entries
 from .forms import (
     AssignForm,
     ItemAddForm,
@@ -33,7 +34,7 @@ from .forms import (
     SyncForm,
 )
 from .models import GroceryList, ListItem
-from .rendering import item_row_context
+from .rendering import item_row_context, render_item_row
 from .views import detail_page, detail_url, page_for, set_undo
 
 # --- Items -----------------------------------------------------------------------------
@@ -58,14 +59,18 @@ def _row_response(
     members: list | None = None,
     status: int = 200,
     row_errors: dict | None = None,
+    counts: dict[str, int] | None = None,
 ) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(detail_url(item.grocery_list, f"item-{item.id}"))
-    context = {
-        **item_row_context(item=item, members=members),
-        "counts": selectors.list_counts(grocery_list=item.grocery_list),
-        "row_errors": row_errors,
-    }
+    if row_errors:
+        context = {**item_row_context(item=item, members=members), "row_errors": row_errors}
+    else:
+        # The row every open page was sent for this write, rendered once (rendering.py).
+        context = {"item": item, "row_html": render_item_row(item=item, members=members)}
+    if counts is None:
+        counts = selectors.list_counts(grocery_list=item.grocery_list)
+    context["counts"] = counts
     return TemplateResponse(request, "lists/detail.html#row-response", context, status=status)
 
 
@@ -82,6 +87,16 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
                 status=400,
             )
         return detail_page(request, grocery_list, add_form=form, status=400)
+    entries = bulk_services.parse_entries(form.cleaned_data["text"])
+    if len(entries) > 1:
+        # "milk, eggs, bread" typed (or pasted) in the add box: each one, like the bulk box.
+        return add_entries(
+            request,
+            grocery_list,
+            entries=entries,
+            key=form.cleaned_data.get("idempotency_key"),
+            form=form,
+        )
     try:
         add = dict(
             grocery_list=grocery_list,
@@ -113,6 +128,7 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
     if not request.htmx:
         messages.info(request, feedback)
         return redirect(detail_url(grocery_list, f"item-{item.id}"))
+    item.grocery_list = grocery_list
     return TemplateResponse(
         request,
         "lists/detail.html#item-added",
@@ -122,8 +138,10 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
             "item": item,
             "created": result.created,
             "feedback": feedback,
+            # A new item's row is the one every open page was sent (rendered once).
+            "row_html": render_item_row(item=item) if result.created else None,
             "members": selectors.family_members(family_id=grocery_list.family_id),
-            "counts": selectors.list_counts(grocery_list=grocery_list),
+            "counts": result.counts or selectors.list_counts(grocery_list=grocery_list),
         },
     )
 
@@ -176,15 +194,18 @@ def item_edit(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID)
 
 
 def _item_action(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """POST-only item actions: the item must exist (404) before the action runs."""
+    """POST-only item actions: an item that is not a live item of the list is a 404.
+
+    The action gets the id, not the item: the services read (and lock) it themselves,
+    and a lookup before them would be a statement more on every tap.
+    """
 
     @require_POST
     @list_member_required
     @wraps(func)
     def wrapper(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
-        item = _item_or_404(grocery_list, item_id)
         try:
-            return func(request, grocery_list=grocery_list, item=item)
+            return func(request, grocery_list=grocery_list, item_id=item_id)
         except ListItem.DoesNotExist:
             raise Http404("No such item.") from None
 
@@ -203,25 +224,26 @@ def _bad_row_request(request: HttpRequest, item: ListItem, form) -> HttpResponse
 
 
 @_item_action
-def item_status(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+def item_status(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
     form = StatusForm(request.POST)
     if not form.is_valid():
-        return _bad_row_request(request, item, form)
-    item = item_services.item_set_status(
-        item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+        return _bad_row_request(request, _item_or_404(grocery_list, item_id), form)
+    change = item_services.item_status_change(
+        item_id=item_id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
     )
-    return _row_response(request, item)
+    change.item.grocery_list = grocery_list
+    return _row_response(request, change.item, counts=change.counts)
 
 
 @_item_action
-def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
     """+ / -: 409 with the current row when the item changed since the buttons were drawn."""
     form = QuantityStepForm(request.POST)
     if not form.is_valid():
-        return _bad_row_request(request, item, form)
+        return _bad_row_request(request, _item_or_404(grocery_list, item_id), form)
     try:
         item = item_services.item_quantity_step(
-            item_id=item.id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
+            item_id=item_id, grocery_list=grocery_list, actor=request.user, **form.cleaned_data
         )
     except item_services.StaleVersionError as stale:
         item = stale.item
@@ -232,25 +254,27 @@ def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item: List
         return _row_response(request, item, status=409, row_errors={"version": [notice]})
     except ValidationError as error:
         form.add_error(None, error.messages)
-        return _bad_row_request(request, item, form)
+        return _bad_row_request(request, _item_or_404(grocery_list, item_id), form)
+    item.grocery_list = grocery_list
     return _row_response(request, item)
 
 
 @_item_action
-def item_assign(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
+def item_assign(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
     members = selectors.family_members(family_id=grocery_list.family_id)
     form = AssignForm(request.POST, members=members)
     if not form.is_valid():
-        return _bad_row_request(request, item, form)
+        return _bad_row_request(request, _item_or_404(grocery_list, item_id), form)
     item = item_services.item_assign(
-        item_id=item.id, grocery_list=grocery_list, actor=request.user, assignee=form.assignee()
+        item_id=item_id, grocery_list=grocery_list, actor=request.user, assignee=form.assignee()
     )
+    item.grocery_list = grocery_list
     return _row_response(request, item, members=members)
 
 
 @_item_action
-def item_delete(request: HttpRequest, *, grocery_list: GroceryList, item: ListItem):
-    item = item_services.item_delete(item_id=item.id, grocery_list=grocery_list, actor=request.user)
+def item_delete(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
+    item = item_services.item_delete(item_id=item_id, grocery_list=grocery_list, actor=request.user)
     undo = {
         "label": f"Deleted {item.name}",
         "action": reverse("lists:item_restore", kwargs={"list_id": grocery_list.id}),

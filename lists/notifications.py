@@ -23,7 +23,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from families.models import Membership, PushSubscription, User
-from families.push import push_configured
+from families.push import push_configured, push_wanted
 from grocer.outbox.services import outbox_enqueue
 
 from .models import ListEvent
@@ -41,7 +41,14 @@ SHOPPING_WINDOW = timedelta(hours=3)
 FEED_LENGTH = 30
 
 
-def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, Any]) -> None:
+def event_notify_later(
+    *,
+    event_id: UUID,
+    event_type: str,
+    payload: dict[str, Any],
+    family_id: UUID | str,
+    actor_id: UUID | str | None,
+) -> None:
     """Inside the event's transaction: queue the push fan-out if people can get this event."""
     if event_type not in EVENT_KINDS:
         return
@@ -49,6 +56,10 @@ def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, An
         return
     if not push_configured():
         return  # the in-app feed reads the events themselves; only pushes need a task
+    # Decided here from the family's cached push wants: most families have no browser
+    # subscribed to this kind, and then no add pays for an outbox row and a task.
+    if not push_wanted(family_id=family_id, kind=EVENT_KINDS[event_type], actor_id=actor_id):
+        return
     # An outbox row in the event's transaction: a broker outage cannot fail the write
     # that recorded the event (it has committed), and the push still goes out later.
     outbox_enqueue(task="lists.tasks.notify_event", args=[str(event_id)])
@@ -59,8 +70,10 @@ def event_notify_later(*, event_id: UUID, event_type: str, payload: dict[str, An
 
 def _others_events(*, membership: Membership) -> QuerySet:
     return (
+        # The event's own family_id leads `event_family_created_idx`: the newest of the
+        # family's events come in index order, whatever the number of lists.
         ListEvent.objects.filter(
-            grocery_list__family_id=membership.family_id,
+            family_id=membership.family_id,
             grocery_list__deleted_at__isnull=True,
         )
         .exclude(actor_id=membership.user_id)

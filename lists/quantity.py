@@ -1,27 +1,51 @@
 """Split what people type into the add box into an item name and a quantity.
 
 "2 kg tomatoes", "tomatoes 2kg", "milk x2", "3 eggs", "½ dozen eggs", "1 bag of rice",
-"bread (2 loaves)" all work. The quantity is kept as short readable text ("2 kg",
-"½ dozen"), never converted: a family writes "a bunch" or "2 tins" and means it.
+"bread (2 loaves)" all work, and so do Spanish and Portuguese ones: "2 kg tomates",
+"leite x2", "media docena de huevos", "meia dúzia de ovos", "1 litro de leche",
+"500 gramas de queijo", "un paquete de arroz". Number words are English plus those of the
+active language (Spanish "doce" is twelve; a Brazilian "doce de leite" is a sweet).
+The quantity is kept as short readable text ("2 kg", "½ dozen"), never converted: a
+family writes "a bunch" or "2 tins" and means it.
 When nothing looks like a quantity the whole text is the name.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils import translation
+
 _FRACTIONS = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
-_NUMBER_WORDS = (
+_ENGLISH_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     "a couple of|a few|half a|half an|half|a|an"
 )
-# A number as typed: 2, 2.5, 2,5, 1/2, 1 1/2, ½, 1½, or a small number word.
-_NUMBER = (
-    rf"(?:\d+\s+\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?\s*[{_FRACTIONS}]?|[{_FRACTIONS}]"
-    rf"|(?:{_NUMBER_WORDS})\b)"
-)
+# Number words of the active language, beside English: a Spanish "doce" is twelve, a
+# Brazilian "doce de leite" a sweet. Longer spellings first (the alternation takes the
+# first that fits).
+_LANGUAGE_WORDS = {
+    "es": "un par de|unos|unas|uno|una|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|"
+    "once|doce|quince|veinte|medio|media",
+    "pt": "um par de|uns|umas|uma|um|dois|duas|três|tres|quatro|cinco|seis|sete|oito|nove|"
+    "dez|onze|doze|quinze|vinte|meio|meia",
+}
+_NUMBER_WORDS = "|".join([_ENGLISH_WORDS, *_LANGUAGE_WORDS.values()])
+
+
+def _number_pattern(words: str) -> str:
+    """A number as typed: 2, 2.5, 2,5, 1/2, 1 1/2, ½, 1½, or a small number word."""
+    return (
+        rf"(?:\d+\s+\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?\s*[{_FRACTIONS}]?|[{_FRACTIONS}]"
+        rf"|(?:{words})\b)"
+    )
+
+
+# Splits a quantity already found ("media docena") into its number and the rest.
+_GLUED = re.compile(rf"^(?P<num>{_number_pattern(_NUMBER_WORDS)})\s*(?P<rest>.*)$", re.IGNORECASE)
 _UNITS = sorted(
     """
     kg kgs kilo kilos kilogram kilograms g gr grs gram grams mg lb lbs pound pounds oz ounce
@@ -31,29 +55,63 @@ _UNITS = sorted(
     cup cups tbsp tsp slice slices roll rolls bar bars tub tubs clove cloves stick sticks
     punnet punnets sachet sachets tray trays crate crates case cases bundle bundles block blocks
     sack sacks pot pots tube tubes sheet sheets
+    kilogramo kilogramos gramo gramos litro litros mililitro mililitros docena docenas
+    paquete paquetes bolsa bolsas botella botellas lata latas caja cajas bote botes
+    tarro tarros barra barras pieza piezas unidad unidades ud uds manojo manojos
+    cabeza cabezas rebanada rebanadas sobre sobres bandeja bandejas tableta tabletas
+    cartón cartones brik briks malla mallas
+    quilo quilos quilograma quilogramas grama gramas dúzia dúzias duzia duzias
+    pacote pacotes saco sacos garrafa garrafas caixa caixas pote potes vidro vidros
+    unidade unidades und maço maços cabeça cabeças fatia fatias rolo rolos
     """.split(),  # noqa: SIM905 - a word block is far easier to read and extend
     key=len,
     reverse=True,
 )
 _UNIT = r"(?:" + "|".join(_UNITS) + r")\.?"
 # "½ dozen", "2 kg", "2kg", "a bag": a number with an optional unit (and "of").
-_AMOUNT = rf"{_NUMBER}\s*(?:{_UNIT}(?![\w]))?"
 _TIMES = "[x\u00d7*]"  # x, the multiplication sign, or an asterisk
 
-_LEADING = re.compile(
-    rf"^(?P<qty>{_NUMBER}\s*{_TIMES}|{_AMOUNT})(?:\s+of)?\s+(?P<name>.+)$", re.IGNORECASE
-)
-_TRAILING = re.compile(
-    rf"^(?P<name>.+?)[\s,:;-]+(?P<qty>{_TIMES}\s*{_NUMBER}|{_AMOUNT}|{_NUMBER}\s*{_TIMES})$",
-    re.IGNORECASE,
-)
+# "1 bag of rice", "1 litro de leche", "500 gramas de queijo": the linking word is dropped.
+_OF = r"(?:of|de|del|da|do)"
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    leading: re.Pattern
+    trailing: re.Pattern
+    whole_amount: re.Pattern
+
+
+@functools.cache
+def _patterns(language: str) -> _Patterns:
+    """The add box's patterns for English plus `language`'s number words ("es", "pt")."""
+    words = "|".join(filter(None, [_LANGUAGE_WORDS.get(language, ""), _ENGLISH_WORDS]))
+    number = _number_pattern(words)
+    amount = rf"{number}\s*(?:{_UNIT}(?![\w]))?"
+    return _Patterns(
+        leading=re.compile(
+            rf"^(?P<qty>{number}\s*{_TIMES}|{amount})(?:\s+{_OF})?\s+(?P<name>.+)$",
+            re.IGNORECASE,
+        ),
+        trailing=re.compile(
+            rf"^(?P<name>.+?)[\s,:;-]+(?P<qty>{_TIMES}\s*{number}|{amount}|{number}\s*{_TIMES})$",
+            re.IGNORECASE,
+        ),
+        whole_amount=re.compile(
+            rf"^(?:(?:{_TIMES}\s*)?{amount}|{number}\s*{_TIMES})$", re.IGNORECASE
+        ),
+    )
+
+
+def _active_patterns() -> _Patterns:
+    return _patterns((translation.get_language() or "en").split("-")[0].lower())
+
+
 # "milk x2" with no space before the x, or "tomatoes 2kg" glued to nothing else.
 _TRAILING_TIGHT = re.compile(rf"^(?P<name>.+?)\s*(?P<qty>{_TIMES}\s*\d+)$", re.IGNORECASE)
 _PARENS = re.compile(r"^(?P<name>.+?)\s*\((?P<qty>[^()]+)\)$")
 _SPACES = re.compile(r"\s+")
-_GLUED = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<rest>.*)$", re.IGNORECASE)
-_BARE_ARTICLE = re.compile(r"^(?:a|an)$", re.IGNORECASE)
-_WHOLE_AMOUNT = re.compile(rf"^(?:(?:{_TIMES}\s*)?{_AMOUNT}|{_NUMBER}\s*{_TIMES})$", re.IGNORECASE)
+_BARE_ARTICLE = re.compile(r"^(?:a|an|un|una|uno|um|uma)$", re.IGNORECASE)
 _JUST_A_UNIT = re.compile(rf"^{_UNIT}$", re.IGNORECASE)
 
 
@@ -76,7 +134,7 @@ def _tidy_quantity(raw: str) -> str:
     if glued:
         number, rest = glued["num"].strip(), glued["rest"].strip()
         qty = f"{number} {rest}".strip() if rest else number
-    return re.sub(r"(?:\s+of)?\.?$", "", qty.lower())
+    return re.sub(rf"(?:\s+{_OF})?\.?$", "", qty.lower())
 
 
 def _is_plain_article(qty: str) -> bool:
@@ -88,7 +146,8 @@ def parse_item_text(text: str) -> ParsedItem:
     text = normalize_spaces(text)
     if not text:
         return ParsedItem(name="", quantity="")
-    for pattern in (_PARENS, _LEADING, _TRAILING, _TRAILING_TIGHT):
+    patterns = _active_patterns()
+    for pattern in (_PARENS, patterns.leading, patterns.trailing, _TRAILING_TIGHT):
         match = pattern.match(text)
         if not match:
             continue
@@ -97,12 +156,12 @@ def parse_item_text(text: str) -> ParsedItem:
         if not re.search(r"[^\W\d_]", name) or _JUST_A_UNIT.match(name):
             continue  # "2 kg" alone, or "12 3": not an item name
         if pattern is _PARENS:
-            if not _WHOLE_AMOUNT.match(qty.strip()) or _is_plain_article(qty):
+            if not patterns.whole_amount.match(qty.strip()) or _is_plain_article(qty):
                 continue  # "milk (semi-skimmed)" is a name
             return ParsedItem(name=name, quantity=_tidy_quantity(qty)[:50])
         if _is_plain_article(qty):
             # "an onion" is one onion; "a" alone never ends an item ("vitamin a").
-            if pattern is not _LEADING:
+            if pattern is not patterns.leading:
                 continue
             return ParsedItem(name=name, quantity="1")
         return ParsedItem(name=name, quantity=_tidy_quantity(qty)[:50])
@@ -125,6 +184,12 @@ _WORD_VALUES = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "fifteen": 15, "twenty": 20, "a couple of": 2, "half": Fraction(1, 2),
     "half a": Fraction(1, 2), "half an": Fraction(1, 2),
+    "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "quince": 15,
+    "veinte": 20, "un par de": 2, "medio": Fraction(1, 2), "media": Fraction(1, 2),
+    "um": 1, "uma": 1, "dois": 2, "duas": 2, "três": 3, "quatro": 4, "sete": 7, "oito": 8,
+    "nove": 9, "dez": 10, "onze": 11, "doze": 12, "quinze": 15, "vinte": 20,
+    "um par de": 2, "meio": Fraction(1, 2), "meia": Fraction(1, 2),
 }  # fmt: skip
 _FRACTION_VALUES = {
     "½": Fraction(1, 2), "⅓": Fraction(1, 3), "⅔": Fraction(2, 3), "¼": Fraction(1, 4),
@@ -134,9 +199,13 @@ _FRACTION_VALUES = {
 }  # fmt: skip
 # Units measured, with their size in the dimension's base unit (g, ml).
 _MASS = {"g": 1, "gr": 1, "grs": 1, "gram": 1, "grams": 1, "kg": 1000, "kgs": 1000,
-         "kilo": 1000, "kilos": 1000, "kilogram": 1000, "kilograms": 1000}  # fmt: skip
+         "kilo": 1000, "kilos": 1000, "kilogram": 1000, "kilograms": 1000,
+         "gramo": 1, "gramos": 1, "kilogramo": 1000, "kilogramos": 1000,
+         "grama": 1, "gramas": 1, "quilo": 1000, "quilos": 1000, "quilograma": 1000,
+         "quilogramas": 1000}  # fmt: skip
 _VOLUME = {"ml": 1, "cl": 10, "dl": 100, "l": 1000, "lt": 1000, "ltr": 1000, "ltrs": 1000,
-           "liter": 1000, "liters": 1000, "litre": 1000, "litres": 1000}  # fmt: skip
+           "liter": 1000, "liters": 1000, "litre": 1000, "litres": 1000,
+           "litro": 1000, "litros": 1000, "mililitro": 1, "mililitros": 1}  # fmt: skip
 # Count units: spellings of one unit share a key, so "2 pcs" + "1 piece" merge.
 _COUNT_ALIASES = {
     "": "", "pc": "", "pcs": "", "piece": "", "pieces": "", "x": "",
@@ -148,11 +217,26 @@ _COUNT_ALIASES = {
     "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "oz": "oz", "ounce": "oz",
     "ounces": "oz", "bunch": "bunch", "bunches": "bunch", "head": "head", "heads": "head",
     "roll": "roll", "rolls": "roll", "tub": "tub", "tubs": "tub", "bar": "bar", "bars": "bar",
+    # Spanish and Portuguese: keys in the language's own singular (see _PLURALS).
+    "ud": "", "uds": "", "unidad": "", "unidades": "", "pieza": "", "piezas": "",
+    "und": "", "unidade": "",
+    "paquete": "paquete", "paquetes": "paquete", "bolsa": "bolsa", "bolsas": "bolsa",
+    "botella": "botella", "botellas": "botella", "lata": "lata", "latas": "lata",
+    "caja": "caja", "cajas": "caja", "bote": "bote", "botes": "bote",
+    "docena": "docena", "docenas": "docena", "barra": "barra", "barras": "barra",
+    "pacote": "pacote", "pacotes": "pacote", "saco": "saco", "sacos": "saco",
+    "garrafa": "garrafa", "garrafas": "garrafa", "caixa": "caixa", "caixas": "caixa",
+    "pote": "pote", "potes": "pote", "dúzia": "dúzia", "dúzias": "dúzia",
+    "duzia": "dúzia", "duzias": "dúzia",
 }  # fmt: skip
 _PLURALS = {
     "pack": "packs", "bottle": "bottles", "can": "cans", "tin": "tins", "jar": "jars",
     "bag": "bags", "box": "boxes", "carton": "cartons", "loaf": "loaves", "bunch": "bunches",
     "head": "heads", "roll": "rolls", "tub": "tubs", "bar": "bars",
+    "paquete": "paquetes", "bolsa": "bolsas", "botella": "botellas", "lata": "latas",
+    "caja": "cajas", "bote": "botes", "docena": "docenas", "barra": "barras",
+    "pacote": "pacotes", "saco": "sacos", "garrafa": "garrafas", "caixa": "caixas",
+    "pote": "potes", "dúzia": "dúzias",
 }  # fmt: skip
 _AMOUNT_TEXT = re.compile(
     rf"^(?P<num>\d+\s+\d+/\d+|\d+/\d+|\d+(?:[.,]\d+)?\s*[{_FRACTIONS}]?|[{_FRACTIONS}]"

@@ -22,15 +22,13 @@ ACTIVITY_ENTRY = "lists/detail.html#activity-entry"
 
 def item_row_context(*, item: ListItem, members: list[User] | None = None) -> dict[str, Any]:
     if members is None:
-        family_id = (
-            item.grocery_list.family_id
-            if "grocery_list" in item._state.fields_cache
-            else type(item)
-            .all_objects.values_list("grocery_list__family_id", flat=True)
-            .get(pk=item.pk)
-        )
-        members = family_members(family_id=family_id)
+        members = family_members(family_id=item.family_id)
     return {"item": item, "members": members}
+
+
+def _row_state(item: ListItem) -> tuple:
+    # What a row shows that can change on the same instance; a write bumps `version`.
+    return (item.version, item.status, item.deleted_at, item.assigned_to_id)
 
 
 def render_item_row(
@@ -40,8 +38,23 @@ def render_item_row(
 
     Without a request `{% csrf_token %}` renders empty: pushed rows post with the
     X-CSRFToken header that `<body hx-headers>` adds to every htmx request.
+
+    Rendered once per write: without a request the HTML is kept on the instance, so
+    the writer's htmx answer (`written_row`) reuses what the publisher sent every socket.
     """
-    return render_to_string(ITEM_ROW, item_row_context(item=item, members=members), request=request)
+    if request is None:
+        kept = getattr(item, "_row_html", None)
+        if kept is not None and kept[0] == _row_state(item):
+            return kept[1]
+    html = render_to_string(ITEM_ROW, item_row_context(item=item, members=members), request=request)
+    if request is None:
+        item._row_html = (_row_state(item), html)
+    return html
+
+
+def written_row(item: ListItem) -> str:
+    """The row the publisher rendered for this write (rendered here if it did not)."""
+    return render_item_row(item=item)
 
 
 def render_activity_entry(*, event: ListEvent) -> str:

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 
 from families.models import Family, User
 
-from .cache import cached_list_items
+from .cache import cached_family_members, cached_list_items, items_from_json, items_to_json
 from .categories import complete_order
 from .models import Category, GroceryList, ListEvent, ListItem
 
@@ -45,9 +45,12 @@ def lists_for_dashboard(*, family: Family) -> tuple[list[GroceryList], list[Groc
 
 
 def family_members(*, family_id: Any) -> list[User]:
-    """Members of a family, for assign controls (one query)."""
-    return list(
-        User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+    """Members of a family, for assign controls (from the cache, else one query)."""
+    return cached_family_members(
+        family_id=family_id,
+        load=lambda: list(
+            User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+        ),
     )
 
 
@@ -123,7 +126,10 @@ def list_for_page(
     where they are until the next render: nothing jumps under the shopper's finger.)
     """
     items = cached_list_items(
-        grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
+        grocery_list=grocery_list,
+        load=lambda: list_items(grocery_list=grocery_list),
+        encode=items_to_json,
+        decode=items_from_json,
     )
     done: list[ListItem] = []
     shown = items
@@ -171,7 +177,9 @@ def item_suggestions(
     Names are compared case-insensitively; of several spellings the greatest in
     collation order is shown (in practice the lower-case one people type most).
     """
-    items = ListItem.all_objects.filter(grocery_list__family_id=family_id)
+    # The item's own family_id: no join to the lists, and `item_family_name_idx` leads
+    # with it (docs/scaling.md, index review).
+    items = ListItem.all_objects.filter(family_id=family_id)
     query = query.strip()
     if query:
         # Names starting with the text first, then names containing it.

@@ -53,6 +53,28 @@ def _next_seq(grocery_list: GroceryList) -> int:
         return cursor.fetchone()[0]
 
 
+def lock_list_next_seq(grocery_list: GroceryList) -> int:
+    """Take the list's row lock and its next seq in one statement; for the item hot paths.
+
+    The write then records its event with `list_event_record(seq=...)`, and a new item
+    takes the seq as its position (seqs only grow, so it sorts after every other item).
+    A write that ends up recording nothing must call `give_back_seq`.
+    """
+    seq = _next_seq(grocery_list)
+    grocery_list.last_seq = seq
+    return seq
+
+
+def give_back_seq(grocery_list: GroceryList) -> None:
+    """Undo `lock_list_next_seq` for a write that records no event, keeping the lock.
+
+    No other transaction can have seen the bumped value (the row is locked until our
+    commit), so pages never see a seq without its event.
+    """
+    GroceryList.all_objects.filter(pk=grocery_list.pk).update(last_seq=F("last_seq") - 1)
+    grocery_list.last_seq -= 1
+
+
 def list_event_record(
     *,
     grocery_list: GroceryList,
@@ -60,28 +82,43 @@ def list_event_record(
     actor: User | None,
     payload: dict[str, Any] | None = None,
     actor_label: str = "",
+    seq: int | None = None,
+    item: ListItem | None = None,
 ) -> ListEvent:
     """Append an event with the list's next seq and publish it once the transaction commits.
 
     Bumping `last_seq` with an UPDATE takes the list row's lock until commit, so
-    concurrent writers to the same list get consecutive, gap-free seqs.
+    concurrent writers to the same list get consecutive, gap-free seqs. A caller that
+    already took the seq (`lock_list_next_seq`) passes it. `item`, the event's item as
+    written, lets the publisher render its row without reading it back (and the view
+    reuse that rendering, see `lists.rendering.render_item_row`).
     """
     # No savepoint of its own inside a caller's transaction: a failure here fails the
     # caller's write as a whole anyway, and every write pays two statements less.
     with transaction.atomic(savepoint=False):
-        seq = _next_seq(grocery_list)
+        if seq is None:
+            seq = _next_seq(grocery_list)
         grocery_list.last_seq = seq
         event = ListEvent.objects.create(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             seq=seq,
             type=type,
             actor=actor,
             actor_label=actor_label or (actor.name if actor else ""),
             payload=payload or {},
         )
-        transaction.on_commit(partial(events.publish_list_event, event_id=event.id))
+        transaction.on_commit(
+            partial(events.publish_list_event, event_id=event.id, event=event, item=item)
+        )
         # Push notifications for the few event types people can subscribe to (on commit).
-        notifications.event_notify_later(event_id=event.id, event_type=type, payload=event.payload)
+        notifications.event_notify_later(
+            event_id=event.id,
+            event_type=type,
+            payload=event.payload,
+            family_id=grocery_list.family_id,
+            actor_id=actor.pk if actor is not None else None,
+        )
     return event
 
 

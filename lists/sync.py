@@ -26,7 +26,7 @@ from django.db.models import Q
 from families.models import User
 from grocer.transactions import retry_on_conflict
 
-from . import item_services, services
+from . import bulk_services, item_services, services
 from .models import AppliedChange, GroceryList, ListEvent, ListItem
 from .quantity import parse_item_text
 
@@ -106,6 +106,12 @@ def _apply_add(
     *, grocery_list: GroceryList, actor: User | None, fields: dict[str, Any]
 ) -> dict[str, Any]:
     text = str(fields.get("text") or "")
+    entries = bulk_services.parse_entries(text)
+    if len(entries) > 1:
+        # A pasted list or a comma list, queued offline: added like the bulk form does.
+        return _bulk_result(
+            bulk_services.items_add_bulk(grocery_list=grocery_list, actor=actor, entries=entries)
+        )
     parsed = parse_item_text(text)
     if not parsed.name.strip():
         raise ValidationError({"text": "Type what you need, e.g. “2 kg tomatoes”."})
@@ -121,6 +127,21 @@ def _apply_add(
         "created": added.created,
         "messages": [] if added.created else [f"{added.item.name} is already on the list."],
         "current": _item_state(added.item),
+    }
+
+
+def _bulk_result(result: bulk_services.BulkAddResult) -> dict[str, Any]:
+    """A bulk add's stored answer: the first item (the client draws its row) and all ids."""
+    items = result.items
+    return {
+        "outcome": APPLIED,
+        "item_id": str(items[0].pk),
+        "item_ids": [str(item.pk) for item in items],
+        "added": [str(item.pk) for item in result.added],
+        "merged": [str(item.pk) for item in result.merged],
+        "created": bool(result.added),
+        "messages": [f"{item.name} is already on the list." for item in result.already],
+        "current": _item_state(items[0]),
     }
 
 
@@ -267,6 +288,44 @@ def change_apply(
     return ChangeResult(outcome=result["outcome"], result=result)
 
 
+def _claim_with_result(
+    *, key: UUID, grocery_list: GroceryList, actor: User | None, kind: str, result: dict
+) -> bool:
+    """Store the key with its result in one statement; False when the key was used already.
+
+    INSERT … ON CONFLICT DO NOTHING: a used key changes nothing and raises nothing, so
+    no savepoint is needed around it (two statements less than `_claim` + an UPDATE).
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = AppliedChange._meta
+    values = {
+        "key": key,
+        "grocery_list": grocery_list.pk,
+        "user": actor.pk if actor is not None else None,
+        "kind": kind,
+        "result": result,
+    }
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+class _KeyUsedError(Exception):
+    """The add's key was claimed first by another submit: undo this one."""
+
+
 @retry_on_conflict
 def item_add_once(
     *,
@@ -279,24 +338,18 @@ def item_add_once(
     """`item_add` for the add form: a double click or a retried POST adds one item.
 
     The second submit gets the first one's item back with `created=False`.
+
+    The add runs first (its first statement takes the list's row lock, as every write)
+    and the key is stored with its result last. A submit whose key is already stored
+    rolls its add back and answers what the first one did: both submits queue on the
+    list's row, so the second one finds the key the first committed.
     """
-    with transaction.atomic():
-        services.lock_list_row(list_id=grocery_list.pk)
-        if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind="add"):
-            stored = _stored(key=key, grocery_list=grocery_list).result
-            item = ListItem.objects.filter(
-                pk=stored.get("item_id"), grocery_list=grocery_list
-            ).first()
-            if item is None:
-                # Added by the first submit and deleted since: adding it again would
-                # bring back what someone just removed.
-                raise ValidationError({"text": "That was added already and deleted since."})
-            return item_services.ItemAddResult(item=item, created=False)
-        added = item_services.item_add(
-            grocery_list=grocery_list, actor=actor, name=name, quantity_text=quantity_text
-        )
-        AppliedChange.objects.filter(key=key).update(
-            result={
+    try:
+        with transaction.atomic():
+            added = item_services.item_add(
+                grocery_list=grocery_list, actor=actor, name=name, quantity_text=quantity_text
+            )
+            result = {
                 "outcome": APPLIED,
                 "kind": "add",
                 "item_id": str(added.item.pk),
@@ -304,5 +357,47 @@ def item_add_once(
                 "messages": [],
                 "current": _item_state(added.item),
             }
-        )
+            if not _claim_with_result(
+                key=key, grocery_list=grocery_list, actor=actor, kind="add", result=result
+            ):
+                raise _KeyUsedError
+    except _KeyUsedError:
+        stored = _stored(key=key, grocery_list=grocery_list).result
+        item = ListItem.objects.filter(pk=stored.get("item_id"), grocery_list=grocery_list).first()
+        if item is None:
+            # Added by the first submit and deleted since: adding it again would
+            # bring back what someone just removed.
+            raise ValidationError({"text": "That was added already and deleted since."}) from None
+        return item_services.ItemAddResult(item=item, created=False)
     return added
+
+
+@retry_on_conflict
+def items_add_bulk_once(
+    *,
+    grocery_list: GroceryList,
+    actor: User | None,
+    key: UUID,
+    entries: list[bulk_services.Entry],
+) -> bulk_services.BulkAddResult:
+    """`items_add_bulk` for the forms: a double click or a retried POST adds once.
+
+    The second submit gets the first one's items (those still on the list) back as
+    already there.
+    """
+    with transaction.atomic():
+        services.lock_list_row(list_id=grocery_list.pk)
+        if not _claim(key=key, grocery_list=grocery_list, actor=actor, kind="add"):
+            stored = _stored(key=key, grocery_list=grocery_list).result
+            ids = stored.get("item_ids") or [stored.get("item_id")]
+            replay = bulk_services.BulkAddResult()
+            for item in ListItem.objects.filter(
+                pk__in=[i for i in ids if i], grocery_list=grocery_list
+            ):
+                replay.note(item, "already")
+            return replay
+        result = bulk_services.items_add_bulk(
+            grocery_list=grocery_list, actor=actor, entries=entries
+        )
+        AppliedChange.objects.filter(key=key).update(result={**_bulk_result(result), "kind": "add"})
+    return result

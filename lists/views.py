@@ -21,6 +21,7 @@ from families.models import Membership
 from . import hooks, selectors, services
 from .access import list_member_required
 from .forms import (
+    BulkAddForm,
     ItemAddForm,
     ListForm,
     ShoppingForm,
@@ -126,6 +127,7 @@ def detail_page(
     add_form: ItemAddForm,
     status: int = 200,
     store_form=None,
+    bulk_form=None,
 ) -> TemplateResponse:
     page, shopping = page_for(grocery_list)
     return TemplateResponse(
@@ -141,6 +143,7 @@ def detail_page(
             "members": page.members,
             "suggestions": page.suggestions,
             "add_form": add_form,
+            "bulk_form": bulk_form or BulkAddForm(),
             "undo": pop_undo(request),
         },
         status=status,

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from grocer.models import SoftDeleteModel, TimeStampedModel
 
@@ -15,10 +16,10 @@ def default_currency() -> str:
 
 class Order(SoftDeleteModel):
     class Status(models.TextChoices):
-        PLACED = "placed", "Placed"
-        CONFIRMED = "confirmed", "Confirmed"
-        DELIVERED = "delivered", "Delivered"
-        CANCELLED = "cancelled", "Cancelled"
+        PLACED = "placed", _("Placed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # Led by `order_family_status_idx (family, status)`: no index of its own.
     family = models.ForeignKey(

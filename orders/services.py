@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from families.models import User
 from grocer.transactions import retry_on_conflict
@@ -65,6 +66,9 @@ def order_place(*, share: VendorShare, actor: User, answer_version: str | None =
     None skips the check (a caller that showed no answer).
     """
     with transaction.atomic():
+        # The list's row first, like every write to the list: a re-send locks the list,
+        # then the share, and this would otherwise deadlock with it (share, then list).
+        lock_list_row(list_id=share.grocery_list_id)
         share = (
             VendorShare.objects.select_for_update(of=("self",))
             .select_related("grocery_list__family", "vendor")
@@ -77,16 +81,20 @@ def order_place(*, share: VendorShare, actor: User, answer_version: str | None =
         # either committed before this check or is refused once the order exists.
         answer = VendorAnswer.objects.filter(share=share).first()
         if answer is None or answer.submitted_at is None:
-            raise OrderError("The vendor has not answered yet.")
+            raise OrderError(gettext("The vendor has not answered yet."))
         if answer_version is not None and answer_version != answer.fingerprint:
             raise AnswerChanged(
-                "The vendor changed their answer after you reviewed it. Check the new "
-                "total, then place the order again."
+                gettext(
+                    "The vendor changed their answer after you reviewed it. Check the new "
+                    "total, then place the order again."
+                )
             )
         lines = list(answer.lines.order_by("position"))
         unavailable = VendorAnswerLine.Availability.UNAVAILABLE
         if not any(line.availability != unavailable for line in lines):
-            raise OrderError("The vendor has none of the items: there is nothing to order.")
+            raise OrderError(
+                gettext("The vendor has none of the items: there is nothing to order.")
+            )
         order = Order(
             family=share.grocery_list.family,
             grocery_list=share.grocery_list,
@@ -185,8 +193,11 @@ def order_set_status(*, order: Order, status: str, actor: User) -> Order:
         if status not in TRANSITIONS.get(order.status, set()):
             wanted = Order.Status(status).label if status in Order.Status.values else status
             raise OrderError(
-                f"An order that is {order.get_status_display().lower()} cannot become "
-                f"{wanted.lower() or 'that'}."
+                gettext("An order that is %(status)s cannot become %(wanted)s.")
+                % {
+                    "status": order.get_status_display().lower(),
+                    "wanted": str(wanted).lower() or gettext("that"),
+                }
             )
         # The list's row before its items, as every list write (lists.services).
         lock_list_row(list_id=order.grocery_list_id)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from families.access import family_member_required
@@ -20,7 +21,7 @@ from .models import Order
 @login_required
 def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
     """The vendor's answer with amounts and total, and the button that orders from it."""
-    grocery_list, _ = access_list(user=request.user, list_id=list_id)
+    grocery_list, _membership = access_list(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     context = {
         "grocery_list": grocery_list,
@@ -33,7 +34,7 @@ def share_detail(request: HttpRequest, list_id, share_id) -> HttpResponse:
 @login_required
 @require_POST
 def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = access_list(user=request.user, list_id=list_id)
+    grocery_list, _membership = access_list(user=request.user, list_id=list_id)
     share = vendor_selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     try:
         # The form carries the version of the answer the family reviewed (never None
@@ -55,7 +56,7 @@ def place(request: HttpRequest, list_id, share_id) -> HttpResponse:
         }
         status = 409 if changed else 400
         return TemplateResponse(request, "orders/share_detail.html", context, status=status)
-    messages.success(request, f"Order placed with {share.vendor.name}.")
+    messages.success(request, _("Order placed with %(vendor)s.") % {"vendor": share.vendor.name})
     return redirect("orders:detail", family_id=grocery_list.family_id, order_id=order.id)
 
 
@@ -74,9 +75,9 @@ def _detail(request, family, order, *, error: str = "", status: int = 200) -> Te
     nexts = [
         (value, label)
         for value, label in (
-            (Order.Status.CONFIRMED, "Mark confirmed"),
-            (Order.Status.DELIVERED, "Mark delivered"),
-            (Order.Status.CANCELLED, "Cancel order"),
+            (Order.Status.CONFIRMED, _("Mark confirmed")),
+            (Order.Status.DELIVERED, _("Mark delivered")),
+            (Order.Status.CANCELLED, _("Cancel order")),
         )
         if value in services.TRANSITIONS[order.status]
     ]
@@ -108,13 +109,17 @@ def set_status(request: HttpRequest, membership: Membership, order_id) -> HttpRe
 def _status_message(order: Order) -> str:
     """Say what the change did, above all what a delivery left to buy."""
     if order.status != Order.Status.DELIVERED:
-        return f"Order marked {order.get_status_display().lower()}."
+        return _("Order marked %(status)s.") % {"status": order.get_status_display().lower()}
     list_name = order.grocery_list.name
     still = selectors.items_still_to_buy(order=order)
     if not still:
-        return f"Delivered: everything on {list_name} is bought. The list moved to Ordered."
-    shown = ", ".join(still[:5]) + (f" and {len(still) - 5} more" if len(still) > 5 else "")
-    return (
-        f"Delivered: the delivered items are marked bought on {list_name}. "
-        f"Still needed: {shown}, so the list stays active."
-    )
+        return _("Delivered: everything on %(list)s is bought. The list moved to Ordered.") % {
+            "list": list_name
+        }
+    shown = ", ".join(still[:5])
+    if len(still) > 5:
+        shown = _("%(items)s and %(count)d more") % {"items": shown, "count": len(still) - 5}
+    return _(
+        "Delivered: the delivered items are marked bought on %(list)s. "
+        "Still needed: %(items)s, so the list stays active."
+    ) % {"list": list_name, "items": shown}

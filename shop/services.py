@@ -9,8 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from families.models import Family, User
+from grocer.cache import cache_forget, cache_get_or_load
 from lists.categories import DEFAULT_ORDER, complete_order
 from lists.models import GroceryList
 from lists.quantity import normalize_spaces
@@ -45,14 +47,38 @@ def store_for_vendor(*, family: Family, vendor: Any, actor: User | None) -> Stor
     return store_create(family=family, actor=actor, name=name, vendor=vendor)
 
 
+# Every check-off asks where the family is shopping: cached, dropped when the choice changes.
+CHOSEN_STORE_TTL = 120
+
+
+def _chosen_store_key(family_id: Any) -> str:
+    return f"family:{family_id}:shopping-store"
+
+
+def chosen_store_id(*, family_id: Any) -> str | None:
+    """The id of the (live) store the family is shopping at, or None."""
+
+    def load() -> str:
+        store_id = (
+            ShoppingChoice.objects.filter(family_id=family_id, store__deleted_at=None)
+            .values_list("store_id", flat=True)
+            .first()
+        )
+        return str(store_id) if store_id else ""  # "" is cached too: shopping nowhere
+
+    return cache_get_or_load(_chosen_store_key(family_id), ttl=CHOSEN_STORE_TTL, load=load) or None
+
+
 def shopping_choice_set(*, family: Family, store: Store | None) -> ShoppingChoice:
     """Remember where the family is shopping (shared by every member; None: nowhere)."""
     if store is not None and store.family_id != family.pk:
-        raise ValidationError({"store": "That store is not one of this family's."})
+        raise ValidationError({"store": gettext("That store is not one of this family's.")})
     with transaction.atomic():
         choice, _ = ShoppingChoice.objects.update_or_create(
             family=family, defaults={"store": store}
         )
+        transaction.on_commit(lambda: cache_forget(_chosen_store_key(family.pk)), robust=True)
+    cache_forget(_chosen_store_key(family.pk))
     return choice
 
 
@@ -72,7 +98,7 @@ def store_aisle_move(
 ) -> Store:
     """Move one category an aisle earlier ("up") or later ("down") in `current`."""
     if category not in DEFAULT_ORDER or direction not in ("up", "down"):
-        raise ValidationError({"category": "Unknown aisle or direction."})
+        raise ValidationError({"category": gettext("Unknown aisle or direction.")})
     order = complete_order(current)
     index = order.index(category)
     other = index - 1 if direction == "up" else index + 1
@@ -83,11 +109,7 @@ def store_aisle_move(
 
 def store_trip_record_check(*, grocery_list: GroceryList, category: str) -> None:
     """Note a check-off in today's trip at the family's chosen store (first per category)."""
-    store_id = (
-        ShoppingChoice.objects.filter(family_id=grocery_list.family_id, store__deleted_at=None)
-        .values_list("store_id", flat=True)
-        .first()
-    )
+    store_id = chosen_store_id(family_id=grocery_list.family_id)
     if store_id is None:
         return
     with transaction.atomic():

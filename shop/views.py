@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.models import Membership
@@ -45,7 +46,7 @@ def shopping_at(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
     """Choose where the family is shopping; remembered for the whole family."""
     form = ShoppingAtForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a store from the list.")
+        messages.error(request, _("Choose a store from the list."))
         return detail_page(request, grocery_list, add_form=ItemAddForm(), status=400)
     family = grocery_list.family
     kind, pk = form.cleaned_data["store"]
@@ -61,7 +62,10 @@ def shopping_at(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
             raise Http404("No such store.")
     services.shopping_choice_set(family=family, store=store)
     if store is not None:
-        messages.info(request, f"Shopping at {store.name}: the list follows its aisles.")
+        messages.info(
+            request,
+            _("Shopping at %(store)s: the list follows its aisles.") % {"store": store.name},
+        )
     return redirect(detail_url(grocery_list))
 
 
@@ -76,10 +80,12 @@ def store_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespons
                 family=grocery_list.family, actor=request.user, name=form.cleaned_data["name"]
             )
         except (ValidationError, IntegrityError):
-            form.add_error("name", "The family already has a store with that name.")
+            form.add_error("name", _("The family already has a store with that name."))
         else:
             services.shopping_choice_set(family=grocery_list.family, store=store)
-            messages.success(request, f"Added {store.name}. Shopping there now.")
+            messages.success(
+                request, _("Added %(store)s. Shopping there now.") % {"store": store.name}
+            )
             return redirect(detail_url(grocery_list))
     return detail_page(request, grocery_list, add_form=ItemAddForm(), status=400, store_form=form)
 
@@ -97,7 +103,7 @@ def store_aisles(
     status = 200
     if request.method == "POST":
         if not membership.is_admin:
-            raise PermissionDenied("Only family admins can arrange the aisles.")
+            raise PermissionDenied(_("Only family admins can arrange the aisles."))
         form = AisleMoveForm(request.POST)
         if form.is_valid():
             services.store_aisle_move(
@@ -107,7 +113,7 @@ def store_aisles(
                 "shop:store_aisles", kwargs={"list_id": grocery_list.id, "store_id": store.id}
             )
             return redirect(f"{url}#aisle-{form.cleaned_data['category']}")
-        messages.error(request, "Choose an aisle and a direction.")
+        messages.error(request, _("Choose an aisle and a direction."))
         status = 400
     labels = dict(Category.choices)
     return TemplateResponse(
@@ -170,7 +176,7 @@ def shopper_link_revoke(
     if link is None:
         raise Http404("No such link.")
     services.shopper_link_revoke(link=link, actor=request.user)
-    messages.success(request, f"The link for {link.name} no longer works.")
+    messages.success(request, _("The link for %(name)s no longer works.") % {"name": link.name})
     return redirect("shop:shopper_links", list_id=grocery_list.id)
 
 

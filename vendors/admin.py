@@ -17,8 +17,15 @@ from .services import share_revoke
 class VendorAdmin(SoftDeleteAdmin):
     """Global vendors (no family) are the directory every family sees."""
 
-    list_display = ("name", "whatsapp_number", "family", "last_inbound_at", "created_at")
-    list_filter = (("family", admin.EmptyFieldListFilter),)
+    list_display = (
+        "name",
+        "whatsapp_number",
+        "language",
+        "family",
+        "last_inbound_at",
+        "created_at",
+    )
+    list_filter = (("family", admin.EmptyFieldListFilter), "language")
     search_fields = ("name", "whatsapp_number", "contact_info", "family__name")
     autocomplete_fields = ("family",)
     list_select_related = ("family",)

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lists.models import ListItem
-from lists.services import list_event_record
+from lists.services import list_event_record, lock_list_row
 
 from . import hooks
 from .models import (
@@ -69,13 +70,16 @@ def answer_submit(
     """
     fingerprint = answer_fingerprint(lines=lines, note=note, delivery_time=delivery_time)
     with transaction.atomic():
+        # The list's row first, like every write to the list (lists/services.py): a
+        # re-send locks the list, then the share, and would deadlock with this otherwise.
+        lock_list_row(list_id=share.grocery_list_id)
         share = (
             VendorShare.objects.select_for_update(of=("self",))
             .select_related("vendor", "grocery_list")
             .get(pk=share.pk)
         )
         if hooks.answer_locked(share=share):
-            raise AnswerLocked("The family has already ordered from this answer.")
+            raise AnswerLocked(gettext("The family has already ordered from this answer."))
         answer, _ = VendorAnswer.objects.get_or_create(share=share)
         if answer.fingerprint == fingerprint:
             return answer, False

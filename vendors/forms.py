@@ -4,7 +4,9 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from .models import E164_VALIDATOR, Vendor, VendorAnswerLine
 
@@ -18,22 +20,33 @@ def normalize_phone(value: str) -> str:
 
 
 class VendorForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     whatsapp_number = forms.CharField(
-        label="WhatsApp number",
+        label=_("WhatsApp number"),
         max_length=30,
-        help_text="International format with the country code, e.g. +34 600 111 222.",
+        help_text=_("International format with the country code, e.g. +34 600 111 222."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     description = forms.CharField(
-        label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        # Left out (an older form): English for a new vendor, unchanged for an edit.
+        required=False,
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("The vendor's page and WhatsApp messages are in this language."),
     )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give the vendor a name.")
+            raise forms.ValidationError(_("Give the vendor a name."))
         return name
+
+    def clean_language(self) -> str | None:
+        return self.cleaned_data["language"] or None
 
     def clean_whatsapp_number(self) -> str:
         number = normalize_phone(self.cleaned_data["whatsapp_number"])
@@ -42,9 +55,11 @@ class VendorForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), empty_label=None)
+    vendor = forms.ModelChoiceField(
+        label=_("Vendor"), queryset=Vendor.objects.none(), empty_label=None
+    )
     message = forms.CharField(
-        label="Message (optional)",
+        label=_("Message (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -72,13 +87,14 @@ class LocalDecimalField(forms.DecimalField):
 
 class AnswerLineForm(forms.Form):
     availability = forms.ChoiceField(
+        label=_("Availability"),
         choices=VendorAnswerLine.Availability.choices,
         widget=forms.RadioSelect,
         initial=VendorAnswerLine.Availability.AVAILABLE,
     )
-    substitute = forms.CharField(label="Substitute", required=False, max_length=200)
+    substitute = forms.CharField(label=_("Substitute"), required=False, max_length=200)
     unit_price = LocalDecimalField(
-        label="Price per unit",
+        label=_("Price per unit"),
         required=False,
         min_value=Decimal("0"),
         max_digits=10,
@@ -96,25 +112,25 @@ class AnswerLineForm(forms.Form):
             availability == VendorAnswerLine.Availability.SUBSTITUTE
             and not (data.get("substitute") or "").strip()
         ):
-            self.add_error("substitute", "Say what you would send instead.")
+            self.add_error("substitute", _("Say what you would send instead."))
         if (
             availability != VendorAnswerLine.Availability.UNAVAILABLE
             and data.get("unit_price") is None
             and "unit_price" not in self.errors
         ):
-            self.add_error("unit_price", "Enter a price, or mark the item as not available.")
+            self.add_error("unit_price", _("Enter a price, or mark the item as not available."))
         return data
 
 
 class AnswerForm(forms.Form):
     note = forms.CharField(
-        label="Note for the family",
+        label=_("Note for the family"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     delivery_time = forms.DateTimeField(
-        label="Delivery time",
+        label=_("Delivery time"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

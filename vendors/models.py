@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from families.models import new_token
 from grocer.models import SoftDeleteModel, TimeStampedModel
 
 E164_VALIDATOR = RegexValidator(
     r"^\+[1-9]\d{6,14}$",
-    "Enter the number in international format, e.g. +34600111222.",
+    _("Enter the number in international format, e.g. +34600111222."),
 )
 SHARE_LINK_LIFETIME = timedelta(days=14)
 
@@ -39,6 +41,11 @@ class Vendor(SoftDeleteModel):
     )
     contact_info = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True, max_length=2000)
+    # What the vendor reads: their share page and the WhatsApp message (text or template)
+    # are in this language, whoever in the family sends the list.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # The vendor's last message to us (from the webhook): free-form text may be sent for
     # 24 hours after it; outside that window only an approved template may be.
     last_inbound_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -65,13 +72,13 @@ class VendorShare(SoftDeleteModel):
     """A list sent to a vendor: the WhatsApp delivery and the vendor's private link."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
-        RESPONDED = "responded", "Responded"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+        RESPONDED = "responded", _("Responded")
 
     grocery_list = models.ForeignKey(
         "lists.GroceryList",
@@ -216,9 +223,9 @@ class VendorAnswer(TimeStampedModel):
 
 class VendorAnswerLine(TimeStampedModel):
     class Availability(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        UNAVAILABLE = "unavailable", "Not available"
-        SUBSTITUTE = "substitute", "Substitute"
+        AVAILABLE = "available", _("Available")
+        UNAVAILABLE = "unavailable", _("Not available")
+        SUBSTITUTE = "substitute", _("Substitute")
 
     # Led by `answerline_one_per_item (answer, list_item)`: no index of its own.
     answer = models.ForeignKey(

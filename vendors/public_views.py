@@ -11,6 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -28,9 +30,13 @@ from .models import VendorShare
 WEBHOOK_MAX_BYTES = 1024 * 1024
 
 LINK_ERRORS = {
-    "missing": (404, "This link does not work", "Check that you copied the whole link."),
-    "revoked": (410, "This link was withdrawn", "The family no longer needs an answer here."),
-    "expired": (410, "This link has expired", "Ask the family to send the list again."),
+    "missing": (404, _("This link does not work"), _("Check that you copied the whole link.")),
+    "revoked": (
+        410,
+        _("This link was withdrawn"),
+        _("The family no longer needs an answer here."),
+    ),
+    "expired": (410, _("This link has expired"), _("Ask the family to send the list again.")),
 }
 
 
@@ -73,7 +79,20 @@ def _share_token(request: HttpRequest, token: str = "", **kwargs) -> str:
 def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
     share = selectors.share_for_token(token=token)
     if share is None:
-        return _link_error(request, "missing")
+        return _link_error(request, "missing")  # no vendor known: the browser's language
+    # The vendor reads their page in their own language, whoever in the family shared it
+    # and whatever their phone asks for. Rendered inside the override (a TemplateResponse
+    # would otherwise render after it ends).
+    language = share.vendor.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = _vendor_page(request, share)
+        if isinstance(response, TemplateResponse):
+            response.render()
+    response["Content-Language"] = language
+    return response
+
+
+def _vendor_page(request: HttpRequest, share: VendorShare) -> HttpResponse:
     if share.link_state != "open":
         return _link_error(request, share.link_state)
     answer = getattr(share, "answer", None)
@@ -88,7 +107,7 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if locked:
-            status, error = 409, "The family has already ordered from your answer."
+            status, error = 409, _("The family has already ordered from your answer.")
         elif form.is_valid() and all(row["form"].is_valid() for row in rows):
             try:
                 answer_submit(
@@ -110,7 +129,7 @@ def vendor_page(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect(f"{request.path}?saved=1")
         else:
-            status, error = 400, "Please fix the highlighted answers."
+            status, error = 400, _("Please fix the highlighted answers.")
     context = {
         "share": share,
         "family": share.grocery_list.family,

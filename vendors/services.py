@@ -12,13 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from families.models import Family, User
 from lists.models import GroceryList
-from lists.services import list_event_record
+from lists.services import give_back_seq, list_event_record, lock_list_next_seq
 
 from . import whatsapp
 from .models import (
@@ -43,7 +44,7 @@ STATUS_RANK = {
 IN_FLIGHT = (VendorShare.Status.PENDING, VendorShare.Status.SENDING)
 # A task arriving this early still counts as on time (clocks of web, worker, database).
 DUE_TOLERANCE = timedelta(seconds=1)
-INTERRUPTED_REASON = (
+INTERRUPTED_REASON = gettext_noop(
     "Sending was interrupted: the vendor may or may not have received the message. "
     "Re-send if they did not."
 )
@@ -59,6 +60,7 @@ def vendor_create(
     whatsapp_number: str,
     description: str = "",
     contact_info: str = "",
+    language: str | None = None,
 ) -> Vendor:
     vendor = Vendor(
         family=family,
@@ -66,6 +68,7 @@ def vendor_create(
         whatsapp_number=whatsapp_number,
         description=description,
         contact_info=contact_info,
+        language=language or settings.LANGUAGE_CODE,
     )
     vendor.full_clean()
     with transaction.atomic():
@@ -80,8 +83,11 @@ def vendor_update(
     whatsapp_number: str,
     description: str = "",
     contact_info: str = "",
+    language: str | None = None,
 ) -> Vendor:
     vendor.name = name.strip()
+    if language is not None:
+        vendor.language = language
     vendor.whatsapp_number = whatsapp_number
     vendor.description = description
     vendor.contact_info = contact_info
@@ -105,22 +111,32 @@ def share_vendor_url(*, share: VendorShare, base_url: str) -> str:
 
 
 def share_text(*, share: VendorShare, vendor_url: str) -> str:
-    """The message the vendor reads (free-form text, the wa.me fallback)."""
+    """The message the vendor reads (free-form text, the wa.me fallback), in the vendor's
+    language whoever sends it."""
     grocery_list = share.grocery_list
-    lines = [
-        f"Hello {share.vendor.name}! {grocery_list.family.name} would like to order "
-        f"“{grocery_list.name}” from you."
-    ]
-    if share.message.strip():
-        lines.append(share.message.strip())
-    lines.append(f"Please tell us what you have and the prices here: {vendor_url}")
+    with translation.override(share.vendor.language or settings.LANGUAGE_CODE):
+        lines = [
+            gettext("Hello %(vendor)s! %(family)s would like to order “%(list)s” from you.")
+            % {
+                "vendor": share.vendor.name,
+                "family": grocery_list.family.name,
+                "list": grocery_list.name,
+            }
+        ]
+        if share.message.strip():
+            lines.append(share.message.strip())
+        lines.append(
+            gettext("Please tell us what you have and the prices here: %(url)s")
+            % {"url": vendor_url}
+        )
     return "\n\n".join(lines)
 
 
 def _record_share_status(
-    *, share: VendorShare, actor: User | None = None, actor_label: str = ""
+    *, share: VendorShare, actor: User | None = None, actor_label: str = "", seq: int | None = None
 ) -> None:
     list_event_record(
+        seq=seq,
         grocery_list=share.grocery_list,
         type="share.status_changed",
         actor=actor,
@@ -220,8 +236,62 @@ def share_revoke(*, share: VendorShare, actor: User) -> VendorShare:
     return share
 
 
+def lock_shares_lists(*, shares: QuerySet[VendorShare]) -> None:
+    """Lock the rows of these shares' lists, before the shares themselves.
+
+    The list's row is the first lock of every write to a list (lists/services.py). A
+    re-send locks the list, then the share; a status change that locked the share first
+    and the list last (recording its event) deadlocked with it.
+    """
+    GroceryList.all_objects.select_for_update().filter(
+        pk__in=shares.values("grocery_list_id")
+    ).exists()
+
+
+def share_sent(*, share: VendorShare, whatsapp_message_id: str) -> None:
+    """The API accepted the share's message (one more attempt): move it to "sent" and tell
+    the list page, unless a status webhook already moved it further. Caller is inside a
+    transaction.
+
+    The list's row first (lock_shares_lists), taking the event's seq in the same
+    statement; then one conditional UPDATE of the share instead of reading and locking it
+    first: statuses only move forward, so the WHERE decides under the row lock. `share`
+    comes with its vendor and list loaded (the delivery's claim read them).
+    """
+    seq = lock_list_next_seq(share.grocery_list)
+    now = timezone.now()
+    sent_rank = STATUS_RANK[VendorShare.Status.SENT]
+    ahead = [status for status, rank in STATUS_RANK.items() if rank >= sent_rank]
+    moved = (
+        VendorShare.objects.filter(pk=share.pk)
+        .exclude(status__in=ahead)
+        .update(
+            status=VendorShare.Status.SENT,
+            failure_reason="",
+            last_error="",
+            whatsapp_message_id=whatsapp_message_id,
+            status_changed_at=now,
+            updated_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not moved:
+        VendorShare.objects.filter(pk=share.pk).update(
+            whatsapp_message_id=whatsapp_message_id, attempts=F("attempts") + 1
+        )
+        give_back_seq(share.grocery_list)
+        return
+    share.status = VendorShare.Status.SENT
+    share.failure_reason = ""
+    share.last_error = ""
+    share.whatsapp_message_id = whatsapp_message_id
+    share.status_changed_at = now
+    _record_share_status(share=share, actor_label="WhatsApp", seq=seq)
+
+
 def share_status_set(*, share_id: uuid.UUID, status: str, reason: str = "", **fields: Any) -> None:
     """Move a share's status and tell the list page. Caller is inside a transaction."""
+    lock_shares_lists(shares=VendorShare.objects.filter(pk=share_id))
     # Only the share's row: FOR UPDATE over the join would lock the vendor's row too, and
     # every delivery to one vendor would wait for the one before it to commit (bench).
     share = (

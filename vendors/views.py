@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import family_member_required
@@ -36,14 +37,14 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not membership.is_admin:
-            raise PermissionDenied("Only family admins can add vendors.")
+            raise PermissionDenied(_("Only family admins can add vendors."))
         if form.is_valid():
             try:
                 vendor = services.vendor_create(family=family, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"{vendor.name} was added.")
+                messages.success(request, _("%(vendor)s was added.") % {"vendor": vendor.name})
                 return redirect("vendors:directory", family_id=family.id)
         status = 400
     vendors = selectors.vendors_for_family(family=family)
@@ -62,11 +63,12 @@ def vendor_edit(request: HttpRequest, membership: Membership, vendor_id) -> Http
     vendor = selectors.vendor_for_family_or_404(family=family, vendor_id=vendor_id)
     if vendor.is_global:
         # The global directory is managed in the Django admin.
-        raise PermissionDenied("Global vendors are managed by the site's administrators.")
+        raise PermissionDenied(_("Global vendors are managed by the site's administrators."))
     initial = {
         "name": vendor.name,
         "whatsapp_number": vendor.whatsapp_number,
         "description": vendor.description,
+        "language": vendor.language,
     }
     form = VendorForm(request.POST or None, initial=initial)
     status = 200
@@ -77,7 +79,7 @@ def vendor_edit(request: HttpRequest, membership: Membership, vendor_id) -> Http
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"{vendor.name} was saved.")
+                messages.success(request, _("%(vendor)s was saved.") % {"vendor": vendor.name})
                 return redirect("vendors:directory", family_id=family.id)
         status = 400
     return TemplateResponse(
@@ -93,9 +95,9 @@ def vendor_edit(request: HttpRequest, membership: Membership, vendor_id) -> Http
 def vendor_delete(request: HttpRequest, membership: Membership, vendor_id) -> HttpResponse:
     vendor = selectors.vendor_for_family_or_404(family=membership.family, vendor_id=vendor_id)
     if vendor.is_global:
-        raise PermissionDenied("Global vendors are managed by the site's administrators.")
+        raise PermissionDenied(_("Global vendors are managed by the site's administrators."))
     services.vendor_delete(vendor=vendor)
-    messages.success(request, f"{vendor.name} was removed.")
+    messages.success(request, _("%(vendor)s was removed.") % {"vendor": vendor.name})
     return redirect("vendors:directory", family_id=membership.family_id)
 
 
@@ -113,6 +115,7 @@ def _share_rows(request: HttpRequest, grocery_list: GroceryList) -> list[dict]:
         order = next((o for o in share.orders.all() if o.status != "cancelled"), None)
         if order is not None:
             row["order_state"] = "Delivered" if order.status == "delivered" else "Ordered"
+            row["order_label"] = _("Delivered") if order.status == "delivered" else _("Ordered")
             row["order_url"] = reverse(
                 "orders:detail", kwargs={"family_id": grocery_list.family_id, "order_id": order.id}
             )
@@ -173,11 +176,14 @@ def share(request: HttpRequest, list_id) -> HttpResponse:
                     context.update(_statuses_context(request, grocery_list))
                     return TemplateResponse(request, "vendors/_share_htmx.html", context)
                 if whatsapp.is_configured():
-                    messages.info(request, f"Sending to {shared.vendor.name}…")
+                    messages.info(
+                        request, _("Sending to %(vendor)s…") % {"vendor": shared.vendor.name}
+                    )
                 else:
                     messages.info(
                         request,
-                        f"Ready: open WhatsApp to send the list to {shared.vendor.name}.",
+                        _("Ready: open WhatsApp to send the list to %(vendor)s.")
+                        % {"vendor": shared.vendor.name},
                     )
                 return redirect("vendors:share", list_id=grocery_list.id)
         context.update(form=form, **_statuses_context(request, grocery_list))
@@ -195,7 +201,7 @@ def share(request: HttpRequest, list_id) -> HttpResponse:
 def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
     """The statuses partial: polled by htmx while something is in flight, and included
     on the list page."""
-    grocery_list, _ = access_list(user=request.user, list_id=list_id)
+    grocery_list, _membership = access_list(user=request.user, list_id=list_id)
     return TemplateResponse(
         request, "vendors/_share_statuses.html", _statuses_context(request, grocery_list)
     )
@@ -204,12 +210,15 @@ def share_statuses(request: HttpRequest, list_id) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, list_id, share_id) -> HttpResponse:
-    grocery_list, _ = access_list(user=request.user, list_id=list_id)
+    grocery_list, _membership = access_list(user=request.user, list_id=list_id)
     shared = selectors.share_for_list_or_404(grocery_list=grocery_list, share_id=share_id)
     services.share_revoke(share=shared, actor=request.user)
     if request.htmx:
         return TemplateResponse(
             request, "vendors/_share_statuses.html", _statuses_context(request, grocery_list)
         )
-    messages.success(request, f"The link for {shared.vendor.name} no longer works.")
+    messages.success(
+        request,
+        _("The link for %(vendor)s no longer works.") % {"vendor": shared.vendor.name},
+    )
     return redirect("vendors:share", list_id=grocery_list.id)

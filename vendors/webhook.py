@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import whatsapp
@@ -18,7 +19,7 @@ from .models import (
     VendorShare,
     WebhookReceipt,
 )
-from .services import INTERRUPTED_REASON, STATUS_RANK, share_status_set
+from .services import INTERRUPTED_REASON, STATUS_RANK, lock_shares_lists, share_status_set
 
 
 def webhook_process(*, payload: dict[str, Any]) -> None:
@@ -69,6 +70,18 @@ def webhook_status_apply(*, status: dict[str, Any]) -> str:
         )
         if not created:
             return "duplicate"
+        # The list's row before the delivery and the share (see lock_shares_lists).
+        callback_id = _uuid_or_none(status.get("biz_opaque_callback_data"))
+        sends = (
+            Q(whatsapp_message_id=wamid) | Q(pk=callback_id)
+            if callback_id
+            else Q(whatsapp_message_id=wamid)
+        )
+        lock_shares_lists(
+            shares=VendorShare.objects.filter(
+                pk__in=ShareDelivery.objects.filter(sends).values("share_id")
+            )
+        )
         delivery = (
             ShareDelivery.objects.select_for_update().filter(whatsapp_message_id=wamid).first()
         )
@@ -133,9 +146,15 @@ def webhook_status_apply(*, status: dict[str, Any]) -> str:
         return "applied"
 
 
-def _delivery_from_callback(data: Any) -> ShareDelivery | None:
+def _uuid_or_none(data: Any) -> uuid.UUID | None:
     try:
-        delivery_id = uuid.UUID(str(data))
+        return uuid.UUID(str(data))
     except ValueError:
+        return None
+
+
+def _delivery_from_callback(data: Any) -> ShareDelivery | None:
+    delivery_id = _uuid_or_none(data)
+    if delivery_id is None:
         return None
     return ShareDelivery.objects.select_for_update().filter(pk=delivery_id).first()

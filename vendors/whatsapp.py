@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 import pybreaker
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from grocer import metrics
 
@@ -37,28 +38,36 @@ TEXT_BODY_MAX = 4096
 
 
 def _permanent_reason(code: int | None) -> str:
-    """What the family reads on the list page when a send fails for good."""
+    """What the family reads on the list page when a send fails for good.
+
+    Stored in English; marked so the page shows it in the reader's language
+    (vendors/_share_statuses.html translates the stored text).
+    """
     if code == 131026:
-        return "The vendor's number is not on WhatsApp or cannot receive messages."
+        return gettext_noop("The vendor's number is not on WhatsApp or cannot receive messages.")
     if code == 190:
-        return "Our WhatsApp token has expired — an admin must renew it."
+        return gettext_noop("Our WhatsApp token has expired — an admin must renew it.")
     if code in (0, 3, 10) or (code is not None and 200 <= code <= 299):
-        return "Our WhatsApp account is not allowed to send this — an admin must check it."
+        return gettext_noop(
+            "Our WhatsApp account is not allowed to send this — an admin must check it."
+        )
     if code in (100, 131008, 131009):
-        return "WhatsApp rejected the message as invalid — an admin must check the settings."
+        return gettext_noop(
+            "WhatsApp rejected the message as invalid — an admin must check the settings."
+        )
     if code is not None and 132000 <= code <= 132016:
-        return "WhatsApp rejected our message template — an admin must check it."
+        return gettext_noop("WhatsApp rejected our message template — an admin must check it.")
     if code == OUTSIDE_WINDOW_CODE:
-        return (
+        return gettext_noop(
             "The vendor has not written to us in the last 24 hours and no approved "
             "template is configured: use the WhatsApp link instead."
         )
     if code == 131048:
-        return "WhatsApp has limited our number for spam reports; try again later."
+        return gettext_noop("WhatsApp has limited our number for spam reports; try again later.")
     if code in (368, 131031):
-        return "Our WhatsApp business account is restricted — an admin must check it."
+        return gettext_noop("Our WhatsApp business account is restricted — an admin must check it.")
     if code == 131030:
-        return "The vendor's number is not on our test number's allowed list."
+        return gettext_noop("The vendor's number is not on our test number's allowed list.")
     return f"WhatsApp refused the message (error {code})."
 
 
@@ -84,7 +93,7 @@ class WhatsAppError(Exception):
     @property
     def reason(self) -> str:
         if self.retryable:
-            return "WhatsApp is not answering right now; we keep trying."
+            return gettext_noop("WhatsApp is not answering right now; we keep trying.")
         return _permanent_reason(self.code)
 
 
@@ -139,7 +148,14 @@ def text_payload(*, to: str, body: str, callback_data: str = "") -> dict[str, An
     return payload
 
 
-def template_payload(*, to: str, params: list[str], callback_data: str = "") -> dict[str, Any]:
+def template_language(language: str) -> str:
+    """Meta's language code of the approved template for a vendor's language."""
+    return settings.WHATSAPP_TEMPLATE_LANGUAGES.get(language, settings.WHATSAPP_TEMPLATE_LANGUAGE)
+
+
+def template_payload(
+    *, to: str, params: list[str], callback_data: str = "", language: str = ""
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -147,7 +163,7 @@ def template_payload(*, to: str, params: list[str], callback_data: str = "") -> 
         "type": "template",
         "template": {
             "name": settings.WHATSAPP_TEMPLATE_NAME,
-            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "language": {"code": template_language(language)},
             "components": [
                 {
                     "type": "body",
@@ -206,6 +222,9 @@ def _known_permanent(code: int | None) -> set[int]:
 
 
 _http_clients: dict[int, httpx.Client] = {}
+# httpx keeps 20 idle connections by default: a threads worker with more threads than that
+# would close and reopen (TCP and TLS) a connection for most messages.
+_HTTP_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
 _http_lock = threading.Lock()
 
 
@@ -219,7 +238,11 @@ def _http_client() -> httpx.Client:
     client = _http_clients.get(pid)
     if client is None:
         with _http_lock:
-            client = _http_clients.setdefault(pid, httpx.Client())
+            # Checked again under the lock: a threads worker's first tasks all arrive here
+            # at once, and each would build (and throw away) a client of its own.
+            client = _http_clients.get(pid)
+            if client is None:
+                client = _http_clients[pid] = httpx.Client(limits=_HTTP_LIMITS)
     return client
 
 
@@ -281,8 +304,9 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
         return datetime.now(UTC) < opened_at + timedelta(seconds=self.reset_timeout)
 
     def call(self, func, *args, **kwargs):
-        if self.current_state == pybreaker.STATE_CLOSED:
-            return self.state.call(func, *args, **kwargs)
+        state, failures = self._closed_snapshot()
+        if state == pybreaker.STATE_CLOSED:
+            return self._call_closed(failures, func, *args, **kwargs)
         if self.cooling_down():
             raise pybreaker.CircuitBreakerError("circuit open")
         token = self._take_trial()
@@ -300,6 +324,40 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
             return result
         finally:
             self._give_back_trial(token)
+
+    def _closed_snapshot(self) -> tuple[str, int | None]:
+        """The shared state and failure count in one Redis round trip (pybreaker reads the
+        state twice and writes the count once per call: most of a send's Redis time)."""
+        client = self._redis()
+        if client is None:
+            return self.current_state, self._state_storage.counter
+        from redis.exceptions import RedisError
+
+        storage = self._state_storage
+        try:
+            state, failures = client.mget(
+                storage._namespace("state"), storage._namespace("fail_counter")
+            )
+        except RedisError:
+            return self.current_state, None  # pybreaker's own fallback (and its log line)
+        if state is None:
+            return self.current_state, None  # the keys are gone: pybreaker re-creates them
+        return state.decode(), int(failures) if failures is not None else None
+
+    def _call_closed(self, failures: int | None, func, *args, **kwargs):
+        """pybreaker's closed-state call, except that a success writes the failure count
+        back to 0 only when there were failures (consecutive failures open the breaker)."""
+        closed = self._state
+        if closed.name != pybreaker.STATE_CLOSED:
+            closed = self.state  # another process moved it: pybreaker's own catch-up
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            closed._handle_error(exc)  # counts it (may open the breaker) and re-raises
+            raise
+        if failures != 0:
+            self._state_storage.reset_counter()
+        return result
 
     def trial_in_flight(self) -> bool:
         client = self._redis()

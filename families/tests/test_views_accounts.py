@@ -247,3 +247,35 @@ def test_password_reset_requests_are_rate_limited(client):
         client.post(reverse("password_reset"), {"email": "cleo@example.com"})
     assert client.post(reverse("password_reset"), {"email": "cleo@example.com"}).status_code == 429
     assert len(mail.outbox) == 5
+
+
+def test_profile_saves_the_language_and_answers_in_it(client):
+    user = UserFactory(language="")
+    client.force_login(user)
+    response = client.post(
+        reverse("profile"), {"display_name": user.display_name, "language": "es"}, follow=True
+    )
+    user.refresh_from_db()
+    assert user.language == "es"
+    html = response.content.decode()
+    assert "Se guardó tu perfil." in html
+    assert '<option value="es" selected>Español</option>' in html
+
+
+def test_profile_language_back_to_the_browser(client):
+    user = UserFactory(language="pt-br")
+    client.force_login(user)
+    client.post(reverse("profile"), {"display_name": "", "language": ""})
+    user.refresh_from_db()
+    assert user.language == ""
+    page = client.get(reverse("profile"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<h1>Tu perfil</h1>" in page
+
+
+def test_profile_refuses_an_unknown_language(client):
+    user = UserFactory(language="")
+    client.force_login(user)
+    response = client.post(reverse("profile"), {"display_name": "", "language": "klingon"})
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.language == ""

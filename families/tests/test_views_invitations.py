@@ -224,3 +224,27 @@ def test_pasted_garbage_is_a_form_error(client):
     response = client.post(reverse("families:invitation_from_link"), {"link": "hello there"})
     assert response.status_code == 400
     assert response.context["link_form"].errors["link"]
+
+
+def test_the_invitation_email_is_in_the_inviters_language(
+    client, django_capture_on_commit_callbacks
+):
+    admin = MembershipFactory(role=ADMIN, family__name="Los García", user__language="es")
+    client.force_login(admin.user)
+    url = reverse("families:invitation_create", kwargs={"family_id": admin.family_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"role": MEMBER, "email": "cleo@example.com"})
+    message = mail.outbox[0]
+    assert message.subject == f"{admin.user.name} te ha invitado a Los García en Grocer"
+    assert "Abre este enlace para unirte (funciona hasta el" in message.body
+
+
+def test_the_invitation_page_dates_follow_the_language(client):
+    expires = timezone.now().replace(year=timezone.now().year + 1, month=3, day=5, hour=12)
+    invitation = InvitationFactory(expires_at=expires)
+    page = client.get(_invite_url(invitation), HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
+    assert f"Este link funciona até 5 de Março de {expires.year}." in page
+    page = client.get(_invite_url(invitation), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert f"Este enlace funciona hasta el 5 de marzo de {expires.year}." in page
+    page = client.get(_invite_url(invitation)).content.decode()
+    assert f"This link works until 5 March {expires.year}." in page

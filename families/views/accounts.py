@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ..auth import BACKEND_PATH
@@ -37,7 +39,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, _("Your password was changed."))
         return response
 
 
@@ -59,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             # login() keeps the anonymous session's data, so a pending invite survives.
             login(request, user, backend=BACKEND_PATH)
-            messages.success(request, "Welcome to Grocer! Your account is ready.")
+            messages.success(request, _("Welcome to Grocer! Your account is ready."))
             return redirect(next_url or "families:home")
     login_url = reverse("login")
     context = {
@@ -73,13 +75,21 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    initial = {"display_name": request.user.display_name, "language": request.user.language}
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+            profile_update(
+                user=request.user,
+                display_name=form.cleaned_data["display_name"],
+                language=form.cleaned_data["language"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your profile was saved.")
+            if form.cleaned_data["language"]:
+                # The confirmation, and the page after it, already in the chosen language.
+                translation.activate(form.cleaned_data["language"])
+            messages.success(request, _("Your profile was saved."))
             return redirect("profile")
     return TemplateResponse(request, "registration/profile.html", {"form": form})

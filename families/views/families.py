@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -127,7 +128,7 @@ def _target_or_404(membership: Membership, membership_id) -> Membership:
         .first()
     )
     if target is None:
-        raise Http404("No such member.")
+        raise Http404(_("No such member."))
     return target
 
 
@@ -147,18 +148,25 @@ def member_role(request: HttpRequest, membership: Membership, membership_id) -> 
         except PermissionDenied as exc:
             error = str(exc)
     else:
-        error = "Choose admin or member."
+        error = _("Choose admin or member.")
     if request.htmx:
         if not error and target.user_id == request.user.pk:
             # Demoting yourself changes what the whole page may show.
             return HttpResponseClientRefresh()
         context = {**_members_context(request, membership), "m": target, "row_error": error}
-        context["announce"] = error or f"{target.user.name} is now {target.get_role_display()}."
+        context["announce"] = error or _("%(name)s is now %(role)s.") % {
+            "name": target.user.name,
+            "role": target.get_role_display(),
+        }
         return TemplateResponse(request, "families/members.html#member-row-response", context)
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"{target.user.name} is now {target.get_role_display()}.")
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": target.user.name, "role": target.get_role_display()},
+        )
     return redirect("families:members", family_id=membership.family_id)
 
 
@@ -175,7 +183,10 @@ def member_remove(request: HttpRequest, membership: Membership, membership_id) -
         membership_remove(membership=target, actor=request.user)
     except ValidationError as exc:
         error = _error_text(exc)
-    done = f"{target.user.name} was removed from {target.family.name}."
+    done = _("%(name)s was removed from %(family)s.") % {
+        "name": target.user.name,
+        "family": target.family.name,
+    }
     if request.htmx:
         context = {**_members_context(request, membership), "m": target, "row_error": error}
         context["announce"] = error or done
@@ -200,5 +211,5 @@ def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
         messages.error(request, _error_text(exc))
         return redirect("families:members", family_id=membership.family_id)
     request.session.pop(CURRENT_FAMILY_KEY, None)
-    messages.success(request, f"You left {membership.family.name}.")
+    messages.success(request, _("You left %(family)s.") % {"family": membership.family.name})
     return redirect("families:home")

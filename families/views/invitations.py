@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..access import family_member_required
@@ -59,9 +60,12 @@ def create(request: HttpRequest, membership: Membership) -> HttpResponse:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         if invitation.email:
-            messages.success(request, f"Invite link created and sent to {invitation.email}.")
+            messages.success(
+                request,
+                _("Invite link created and sent to %(email)s.") % {"email": invitation.email},
+            )
         else:
-            messages.success(request, "Invite link created. Copy it and send it to them.")
+            messages.success(request, _("Invite link created. Copy it and send it to them."))
     return redirect(
         reverse("families:members", kwargs={"family_id": membership.family_id}) + "#invites"
     )
@@ -72,9 +76,9 @@ def create(request: HttpRequest, membership: Membership) -> HttpResponse:
 def revoke(request: HttpRequest, membership: Membership, invitation_id) -> HttpResponse:
     invitation = Invitation.objects.filter(family=membership.family, pk=invitation_id).first()
     if invitation is None:
-        raise Http404("No such invitation.")
+        raise Http404(_("No such invitation."))
     invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, "Invite link revoked. It no longer works.")
+    messages.success(request, _("Invite link revoked. It no longer works."))
     return redirect(
         reverse("families:members", kwargs={"family_id": membership.family_id}) + "#invites"
     )
@@ -95,7 +99,9 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         if existing is not None:
             request.session.pop(PENDING_INVITE_KEY, None)
             remember_family(request, existing.family_id)
-            messages.info(request, f"You're already in {existing.family.name}.")
+            messages.info(
+                request, _("You're already in %(family)s.") % {"family": existing.family.name}
+            )
             return redirect(family_landing_url(existing.family_id))
     if invitation.state != "open":
         return _unavailable(request, invitation.state, invitation)
@@ -118,7 +124,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     except InvitationUnavailableError as exc:
         return _unavailable(request, exc.state, invitation)
     remember_family(request, membership.family_id)
-    messages.success(request, f"Welcome to {membership.family.name}!")
+    messages.success(request, _("Welcome to %(family)s!") % {"family": membership.family.name})
     return redirect(family_landing_url(membership.family_id))
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grocer.jsonbody import read_json
@@ -55,7 +56,7 @@ def settings_page(request: HttpRequest, *, membership: Membership) -> HttpRespon
     form = NotificationPreferenceForm(data, instance=preference)
     if request.method == "POST" and form.is_valid():
         notifications.preference_update(membership=membership, choices=form.cleaned_data)
-        messages.success(request, "Saved your notification choices.")
+        messages.success(request, _("Saved your notification choices."))
         return redirect("families:notification_settings", family_id=membership.family_id)
     return TemplateResponse(
         request,

@@ -59,6 +59,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The browser's language (Accept-Language), then the signed-in user's own setting
+    # over it (grocer/middleware.py). After sessions and auth, before anything renders.
+    "django.middleware.locale.LocaleMiddleware",
+    "grocer.i18n.UserLanguageMiddleware",
     "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF: a forged form is still a 403. NUL / lone surrogates in the path, query
@@ -85,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
             # The one money format (grocer/money.py), usable in every template.
             "builtins": ["grocer.templatetags.money"],
@@ -166,7 +171,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "families:home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# English, Spanish and Brazilian Portuguese (locale/<lang>/LC_MESSAGES, compiled .mo files
+# committed so a fresh clone needs no gettext tools; .ci/check_translations.py keeps them
+# complete and current). Dates, numbers and money follow the active language's formats.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -252,6 +266,8 @@ if REDIS_URL:
             "BACKEND": "grocer.cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            # 2: values are JSON (grocer.cache.JSONSerializer); version 1 keys held pickles.
+            "VERSION": 2,
             # A Redis outage must degrade to cache misses, never to a 500.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -347,6 +363,15 @@ WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_TEMPLATE_NAME = env("WHATSAPP_TEMPLATE_NAME", default="")
 WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+# The template goes out in the vendor's language (Vendor.language): Meta's code for each of
+# LANGUAGES, the template approved under the same name in each. A language missing here
+# falls back to WHATSAPP_TEMPLATE_LANGUAGE. Format: "es=es_ES,pt-br=pt_BR".
+WHATSAPP_TEMPLATE_LANGUAGES = {
+    "en": WHATSAPP_TEMPLATE_LANGUAGE,
+    "es": "es",
+    "pt-br": "pt_BR",
+    **env.dict("WHATSAPP_TEMPLATE_LANGUAGES", default={}),
+}
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=5.0)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 # Circuit breaker: after this many consecutive transient failures, stop calling the API

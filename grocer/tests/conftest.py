@@ -53,6 +53,7 @@ def world(settings, tmp_path):
         "kind": "item",
         "owner_id": item.id,
         "token_id": api_token.id,
+        "lang": "es",
     }
     return {
         "admin": admin.user,

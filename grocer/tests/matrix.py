@@ -31,6 +31,7 @@ PUBLIC = {
     "metrics": "guarded by the METRICS_TOKEN bearer token (grocer/tests/test_metrics.py)",
     "favicon": "a redirect to the static icon",
     "web_manifest": "the installable app's manifest, the same for everyone",
+    "javascript-catalog": "the scripts' translations, the same for everyone",
     "families:invitation_from_link": "paste-a-link form",
     "families:invitation": "guarded by the invitation token",
     "vendors:vendor_page": "guarded by the share token",

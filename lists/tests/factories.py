@@ -17,5 +17,6 @@ class ListItemFactory(factory.django.DjangoModelFactory):
         model = ListItem
 
     grocery_list = factory.SubFactory(GroceryListFactory)
+    family = factory.SelfAttribute("grocery_list.family")
     name = factory.Sequence(lambda n: f"item {n}")
     position = factory.Sequence(int)

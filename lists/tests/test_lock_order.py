@@ -172,13 +172,13 @@ def test_a_write_that_keeps_losing_is_a_clear_409_not_database_unavailable(clien
     client.force_login(ana.user)
     deadlock = OperationalError("deadlock detected")
     deadlock.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
-    real = item_services._lock_item
+    real = item_services.lock_list_next_seq
 
-    def lose(**kwargs):
-        real(**kwargs)
+    def lose(*args, **kwargs):
+        real(*args, **kwargs)
         raise deadlock
 
-    with mock.patch.object(item_services, "_lock_item", side_effect=lose) as locked:
+    with mock.patch.object(item_services, "lock_list_next_seq", side_effect=lose) as locked:
         response = client.post(
             f"/lists/{grocery_list.pk}/items/{item.pk}/status/", {"status": "purchased"}
         )

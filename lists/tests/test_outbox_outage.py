@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from families.models import PushSubscription
 from families.tests.factories import MembershipFactory
 from grocer.outbox.models import OutboxMessage
 from grocer.outbox.services import outbox_enqueue, outbox_relay
@@ -67,6 +68,11 @@ def push_on(settings):
 def test_redis_down_item_adds_answer_and_their_notifications_go_out_after(private_redis, push_on):
     """Redis stopped: 20 adds, no 500, 20 items; once it is back the 20 pushes go out."""
     ana = MembershipFactory(user__display_name="Ana")
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    # Someone who could hear about the adds: without a subscription no task is queued.
+    PushSubscription.objects.create(
+        user=ben.user, endpoint="https://push.example/ben", p256dh="k", auth="a"
+    )
     grocery_list = GroceryListFactory(family=ana.family)
     client = Client(raise_request_exception=False)
     client.force_login(ana.user)

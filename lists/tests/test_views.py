@@ -8,7 +8,7 @@ from django.urls import reverse
 from families.models import Membership
 from families.tests.factories import MembershipFactory
 from lists import item_services, services
-from lists.models import GroceryList, ListEvent, ListItem
+from lists.models import GroceryList, ItemSet, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from shop.models import ShopperLink, Store
 
@@ -52,6 +52,11 @@ def _urls(grocery_list, item):
         ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
     )
     shop = {"list_id": grocery_list.id, "store_id": store.id}
+    item_set, _ = ItemSet.objects.get_or_create(
+        family=grocery_list.family, name="Party", defaults={"entries": [{"name": "crisps"}]}
+    )
+    a_set = {**family, "set_id": item_set.id}
+    chosen = {"grocery_list": str(grocery_list.id)}
     return [
         ("post", reverse("shop:shopping_at", kwargs=lst), {"store": str(store.id)}),
         ("post", reverse("shop:store_add", kwargs=lst), {"name": "Market"}),
@@ -68,11 +73,27 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:create", kwargs=family), {"name": "New"}),
         ("get", reverse("lists:detail", kwargs=lst), {}),
         ("get", reverse("lists:activity", kwargs=lst), {}),
+        ("get", reverse("lists:text", kwargs=lst), {}),
+        ("get", reverse("lists:sets", kwargs=family), {}),
+        ("post", reverse("lists:sets", kwargs=family), {"name": "Baby", "text": "wipes"}),
+        ("get", reverse("lists:set_edit", kwargs=a_set), {}),
+        ("post", reverse("lists:set_edit", kwargs=a_set), {"name": "Party", "text": "cola"}),
+        ("post", reverse("lists:set_add", kwargs=a_set), chosen),
+        ("post", reverse("lists:set_delete", kwargs=a_set), {}),
+        ("post", reverse("lists:staples_add", kwargs=family), chosen),
+        ("post", reverse("lists:staple_pin", kwargs=family), {"name": "milk"}),
+        ("post", reverse("lists:staple_unpin", kwargs=family), {"name": "milk"}),
+        ("post", reverse("lists:create_from_staples", kwargs=family), {}),
+        ("get", reverse("lists:offers", kwargs=lst), {}),
+        ("post", reverse("lists:add_set", kwargs=lst), {"item_set": str(item_set.id)}),
+        ("post", reverse("lists:add_staples", kwargs=lst), {}),
+        ("get", reverse("lists:print", kwargs=lst), {}),
         ("get", reverse("lists:edit", kwargs=lst), {}),
         ("post", reverse("lists:edit", kwargs=lst), {"name": "Renamed"}),
         ("post", reverse("lists:archive", kwargs=lst), {}),
         ("post", reverse("lists:restore", kwargs=lst), {}),
         ("post", reverse("lists:item_add", kwargs=lst), {"text": "2 kg tomatoes"}),
+        ("post", reverse("lists:items_add_bulk", kwargs=lst), {"text": "milk\neggs"}),
         (
             "post",
             reverse("lists:sync", kwargs=lst),
@@ -99,7 +120,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 29  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 45  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
@@ -544,6 +565,7 @@ def _fill(grocery_list, count, assignee, start=0):
     ListItem.objects.bulk_create(
         ListItem(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             name=f"item {n}",
             status=["needed", "in_cart", "purchased"][n % 3],
             category=["produce", "dairy", "pantry"][n % 3],

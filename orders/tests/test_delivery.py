@@ -27,7 +27,7 @@ def test_delivery_records_an_item_event_per_item_and_publishes_them(
     apples_version = ListItem.objects.get(name="Apples").version
     published: list[str] = []
     monkeypatch.setattr(
-        events, "publish_list_event", lambda *, event_id: published.append(str(event_id))
+        events, "publish_list_event", lambda *, event_id, **_: published.append(str(event_id))
     )
     with django_capture_on_commit_callbacks(execute=True):
         _deliver(order, answered_share.user)

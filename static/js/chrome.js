@@ -5,6 +5,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   var MENU = "details.nav-menu, details.item-menu, details.list-options";
 
   function openMenus() {
@@ -97,8 +105,8 @@
         if (!input) return;
         navigator.clipboard.writeText(input.value).then(function () {
           var status = document.getElementById("messages");
-          if (status) status.textContent = button.dataset.copiedMessage || "Invite link copied.";
-          button.textContent = "Copied";
+          if (status) status.textContent = button.dataset.copiedMessage || gettext("Invite link copied.");
+          button.textContent = gettext("Copied");
         });
       });
     });

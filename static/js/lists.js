@@ -60,7 +60,11 @@
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var fragment = event.detail.fragment;
     if (!fragment || !fragment.querySelectorAll) return;
+    // A row swapped over itself (a merged quantity, hx-swap-oob="true") replaces the
+    // old copy: dropping it from the fragment would swap the row out for nothing.
+    var target = event.detail.target;
     fragment.querySelectorAll("li.item[id]").forEach(function (row) {
+      if (target && target.id === row.id) return;
       if (document.getElementById(row.id) && row.parentNode === fragment) row.remove();
     });
   });

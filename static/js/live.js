@@ -6,6 +6,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   var root = document.getElementById("grocery-list");
   if (!root || !root.dataset.listId || !("WebSocket" in window)) return;
 
@@ -18,9 +26,9 @@
   var BACKOFF_MAX_MS = 30000;
   var ANNOUNCE_MS = 6000;
   var STOP_CODES = {
-    4401: "You are signed out. Reload the page to sign in again.",
-    4403: "You no longer have access to this list.",
-    4404: "This list is no longer available."
+    4401: gettext("You are signed out. Reload the page to sign in again."),
+    4403: gettext("You no longer have access to this list."),
+    4404: gettext("This list is no longer available.")
   };
 
   var listId = root.dataset.listId;
@@ -89,7 +97,9 @@
       else others.push(viewer.name);
     });
     presenceBox.dataset.viewers = viewers.map(function (v) { return v.name; }).join(",");
-    presenceBox.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
+    presenceBox.textContent = others.length
+      ? interpolate(gettext("Also viewing: %(names)s"), { names: others.join(", ") }, true)
+      : "";
     presenceBox.hidden = others.length === 0;
   }
 
@@ -377,7 +387,7 @@
       retrySoon = false;
       catchingUp = false;
       early = {};
-      if (wasPaused) announce("Live updates resumed.");
+      if (wasPaused) announce(gettext("Live updates resumed."));
       wasPaused = false;
     } else if (message.type === "presence") showPresence(message.viewers);
     else if (message.type === "reload") window.location.reload();
@@ -410,7 +420,7 @@
         return;
       }
       wasPaused = true;
-      setState("paused", "Live updates paused \u2014 reconnecting\u2026");
+      setState("paused", gettext("Live updates paused \u2014 reconnecting\u2026"));
       // Exponential backoff with jitter, so a restarted server is not stampeded.
       var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
       attempt += 1;

@@ -12,6 +12,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
   }
@@ -23,7 +31,9 @@
   var DB_NAME = "grocer-offline";
   var STORE = "changes";
   var NEXT_STATUS = { needed: "in_cart", in_cart: "purchased", purchased: "needed" };
-  var STATUS_LABEL = { needed: "needed", in_cart: "in the cart", purchased: "purchased" };
+  var STATUS_LABEL = {
+    needed: gettext("needed"), in_cart: gettext("in the cart"), purchased: gettext("purchased")
+  };
   var replaying = false;
 
   // --- the queue (IndexedDB; `order` is auto-incremented, so reading it back is FIFO) ---
@@ -85,15 +95,16 @@
   problems.className = "offline-conflicts";
   problems.setAttribute("aria-labelledby", "offline-conflicts-heading");
   problems.hidden = true;
-  problems.innerHTML = '<h2 id="offline-conflicts-heading">Not saved</h2><ul role="list"></ul>';
+  problems.innerHTML = '<h2 id="offline-conflicts-heading"></h2><ul role="list"></ul>';
+  problems.querySelector("h2").textContent = gettext("Not saved");
   var header = root.querySelector(".list-header");
   (header || root.firstChild).after(status, problems);
 
   if (document.body.dataset.offlineCopy) {
     var banner = document.createElement("p");
     banner.className = "offline-copy banner";
-    banner.textContent = "Offline copy: this is the list as it was when you last had a " +
-      "connection. Changes you make are kept and sent when you are back online.";
+    banner.textContent = gettext("Offline copy: this is the list as it was when you last had a " +
+      "connection. Changes you make are kept and sent when you are back online.");
     status.before(banner);
   }
 
@@ -107,15 +118,16 @@
     if (current && current.name) {
       var now = document.createElement("p");
       now.className = "current-value";
-      now.textContent = "Now: " + current.name +
-        (current.quantity_text ? " (" + current.quantity_text + ")" : "") +
-        ", " + (STATUS_LABEL[current.status] || current.status) + ".";
+      now.textContent = interpolate(gettext("Now: %(item)s, %(status)s."), {
+        item: current.name + (current.quantity_text ? " (" + current.quantity_text + ")" : ""),
+        status: STATUS_LABEL[current.status] || current.status
+      }, true);
       entry.appendChild(now);
     }
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "secondary";
-    dismiss.textContent = "OK";
+    dismiss.textContent = gettext("OK");
     dismiss.addEventListener("click", function () {
       entry.remove();
       problems.hidden = !problems.querySelector("li");
@@ -130,8 +142,11 @@
       var mine = changes.filter(function (c) { return c.listId === listId; }).length;
       root.dataset.pending = String(mine);
       if (mine) {
-        say((navigator.onLine ? "Sending " : "Offline: ") + mine +
-          (mine === 1 ? " change waiting for connection." : " changes waiting for connection."));
+        say(interpolate(navigator.onLine
+          ? ngettext("Sending %(count)s change waiting for connection.",
+            "Sending %(count)s changes waiting for connection.", mine)
+          : ngettext("Offline: %(count)s change waiting for connection.",
+            "Offline: %(count)s changes waiting for connection.", mine), { count: mine }, true));
       }
       return mine;
     });
@@ -142,7 +157,7 @@
   function badge() {
     var span = document.createElement("span");
     span.className = "pending-badge";
-    span.textContent = "Waiting for connection";
+    span.textContent = gettext("Waiting for connection");
     return span;
   }
 
@@ -233,7 +248,8 @@
   function changeFrom(form, submitter, sameKey) {
     var data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
-    if (form.id === "add-form") {
+    if (form.id === "add-form" || form.id === "bulk-add-form") {
+      // A pasted list is one change: the server adds each line (lists.sync).
       var text = (data.get("text") || "").trim();
       if (!text) return null;
       // A fresh key unless retrying a request that may have arrived: the form's key may
@@ -270,19 +286,19 @@
     enqueue(change).then(function () {
       draw(change);
       if (change.kind === "add") {
-        var box = document.getElementById("add-text");
+        var box = document.getElementById(form.id === "bulk-add-form" ? "bulk-text" : "add-text");
         if (box) { box.value = ""; box.focus(); }
         var key = form.querySelector("input[name=idempotency_key]");
         if (key) key.value = newKey(); // the next add is a different change
       }
       return refreshSummary();
     }).catch(function () {
-      say("Could not store the change on this device. Try again when you are online.");
+      say(gettext("Could not store the change on this device. Try again when you are online."));
     });
     return true;
   }
 
-  var HANDLED = "#add-form, form.item-check, form.status-control, form.item-edit";
+  var HANDLED = "#add-form, #bulk-add-form, form.item-check, form.status-control, form.item-edit";
 
   // Capture phase: runs before htmx's own submit listener on the form, so an offline
   // submit never becomes a failing request.
@@ -355,7 +371,7 @@
       { outcome: answer.first_outcome }) : answer;
     var pendingId = change.kind === "add" ? "pending-" + change.key : null;
     if (result.outcome === "conflict") {
-      showProblem(result.messages || ["This change could not be saved."], result.current);
+      showProblem(result.messages || [gettext("This change could not be saved.")], result.current);
       if (pendingId) {
         var pending = document.getElementById(pendingId);
         if (pending) pending.remove();
@@ -404,16 +420,21 @@
         if (response.status === 400 || response.status === 404) {
           // Refused for good (bad input, or the list is gone): say so, then move on.
           return response.json().catch(function () { return {}; }).then(function (body) {
-            showProblem([(change.fields && (change.fields.text || change.fields.name) || "A change") +
-              " could not be saved: " + (body.error || "this list is no longer available.")]);
+            var what = change.fields && (change.fields.text || change.fields.name);
+            showProblem([interpolate(what
+              ? gettext("%(item)s could not be saved: %(reason)s")
+              : gettext("A change could not be saved: %(reason)s"), {
+              item: what,
+              reason: body.error || gettext("this list is no longer available.")
+            }, true)]);
             var pending = document.getElementById("pending-" + change.key);
             if (pending) pending.remove();
             return forget(change.order);
           }).then(function () { return next(changes.slice(1)); });
         }
         // Signed out, server trouble: keep everything, in order, for the next try.
-        say("Could not send your changes yet (the server answered " + response.status +
-          "). They are kept on this device.");
+        say(interpolate(gettext("Could not send your changes yet (the server answered " +
+          "%(status)s). They are kept on this device."), { status: response.status }, true));
         return false;
       });
     }
@@ -424,8 +445,8 @@
       replaying = false;
       return refreshSummary().then(function (left) {
         if (done && sent && !left) {
-          say(sent === 1 ? "Your offline change was saved." : "Your " + sent +
-            " offline changes were saved.");
+          say(interpolate(ngettext("Your offline change was saved.",
+            "Your %(count)s offline changes were saved.", sent), { count: sent }, true));
           root.dataset.synced = String(sent);
         }
       });
@@ -437,7 +458,7 @@
 
   window.addEventListener("online", function () { replay(); });
   window.addEventListener("offline", function () {
-    say("You are offline. Changes are kept on this device and sent when you are back.");
+    say(gettext("You are offline. Changes are kept on this device and sent when you are back."));
   });
 
   // On load: draw what is still waiting (a reload in a dead spot), then try to send it.

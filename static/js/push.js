@@ -4,13 +4,21 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   var panel = document.getElementById("push-panel");
   var on = document.getElementById("push-subscribe");
   var off = document.getElementById("push-unsubscribe");
   var status = document.getElementById("push-status");
   if (!panel || !on || !panel.dataset.vapidKey) return;
   if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
-    status.textContent = "This browser cannot receive push notifications.";
+    status.textContent = gettext("This browser cannot receive push notifications.");
     return;
   }
 
@@ -35,7 +43,7 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body)
     }).then(function (response) {
-      if (!response.ok) throw new Error("The server answered " + response.status);
+      if (!response.ok) throw new Error(interpolate(gettext("The server answered %(status)s"), { status: response.status }, true));
       return response.json();
     });
   }
@@ -56,7 +64,7 @@
 
   on.addEventListener("click", function () {
     on.disabled = true;
-    status.textContent = "Asking your browser…";
+    status.textContent = gettext("Asking your browser…");
     ready.then(function (registration) {
       return registration.pushManager.subscribe({
         userVisibleOnly: true,
@@ -66,9 +74,10 @@
       return post(subscription.toJSON());
     }).then(function () {
       show(true);
-      status.textContent = "Notifications are on for this device.";
+      status.textContent = gettext("Notifications are on for this device.");
     }).catch(function (error) {
-      status.textContent = "Could not turn notifications on: " + (error.message || error);
+      status.textContent = interpolate(gettext("Could not turn notifications on: %(reason)s"),
+        { reason: error.message || error }, true);
     }).then(function () { on.disabled = false; });
   });
 
@@ -83,9 +92,10 @@
       });
     }).then(function () {
       show(false);
-      status.textContent = "Notifications are off for this device.";
+      status.textContent = gettext("Notifications are off for this device.");
     }).catch(function (error) {
-      status.textContent = "Could not turn notifications off: " + (error.message || error);
+      status.textContent = interpolate(gettext("Could not turn notifications off: %(reason)s"),
+        { reason: error.message || error }, true);
     });
   });
 })();

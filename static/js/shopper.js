@@ -4,6 +4,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   function busy() {
     var active = document.activeElement;
     var area = document.getElementById("shopper-items");
@@ -23,9 +31,9 @@
     if (status === 410 || status === 404) {
       var area = document.getElementById("shopper-items");
       if (area) area.removeAttribute("hx-trigger");
-      box.textContent = "This link no longer works. Ask the family for a new one.";
+      box.textContent = gettext("This link no longer works. Ask the family for a new one.");
     } else if (status === 429) {
-      box.textContent = "Too many changes at once. Wait a moment and try again.";
+      box.textContent = gettext("Too many changes at once. Wait a moment and try again.");
     }
   });
 })();

@@ -7,6 +7,14 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (grocer/i18n.py; base.html loads it before this file);
+  // English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -38,7 +46,8 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
-          throw new Error(json.error || "Something went wrong (" + response.status + "). Please try again.");
+          throw new Error(json.error || interpolate(
+            gettext("Something went wrong (%(status)s). Please try again."), { status: response.status }, true));
         }
         return json;
       });
@@ -61,12 +70,12 @@
       });
       xhr.addEventListener("load", function () {
         if (xhr.status >= 200 && xhr.status < 300) { resolve(); return; }
-        var message = "The upload was refused (" + xhr.status + ").";
+        var message = interpolate(gettext("The upload was refused (%(status)s)."), { status: xhr.status }, true);
         try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* S3 answers XML */ }
         reject(new Error(message));
       });
-      xhr.addEventListener("error", function () { reject(new Error("The upload failed: check your connection and try again.")); });
-      xhr.addEventListener("abort", function () { reject(new Error("The upload was cancelled.")); });
+      xhr.addEventListener("error", function () { reject(new Error(gettext("The upload failed: check your connection and try again."))); });
+      xhr.addEventListener("abort", function () { reject(new Error(gettext("The upload was cancelled."))); });
       xhr.send(body);
     });
   }
@@ -87,33 +96,34 @@
     event.preventDefault();
     var parts = ui(form);
     var file = form.querySelector("input[type=file]").files[0];
-    if (!file) { say(form, "Choose a photo first.", "error"); return; }
+    if (!file) { say(form, gettext("Choose a photo first."), "error"); return; }
     var maxBytes = parseInt(form.dataset.maxBytes, 10);
     if (file.size > maxBytes) {
-      say(form, "That photo is too big: the limit is " + Math.round(maxBytes / 1048576) + " MB.", "error");
+      say(form, interpolate(gettext("That photo is too big: the limit is %(size)s MB."),
+        { size: Math.round(maxBytes / 1048576) }, true), "error");
       return;
     }
     parts.button.disabled = true;
     parts.progress.hidden = false;
     parts.progress.value = 0;
-    say(form, "Uploading… 0%", "busy");
+    say(form, interpolate(gettext("Uploading… %(percent)s%"), { percent: 0 }, true), "busy");
     postForm(form, form.dataset.slotUrl, { content_type: file.type, size: file.size })
       .then(function (slot) {
         return sendFile(form, slot, file, function (fraction) {
           var percent = Math.round(fraction * 100);
           parts.progress.value = percent;
-          parts.label.textContent = "Uploading… " + percent + "%";
+          parts.label.textContent = interpolate(gettext("Uploading… %(percent)s%"), { percent: percent }, true);
         }).then(function () { return slot; });
       })
       .then(function (slot) {
         parts.progress.value = 100;
-        say(form, "Checking photo…", "busy");
+        say(form, gettext("Checking photo…"), "busy");
         return postForm(form, form.dataset.completeUrl, { token: slot.token });
       })
       .then(function (result) {
         replaceFigure(form, result.html);
         parts.progress.hidden = true;
-        say(form, result.message || "Photo saved.", "done");
+        say(form, result.message || gettext("Photo saved."), "done");
         form.reset();
       })
       .catch(function (error) {

@@ -26,6 +26,18 @@
     return /^\d+(\.\d{0,2})?$/.test(value) ? Number(value) : null;
   }
 
+  // Two decimals with the page language's separator ("7,50" on a Spanish page), no
+  // grouping: the same as the server's money format (grocer/money.py).
+  function formatAmount(amount) {
+    try {
+      return amount.toLocaleString(document.documentElement.lang || "en", {
+        minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false
+      });
+    } catch (e) {
+      return amount.toFixed(2);
+    }
+  }
+
   function showLineTotal(input) {
     var line = document.querySelector('[data-line-total-for="' + input.id + '"]');
     var fieldset = input.closest("[data-quantity]");
@@ -35,7 +47,7 @@
     var match = PLAIN_NUMBER.exec(fieldset.dataset.quantity || "");
     var quantity = match ? Number(match[1].replace(",", ".")) : 1;
     var cents = Math.round(price * quantity * 100);
-    line.querySelector("output").textContent = (cents / 100).toFixed(2);
+    line.querySelector("output").textContent = formatAmount(cents / 100);
     line.hidden = false;
   }
 

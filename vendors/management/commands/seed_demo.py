@@ -53,6 +53,7 @@ class Command(BaseCommand):
                 ListItem.objects.bulk_create(
                     ListItem(
                         grocery_list=grocery_list,
+                        family=family,
                         name=name,
                         quantity_text=quantity,
                         category=category,

@@ -1,0 +1,95 @@
+"""What the item write path now reads from the cache follows every change at once, and a
+Redis outage makes it a database read, never an error (lists.cache, shop.services)."""
+
+from __future__ import annotations
+
+import pytest
+
+from families.tests.factories import MembershipFactory
+from lists import item_services, selectors
+from lists.models import Category
+from lists.tests.factories import GroceryListFactory, ListItemFactory
+from shop import services as shop_services
+from shop.models import StoreTrip
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ana():
+    return MembershipFactory(user__display_name="Ana")
+
+
+def _names(family_id):
+    return [user.display_name for user in selectors.family_members(family_id=family_id)]
+
+
+def test_the_cached_members_follow_joins_renames_and_departures(ana):
+    assert _names(ana.family_id) == ["Ana"]  # cached now
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    assert _names(ana.family_id) == ["Ana", "Ben"]
+    ben.user.display_name = "Benjamin"
+    ben.user.save()
+    assert _names(ana.family_id) == ["Ana", "Benjamin"]
+    ben.delete()
+    assert _names(ana.family_id) == ["Ana"]
+
+
+def test_a_status_change_names_the_assignee_from_the_cached_members(ana):
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    grocery_list = GroceryListFactory(family=ana.family)
+    item = ListItemFactory(grocery_list=grocery_list, assigned_to=ben.user)
+    assert _names(ana.family_id) == ["Ana", "Ben"]  # cached now
+    ben.user.display_name = "Benjamin"
+    ben.user.save()
+    changed = item_services.item_set_status(
+        item_id=item.id, grocery_list=grocery_list, actor=ana.user, status="in_cart"
+    )
+    assert changed.assigned_to.display_name == "Benjamin"
+
+
+def test_a_remembered_aisle_reaches_the_next_add_through_the_cache(ana):
+    grocery_list = GroceryListFactory(family=ana.family)
+    first = item_services.item_add(grocery_list=grocery_list, actor=ana.user, name="tofu").item
+    assert first.category == Category.OTHER  # the family's aisles are cached now
+    item_services.category_preference_remember(
+        family=ana.family, name="Tofu", category=Category.DAIRY
+    )
+    item_services.item_delete(item_id=first.id, grocery_list=grocery_list, actor=ana.user)
+    again = item_services.item_add(grocery_list=grocery_list, actor=ana.user, name="TOFU").item
+    assert again.category == Category.DAIRY
+
+
+def test_choosing_a_store_reaches_the_next_check_off_through_the_cache(ana):
+    grocery_list = GroceryListFactory(family=ana.family)
+    milk, cola = (
+        ListItemFactory(grocery_list=grocery_list, name=name, category=category)
+        for name, category in (("milk", "dairy"), ("cola", "drinks"))
+    )
+    item_services.item_set_status(
+        item_id=milk.id, grocery_list=grocery_list, actor=ana.user, status="in_cart"
+    )
+    assert not StoreTrip.objects.exists()  # shopping nowhere, and that is cached now
+    store = shop_services.store_create(family=ana.family, actor=ana.user, name="Corner shop")
+    shop_services.shopping_choice_set(family=ana.family, store=store)
+    item_services.item_set_status(
+        item_id=cola.id, grocery_list=grocery_list, actor=ana.user, status="in_cart"
+    )
+    assert StoreTrip.objects.get(store=store).categories == ["drinks"]
+
+
+def test_with_redis_down_the_write_path_reads_the_database(ana, private_redis):
+    ben = MembershipFactory(family=ana.family, user__display_name="Ben")
+    grocery_list = GroceryListFactory(family=ana.family)
+    item_services.category_preference_remember(
+        family=ana.family, name="tofu", category=Category.DAIRY
+    )
+    item = ListItemFactory(grocery_list=grocery_list, assigned_to=ben.user)
+    private_redis.stop()
+    assert _names(ana.family_id) == ["Ana", "Ben"]
+    added = item_services.item_add(grocery_list=grocery_list, actor=ana.user, name="Tofu")
+    assert added.item.category == Category.DAIRY
+    changed = item_services.item_set_status(
+        item_id=item.id, grocery_list=grocery_list, actor=ana.user, status="in_cart"
+    )
+    assert changed.assigned_to.display_name == "Ben"
