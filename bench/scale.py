@@ -150,7 +150,8 @@ def main() -> None:
         print("rows:", counts, "load average:", os.getloadavg())
         sample = {
             "family": connection.execute(
-                "SELECT id FROM families_family LIMIT 1 OFFSET 4999"
+                "SELECT id FROM families_family ORDER BY id "
+                "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM families_family)"
             ).fetchone()[0],
         }
         sample["user"] = connection.execute(

@@ -8,13 +8,21 @@ transaction, so every task is enqueued at its commit; the clock starts just befo
 the commit and stops when every delivery is `sent` (or after a bounded wait).
 
 "Sent twice" counts deliveries for which the API accepted more than one message.
+
+Before the two timed runs an untimed warm-up sends one share per worker thread, so every
+thread has opened its PostgreSQL connection and the process its HTTP client, as in a
+worker that has been up for a while. Each run also reports the CPU time the sends cost
+(`cpu`): the sending workers' processes and the PostgreSQL backends of the bench
+database, read from /proc, so a figure taken on a busy machine can still be compared.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
+from pathlib import Path
 
 LATENCY = 0.1
 FAILURE_RATE = 0.1
@@ -62,7 +70,78 @@ def _script(fake, *, calls: int, failure_rate: float, rng: random.Random) -> Non
     )
 
 
-def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) -> dict:
+def _clock_ticks(pid: int) -> int | None:
+    """utime + stime of a process in clock ticks (all its threads), None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
+def _process_group(pgid: int) -> list[int]:
+    """A worker and its pool's children (each worker runs in a session of its own)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _cpu_snapshot(stack) -> dict[str, dict[int, int]] | None:
+    """CPU ticks of the sending workers and of the bench database's PostgreSQL backends
+    (None off Linux: no /proc)."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    from django.db import connection
+
+    senders = [
+        proc
+        for proc in stack.procs
+        if proc.name.startswith("celery-whatsapp" if stack.whatsapp_workers else "celery-worker")
+    ]
+    workers = [pid for proc in senders for pid in _process_group(proc.popen.pid)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        backends = [row[0] for row in cursor.fetchall()]
+    snapshot: dict[str, dict[int, int]] = {"workers": {}, "postgres": {}}
+    for group, pids in (("workers", workers), ("postgres", backends)):
+        for pid in pids:
+            ticks = _clock_ticks(pid)
+            if ticks is not None:
+                snapshot[group][pid] = ticks
+    return snapshot
+
+
+def _cpu_spent(before, after, *, messages: int) -> dict | None:
+    """CPU seconds between two snapshots; a process that started in between counts whole,
+    one that ended in between is missed (so the figure is a lower bound)."""
+    if before is None or after is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    spent = {
+        group: round(
+            sum(ticks - before[group].get(pid, 0) for pid, ticks in after[group].items()) / tick,
+            2,
+        )
+        for group in ("workers", "postgres")
+    }
+    total = spent["workers"] + spent["postgres"]
+    return {
+        "workers_s": spent["workers"],
+        "postgres_s": spent["postgres"],
+        "ms_per_message": round(1000 * total / messages, 1) if messages else None,
+        "messages_per_cpu_second": round(messages / total, 1) if total else None,
+    }
+
+
+def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str, stack=None) -> dict:
     from django.conf import settings
     from django.db import transaction
 
@@ -97,6 +176,7 @@ def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) 
                 base_url=web_url,
             )
         deliveries = ShareDelivery.objects.filter(share__vendor=vendor)
+        cpu_before = _cpu_snapshot(stack) if stack is not None else None
         started = time.perf_counter()
     done_states = {ShareDelivery.State.SENT, ShareDelivery.State.FAILED}
     sent = 0
@@ -115,6 +195,7 @@ def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) 
             next_sweep += sweep_every
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
+    cpu_after = _cpu_snapshot(stack) if stack is not None else None
     states = Counter(deliveries.values_list("state", flat=True))
     accepted = Counter(
         (r.body or {}).get("biz_opaque_callback_data") for r in list(fake.requests) if r.message_id
@@ -132,6 +213,8 @@ def _one_run(*, fake, shares: int, failure_rate: float, tag: str, web_url: str) 
         "seconds": round(elapsed, 2),
         "per_second": round(sent / elapsed, 1) if elapsed else None,
         "timed_out": elapsed >= WAIT_LIMIT,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu": _cpu_spent(cpu_before, cpu_after, messages=states.get(ShareDelivery.State.SENT, 0)),
     }
 
 
@@ -139,9 +222,22 @@ def measure(*, stack, fake, shares: int) -> dict:
     reason = available()
     if reason:
         return {"skipped": reason}
+    threads = (
+        stack.whatsapp_workers * stack.whatsapp_concurrency
+        if stack.whatsapp_workers
+        else stack.worker_concurrency
+    )
+    warmup = _one_run(
+        fake=fake, shares=threads, failure_rate=0.0, tag="vendorwarm", web_url=stack.web_urls[0]
+    )
     runs = [
         _one_run(
-            fake=fake, shares=shares, failure_rate=rate, tag=f"vendor{i}", web_url=stack.web_urls[0]
+            fake=fake,
+            shares=shares,
+            failure_rate=rate,
+            tag=f"vendor{i}",
+            web_url=stack.web_urls[0],
+            stack=stack,
         )
         for i, rate in enumerate((0.0, FAILURE_RATE))
     ]
@@ -153,5 +249,6 @@ def measure(*, stack, fake, shares: int) -> dict:
             if stack.whatsapp_workers
             else f"--pool={stack.worker_pool} --concurrency={stack.worker_concurrency}"
         ),
+        "warmup": {"shares": warmup["shares"], "delivered": warmup["delivered"]},
         "runs": runs,
     }

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.backends import ModelBackend, UserModel
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+
+from grocer.rows import row_dump, row_load
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +50,19 @@ class CachedModelBackend(ModelBackend):
         except Exception:
             logger.warning("User cache unavailable; reading the database", exc_info=True)
             return super().get_user(user_id)
+        if user is not None:
+            try:
+                user = row_load(UserModel, user)
+            except Exception:  # written by another version of the code: a miss
+                logger.warning("Unreadable cached user; reading the database", exc_info=True)
+                user = None
         if user is None:
             user = super().get_user(user_id)
             if user is not None:
                 try:
-                    cache.set(key, user, CACHE_SECONDS)
+                    # JSON (grocer.rows), not a pickle. The whole row: the session check
+                    # compares a hash of the password.
+                    cache.set(key, row_dump(user), CACHE_SECONDS)
                 except Exception:
                     logger.warning("Could not cache a user", exc_info=True)
         return user if self.user_can_authenticate(user) else None

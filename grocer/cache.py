@@ -7,10 +7,16 @@ bench machine that was 1.6 ms per request against 0.05 ms for a pooled command (
 bench/README.md). This backend shares one client, and so its pools, between all instances
 with the same servers and options. redis-py's pools are thread-safe and start over in a
 forked child (a Celery prefork worker), so sharing them is safe.
+
+Values are stored as JSON (`JSONSerializer`), not pickles: loading a pickle runs whatever
+code it names, so write access to the cache (an evictable, less guarded instance, see
+docs/scaling.md) would be code execution in every process that reads it. Callers cache
+plain data; model instances go through `grocer.rows`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -19,6 +25,7 @@ from typing import TypeVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.functional import cached_property
 
 from grocer import metrics
@@ -27,14 +34,36 @@ _clients: dict[tuple, RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+class JSONSerializer:
+    """Django's RedisSerializer with JSON instead of pickle.
+
+    Integers stay bare, as Django's does, so `incr`/`decr` (the rate limits) work on them.
+    A value that is not JSON (a pickle left by an older release) raises on load, which
+    every caller treats as a miss; the cache's VERSION moved on with this change anyway.
+    """
+
+    def dumps(self, obj) -> bytes | int:
+        if type(obj) is int:  # not bool: True must come back as True
+            return obj
+        return json.dumps(obj, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+    def loads(self, data: bytes):
+        try:
+            return int(data)
+        except ValueError:
+            return json.loads(data)
+
+
 class RedisCache(DjangoRedisCache):
     @cached_property
     def _cache(self) -> RedisCacheClient:
-        key = (self._class, tuple(self._servers), repr(sorted(self._options.items())))
+        # JSON unless a configuration names another serializer.
+        options = {"serializer": JSONSerializer, **self._options}
+        key = (self._class, tuple(self._servers), repr(sorted(options.items())))
         client = _clients.get(key)
         if client is None:
             with _lock:
-                client = _clients.setdefault(key, self._class(self._servers, **self._options))
+                client = _clients.setdefault(key, self._class(self._servers, **options))
         return client
 
     # Hit ratio and errors for grocer.metrics: counted here, once, for every caller.
@@ -74,11 +103,24 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def cache_get_or_load(key: str, *, ttl: int, load: Callable[[], T]) -> T:
+def _same(value):
+    return value
+
+
+def cache_get_or_load(
+    key: str,
+    *,
+    ttl: int,
+    load: Callable[[], T],
+    encode: Callable[[T], object] = _same,
+    decode: Callable[[object], T] = _same,
+) -> T:
     """The cached value for `key`, else `load()` (then cached for `ttl` seconds).
 
     Any cache error is a read from `load()` (logged), never an error of the request:
-    a Redis outage costs speed, not answers. `None` is never cached.
+    a Redis outage costs speed, not answers. `None` is never cached. Values are stored as
+    JSON: `encode` turns what `load()` returns into JSON data, `decode` turns it back
+    (`grocer.rows` for model instances).
     """
     from django.core.cache import cache
 
@@ -88,11 +130,14 @@ def cache_get_or_load(key: str, *, ttl: int, load: Callable[[], T]) -> T:
         logger.warning("Cache unavailable; loading %s from the database", key, exc_info=True)
         return load()
     if hit is not None:
-        return hit
+        try:
+            return decode(hit)
+        except Exception:  # written by another version of the code: a miss
+            logger.warning("Unreadable cache entry %s; loading it again", key, exc_info=True)
     value = load()
     if value is not None:
         try:
-            cache.set(key, value, ttl)
+            cache.set(key, encode(value), ttl)
         except Exception:
             logger.warning("Could not cache %s", key, exc_info=True)
     return value

@@ -17,7 +17,8 @@ from families.models import Membership
 from grocer.admin import SoftDeleteAdmin
 
 from . import item_services, services
-from .models import CategoryPreference, GroceryList, ListEvent, ListItem
+from .categories import normalize_name
+from .models import CategoryPreference, GroceryList, ItemSet, ListEvent, ListItem, StaplePin
 
 
 def _take(obj, saved) -> None:
@@ -206,3 +207,33 @@ class CategoryPreferenceAdmin(admin.ModelAdmin):
     search_fields = ("name_key", "family__name")
     list_select_related = ("family",)
     autocomplete_fields = ("family",)
+
+
+@admin.register(ItemSet)
+class ItemSetAdmin(SoftDeleteAdmin):
+    """A family's saved sets; members edit them on the family's "Staples and sets" page."""
+
+    list_display = ("name", "family", "created_at")
+    search_fields = ("name", "family__name")
+    list_select_related = ("family",)
+    autocomplete_fields = ("family", "created_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "family", "created_by") if obj is not None else fields
+
+
+@admin.register(StaplePin)
+class StaplePinAdmin(SoftDeleteAdmin):
+    """Names a family pinned as staples (offered on an empty list beside what it buys most)."""
+
+    list_display = ("name", "family", "created_at")
+    search_fields = ("name", "name_key", "family__name")
+    list_select_related = ("family",)
+    autocomplete_fields = ("family", "created_by")
+    readonly_fields = (*SoftDeleteAdmin.readonly_fields, "name_key")
+
+    def save_model(self, request, obj: StaplePin, form, change: bool) -> None:
+        # The key is what pins are matched on: always derived from the name.
+        obj.name_key = normalize_name(obj.name)[:200]
+        super().save_model(request, obj, form, change)

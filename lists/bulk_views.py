@@ -66,6 +66,15 @@ def add_entries(
     except ValidationError as error:
         form.add_error("text", error.messages)
         return _bad_request(request, grocery_list, form)
+    return bulk_answer(request, grocery_list, result=result, answer="box" if from_box else "bulk")
+
+
+def bulk_answer(
+    request: HttpRequest, grocery_list: GroceryList, *, result: BulkAddResult, answer: str
+) -> HttpResponse:
+    """What was added, merged or already there: a message and a redirect without JS; for
+    htmx the new rows, the merged rows and the counts, with either the form that was
+    sent (`answer` "box" or "bulk", the swap target) or the feedback line ("feedback")."""
     feedback = bulk_feedback(result)
     if not request.htmx:
         messages.info(request, feedback)
@@ -85,7 +94,7 @@ def add_entries(
         "lists/_bulk.html#bulk-added",
         {
             "grocery_list": grocery_list,
-            "from_box": from_box,
+            "answer": answer,
             "add_form": ItemAddForm(),
             "bulk_form": BulkAddForm(),
             "added": [rows[item.pk] for item in result.added if item.pk in rows],

@@ -6,19 +6,26 @@ newer seq treats it as a miss. Publishing an event also deletes the key. So a pa
 loaded after a write never sees the state before it, even if a slow reader stored an
 old value after the invalidation.
 
-Redis is an optimisation here: any cache error is a miss (logged), never a 500.
+Redis is an optimisation here: any cache error is a miss (logged), never a 500. The
+value is stored as JSON (`{"seq": ..., "value": ...}`), never a pickle: `encode` turns
+what `load()` returns into JSON data and `decode` turns it back (`items_to_json` and
+`items_from_json` for the page's items).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.core.cache import cache
 
+from families.models import User
 from grocer.cache import cache_forget, cache_get_or_load
+from grocer.rows import row_dump, row_load
+
+from .models import ListItem
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +37,17 @@ def list_items_key(*, family_id: UUID | str, list_id: UUID | str) -> str:
     return f"family:{family_id}:list:{list_id}"
 
 
-def cached_list_items(*, grocery_list, load: Callable[[], T]) -> T:
+def _same(value: Any) -> Any:
+    return value
+
+
+def cached_list_items(
+    *,
+    grocery_list,
+    load: Callable[[], T],
+    encode: Callable[[T], Any] = _same,
+    decode: Callable[[Any], T] = _same,
+) -> T:
     """`load()`'s result for this list, from the cache when it is as new as the list row.
 
     Precondition: `grocery_list` was read from the database for this request (its
@@ -42,14 +59,31 @@ def cached_list_items(*, grocery_list, load: Callable[[], T]) -> T:
     except Exception:
         logger.warning("List cache unavailable; reading %s from the database", key, exc_info=True)
         return load()
-    if hit is not None and hit[0] == grocery_list.last_seq:
-        return hit[1]
+    if isinstance(hit, dict) and hit.get("seq") == grocery_list.last_seq:
+        try:
+            return decode(hit["value"])
+        except Exception:  # written by another version of the code: a miss
+            logger.warning("Unreadable cache entry %s; reading the database", key, exc_info=True)
     value = load()
     try:
-        cache.set(key, (grocery_list.last_seq, value), LIST_ITEMS_TTL)
+        cache.set(key, {"seq": grocery_list.last_seq, "value": encode(value)}, LIST_ITEMS_TTL)
     except Exception:
         logger.warning("Could not cache %s", key, exc_info=True)
     return value
+
+
+# What a list row shows of a member or the assignee (`.name`): no password hash or other
+# account data in an evictable cache. Other fields load deferred if ever read.
+MEMBER_FIELDS = ("id", "email", "display_name")
+
+
+def items_to_json(items: list[ListItem]) -> list[dict[str, Any]]:
+    """A page's items (loaded with their assignee and photo) as JSON data."""
+    return [row_dump(item, related={"assigned_to": MEMBER_FIELDS, "photo": None}) for item in items]
+
+
+def items_from_json(data: list[dict[str, Any]]) -> list[ListItem]:
+    return [row_load(ListItem, row) for row in data]
 
 
 def invalidate_list_items(*, family_id: UUID | str, list_id: UUID | str) -> None:
@@ -78,7 +112,14 @@ def cached_family_members(*, family_id: UUID | str, load: Callable[[], list]) ->
 
     Dropped when a membership or a member's user row is saved or deleted (`ListsConfig`).
     """
-    return cache_get_or_load(family_members_key(family_id), ttl=MEMBERS_TTL, load=load)
+    return cache_get_or_load(
+        family_members_key(family_id),
+        ttl=MEMBERS_TTL,
+        load=load,
+        # What the assign controls and assignee names show: no password hashes cached.
+        encode=lambda users: [row_dump(user, fields=MEMBER_FIELDS) for user in users],
+        decode=lambda rows: [row_load(User, row) for row in rows],
+    )
 
 
 def forget_family_members(*, family_id: UUID | str) -> None:

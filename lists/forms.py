@@ -213,3 +213,39 @@ class BulkAddForm(forms.Form):
                 )
         cleaned["entries"] = entries
         return cleaned
+
+
+class ItemSetForm(BulkAddForm):
+    """A saved set: its name and its items, one a line (checked like a bulk add)."""
+
+    idempotency_key = None
+    name = TrimmedCharField(max_length=100, label=_("Name"))
+    field_order = ["name", "text"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "set_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Items, one a line")
+        self.fields["text"].error_messages["required"] = _("A set needs at least one item.")
+
+    @classmethod
+    def for_set(cls, item_set: Any) -> ItemSetForm:
+        lines = [f"{e.get('name', '')} {e.get('quantity', '')}".strip() for e in item_set.entries]
+        return cls(initial={"name": item_set.name, "text": "\n".join(lines)})
+
+
+class StapleForm(forms.Form):
+    name = TrimmedCharField(max_length=NAME_MAX, label=_("Staple"))
+
+
+class AddSetForm(forms.Form):
+    item_set = forms.UUIDField(label=_("Saved set"))
+
+
+class AddStaplesForm(forms.Form):
+    # One staple's name (one tap), or none for all of them.
+    name = TrimmedCharField(max_length=NAME_MAX, required=False)
+
+
+class ListFromStaplesForm(forms.Form):
+    name = TrimmedCharField(max_length=200, required=False, label=_("Name"))

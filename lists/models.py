@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 
 from grocer.models import AliveManager, SoftDeleteModel, TimeStampedModel
@@ -222,3 +222,74 @@ def shopper_link_expiry():
     """Kept for migration 0004, which created the shopper links here before they moved to
     the shop app (`shop.models.shopper_link_expiry` is the one in use)."""
     return timezone.now() + timedelta(days=1)
+
+
+class ItemSet(SoftDeleteModel):
+    """A saved set of items a family adds to any list at once: a recipe, "party", "baby".
+
+    The entries are a JSON list of `{"name", "quantity"}` rather than rows of their own:
+    a set is read and written whole (edited as lines of text, added as one batch), never
+    queried by entry, so one row per set is one read and one write.
+    """
+
+    family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.CASCADE,
+        related_name="item_sets",
+        db_index=False,  # led by `item_set_one_name_per_family (family, lower(name))`
+    )
+    name = models.CharField(max_length=100)
+    entries = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(name__regex=r"\S"), name="item_set_name_not_blank"),
+            models.UniqueConstraint(
+                "family",
+                Lower("name"),
+                condition=Q(deleted_at__isnull=True),
+                name="item_set_one_name_per_family",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaplePin(SoftDeleteModel):
+    """A name the family always wants offered as a staple, bought often or not.
+
+    Unpinning soft-deletes; pinning the same name again brings the row back.
+    """
+
+    family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.CASCADE,
+        related_name="staple_pins",
+        db_index=False,  # led by `staple_pin_one_per_name (family, name_key)`
+    )
+    name = models.CharField(max_length=200)
+    # `lists.categories.normalize_name` of the name: case- and spacing-insensitive.
+    name_key = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ["name_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "name_key"],
+                condition=Q(deleted_at__isnull=True),
+                name="staple_pin_one_per_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 
 from families.models import Family, User
 
-from .cache import cached_family_members, cached_list_items
+from .cache import cached_family_members, cached_list_items, items_from_json, items_to_json
 from .categories import complete_order
 from .models import Category, GroceryList, ListEvent, ListItem
 
@@ -126,7 +126,10 @@ def list_for_page(
     where they are until the next render: nothing jumps under the shopper's finger.)
     """
     items = cached_list_items(
-        grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
+        grocery_list=grocery_list,
+        load=lambda: list_items(grocery_list=grocery_list),
+        encode=items_to_json,
+        decode=items_from_json,
     )
     done: list[ListItem] = []
     shown = items

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, export_views, item_views, views
+from . import bulk_views, export_views, item_views, set_views, views
 
 app_name = "lists"
 
@@ -8,7 +8,22 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("f/<uuid:family_id>/", views.dashboard, name="dashboard"),
     path("f/<uuid:family_id>/lists/new/", views.list_create, name="create"),
+    path("f/<uuid:family_id>/sets/", set_views.sets, name="sets"),
+    path("f/<uuid:family_id>/sets/<uuid:set_id>/", set_views.set_edit, name="set_edit"),
+    path("f/<uuid:family_id>/sets/<uuid:set_id>/delete/", set_views.set_delete, name="set_delete"),
+    path("f/<uuid:family_id>/sets/<uuid:set_id>/add/", set_views.set_add_to_list, name="set_add"),
+    path("f/<uuid:family_id>/staples/add/", set_views.staples_add_to_list, name="staples_add"),
+    path("f/<uuid:family_id>/staples/pin/", set_views.staple_pin, name="staple_pin"),
+    path("f/<uuid:family_id>/staples/unpin/", set_views.staple_unpin, name="staple_unpin"),
+    path(
+        "f/<uuid:family_id>/lists/from-staples/",
+        set_views.list_from_staples,
+        name="create_from_staples",
+    ),
     path("lists/<uuid:list_id>/", views.detail, name="detail"),
+    path("lists/<uuid:list_id>/offers/", set_views.list_offers, name="offers"),
+    path("lists/<uuid:list_id>/sets/add/", set_views.list_add_set, name="add_set"),
+    path("lists/<uuid:list_id>/staples/add/", set_views.list_add_staples, name="add_staples"),
     path("lists/<uuid:list_id>/text/", export_views.list_text, name="text"),
     path("lists/<uuid:list_id>/print/", export_views.list_print, name="print"),
     path("lists/<uuid:list_id>/activity/", views.activity, name="activity"),

@@ -7,12 +7,12 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from . import whatsapp
@@ -21,7 +21,13 @@ from .models import (
     Vendor,
     VendorShare,
 )
-from .services import DUE_TOLERANCE, INTERRUPTED_REASON, STATUS_RANK, share_status_set, share_text
+from .services import (
+    DUE_TOLERANCE,
+    INTERRUPTED_REASON,
+    share_sent,
+    share_status_set,
+    share_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,56 +77,53 @@ def _preferred_kind(vendor: Vendor) -> str:
 def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
     """Send one queued delivery at most once. Returns the outcome for the task.
 
-    1. Claim: a conditional UPDATE queued → sending with a fresh claim token, committed
-       before any HTTP. A row that is not queued is never posted again.
+    1. Claim: a conditional UPDATE queued → sending with a fresh claim token (counting
+       the attempt), committed before any HTTP. A row that is not queued is never
+       posted again.
     2. POST outside any transaction (web requests and other rows never wait on it).
-    3. Record the message id in one UPDATE guarded by the claim token.
-    A worker killed between 1 and 3 leaves the row "sending"; the redelivered task
-    marks it interrupted after WHATSAPP_CLAIM_STALE_SECONDS instead of posting again.
+    3. Record the outcome in one transaction guarded by the claim token: the message id
+       (or the failure), and the share's status and attempt count.
+    Two commits per send: the claim must be durable before the POST and the message id
+    after it, and nothing else needs a commit of its own (commits were most of a send's
+    time in the bench). The claim locks the delivery row alone, so it cannot deadlock
+    with a re-send (list, share, then its deliveries). A worker killed between 1 and 3
+    leaves the row "sending"; the redelivered task marks it interrupted after
+    WHATSAPP_CLAIM_STALE_SECONDS instead of posting again.
     """
+    breaker_wait = whatsapp.breaker_retry_in()
+    if breaker_wait > 0 and _postpone(delivery_id=delivery_id, wait=breaker_wait):
+        # Not an attempt: the row stays queued, due when the breaker lets a trial
+        # through, and its retry count stays as it is.
+        return Wait(breaker_wait)
     claim = uuid.uuid4()
     now = timezone.now()
-    # Only a due row: a task that arrives early (or twice) finds nothing to claim, and
-    # only the run that claimed a row may schedule its next attempt: tasks never multiply.
-    claimed = (
-        ShareDelivery.objects.filter(
-            pk=delivery_id, state=ShareDelivery.State.QUEUED, whatsapp_message_id=""
+    with transaction.atomic():
+        # Only a due row: a task that arrives early (or twice) finds nothing to claim,
+        # and only the run that claimed a row may schedule its next attempt: tasks never
+        # multiply.
+        claimed = _due(ShareDelivery.objects.filter(pk=delivery_id), now=now).update(
+            state=ShareDelivery.State.SENDING,
+            claim_token=claim,
+            send_started_at=now,
+            attempts=F("attempts") + 1,
         )
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + DUE_TOLERANCE))
-        .update(state=ShareDelivery.State.SENDING, claim_token=claim, send_started_at=now)
-    )
-    delivery = (
-        ShareDelivery.objects.select_related("share__vendor", "share__grocery_list__family")
-        .filter(pk=delivery_id)
-        .first()
-    )
-    if delivery is None:
-        return "missing"
+        delivery = (
+            ShareDelivery.objects.select_related("share__vendor", "share__grocery_list__family")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return "missing"
+        share = delivery.share
+        if claimed and (share.is_deleted or share.send_count != delivery.number):
+            ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
+                state=ShareDelivery.State.SUPERSEDED,
+                finished_at=now,
+                attempts=F("attempts") - 1,
+            )
+            return "superseded"
     if not claimed:
         return _not_claimable(delivery)
-    share = delivery.share
-    if share.is_deleted or share.send_count != delivery.number:
-        ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
-            state=ShareDelivery.State.SUPERSEDED, finished_at=timezone.now()
-        )
-        return "superseded"
-    breaker_wait = whatsapp.breaker_retry_in()
-    if breaker_wait > 0:
-        # Not an attempt: back to the queue, due when the breaker lets a trial through.
-        # The retry count is the row's and stays as it is.
-        _release(delivery=delivery, claim=claim, wait=breaker_wait, error="circuit open")
-        return Wait(breaker_wait)
-    with transaction.atomic():
-        ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
-        # No list event for pending → sending: pages show both as "Sending…", and the
-        # event would cost a list-row lock and a publish per attempt.
-        VendorShare.objects.filter(pk=share.pk).update(
-            attempts=F("attempts") + 1,
-            status=Case(
-                When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
-                default=F("status"),
-            ),
-        )
 
     kind = _preferred_kind(share.vendor)
     try:
@@ -138,10 +141,11 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
             else:
                 raise
     except whatsapp.CircuitOpen as exc:
-        # Another worker's trial call is deciding the breaker: nothing went out.
-        _release(delivery=delivery, claim=claim, wait=exc.retry_in, error="circuit open")
-        ShareDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") - 1)
-        VendorShare.objects.filter(pk=share.pk).update(attempts=F("attempts") - 1)
+        # Another worker's trial call is deciding the breaker: nothing went out, so
+        # this was not an attempt either.
+        _release(
+            delivery=delivery, claim=claim, wait=exc.retry_in, error="circuit open", attempt=False
+        )
         return Wait(exc.retry_in)
     except whatsapp.WhatsAppError as exc:
         if not exc.retryable:
@@ -163,9 +167,11 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
         logger.info("WhatsApp send %s: %s; retry in %.0fs", delivery.pk, exc, wait)
         return Retry(str(exc))
 
-    # The crash window: the message is out, and until this UPDATE commits we do not
+    # The crash window: the message is out, and until this transaction commits we do not
     # know its id. Nothing else happens between the POST returning and this write.
     with transaction.atomic():
+        # The list's row, then the share (lock_shares_lists), then the delivery row.
+        share_sent(share=share, whatsapp_message_id=result.message_id)
         recorded = ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
             state=ShareDelivery.State.SENT,
             whatsapp_message_id=result.message_id,
@@ -174,21 +180,39 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str | Retry | Wait:
             last_error="",
             error_code=None,
         )
-        if recorded:
-            current = VendorShare.objects.filter(pk=share.pk).values_list("status", flat=True)
-            status = current.first()
-            if STATUS_RANK.get(status, -1) < STATUS_RANK[VendorShare.Status.SENT]:
-                share_status_set(
-                    share_id=share.pk,
-                    status=VendorShare.Status.SENT,
-                    whatsapp_message_id=result.message_id,
-                    last_error="",
-                )
-            else:
-                VendorShare.objects.filter(pk=share.pk).update(
-                    whatsapp_message_id=result.message_id
-                )
+        if not recorded:
+            # The claim was taken from us (marked interrupted after the stale limit):
+            # the row's own outcome stands, and a status webhook settles the share.
+            transaction.set_rollback(True)
     return "sent"
+
+
+def _due(rows: QuerySet[ShareDelivery], *, now: datetime) -> QuerySet[ShareDelivery]:
+    """The rows a task may claim now: queued, never sent, and due."""
+    return rows.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + DUE_TOLERANCE),
+        state=ShareDelivery.State.QUEUED,
+        whatsapp_message_id="",
+    )
+
+
+def _postpone(*, delivery_id: uuid.UUID | str, wait: float) -> bool:
+    """The breaker is open: a due row waits `wait` seconds more, unclaimed and with no
+    attempt counted (one transaction, where claiming and releasing it took two).
+    False when the row is not ours to postpone (not due, finished, claimed elsewhere)."""
+    now = timezone.now()
+    with transaction.atomic():
+        # The share before its delivery row, in the order a re-send locks them.
+        VendorShare.objects.filter(deliveries__pk=delivery_id).update(last_error="circuit open")
+        postponed = _due(ShareDelivery.objects.filter(pk=delivery_id), now=now).update(
+            last_error="circuit open",
+            error_code=None,
+            next_attempt_at=now + timedelta(seconds=wait),
+            dispatched_at=None,
+        )
+        if not postponed:
+            transaction.set_rollback(True)
+    return bool(postponed)
 
 
 def _not_claimable(delivery: ShareDelivery) -> str:
@@ -228,9 +252,11 @@ def _release(
     error: str,
     code: int | None = None,
     retry: bool = False,
+    attempt: bool = True,
 ) -> None:
     """Hand the row back to the queue, due in `wait` seconds (the sweep hands it out then);
-    `retry` counts a transient failure."""
+    `retry` counts a transient failure. `attempt=False`: nothing went out, so the attempt
+    the claim counted is taken back."""
     now = timezone.now()
     with transaction.atomic():
         ShareDelivery.objects.filter(pk=delivery.pk, claim_token=claim).update(
@@ -241,8 +267,21 @@ def _release(
             next_attempt_at=now + timedelta(seconds=wait),
             dispatched_at=None,
             retries=F("retries") + (1 if retry else 0),
+            attempts=F("attempts") - (0 if attempt else 1),
         )
-        VendorShare.objects.filter(pk=delivery.share_id).update(last_error=error)
+        if not attempt:
+            VendorShare.objects.filter(pk=delivery.share_id).update(last_error=error)
+            return
+        # No list event for pending → sending: pages show both as "Sending…", and the
+        # event would cost a list-row lock and a publish per attempt.
+        VendorShare.objects.filter(pk=delivery.share_id).update(
+            last_error=error,
+            attempts=F("attempts") + 1,
+            status=Case(
+                When(status=VendorShare.Status.PENDING, then=Value(VendorShare.Status.SENDING)),
+                default=F("status"),
+            ),
+        )
 
 
 def retry_backoff(*, retries: int) -> float:
@@ -277,6 +316,8 @@ def _fail(
                 reason=reason,
                 last_error=error,
             )
+            # The attempt that failed: a share counts its attempts with their outcome.
+            VendorShare.objects.filter(pk=delivery.share_id).update(attempts=F("attempts") + 1)
 
 
 GAVE_UP_REASON = "WhatsApp kept failing, so we stopped trying. Re-send later or use the link."

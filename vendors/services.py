@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from families.models import Family, User
 from lists.models import GroceryList
-from lists.services import list_event_record
+from lists.services import give_back_seq, list_event_record, lock_list_next_seq
 
 from . import whatsapp
 from .models import (
@@ -133,9 +133,10 @@ def share_text(*, share: VendorShare, vendor_url: str) -> str:
 
 
 def _record_share_status(
-    *, share: VendorShare, actor: User | None = None, actor_label: str = ""
+    *, share: VendorShare, actor: User | None = None, actor_label: str = "", seq: int | None = None
 ) -> None:
     list_event_record(
+        seq=seq,
         grocery_list=share.grocery_list,
         type="share.status_changed",
         actor=actor,
@@ -245,6 +246,47 @@ def lock_shares_lists(*, shares: QuerySet[VendorShare]) -> None:
     GroceryList.all_objects.select_for_update().filter(
         pk__in=shares.values("grocery_list_id")
     ).exists()
+
+
+def share_sent(*, share: VendorShare, whatsapp_message_id: str) -> None:
+    """The API accepted the share's message (one more attempt): move it to "sent" and tell
+    the list page, unless a status webhook already moved it further. Caller is inside a
+    transaction.
+
+    The list's row first (lock_shares_lists), taking the event's seq in the same
+    statement; then one conditional UPDATE of the share instead of reading and locking it
+    first: statuses only move forward, so the WHERE decides under the row lock. `share`
+    comes with its vendor and list loaded (the delivery's claim read them).
+    """
+    seq = lock_list_next_seq(share.grocery_list)
+    now = timezone.now()
+    sent_rank = STATUS_RANK[VendorShare.Status.SENT]
+    ahead = [status for status, rank in STATUS_RANK.items() if rank >= sent_rank]
+    moved = (
+        VendorShare.objects.filter(pk=share.pk)
+        .exclude(status__in=ahead)
+        .update(
+            status=VendorShare.Status.SENT,
+            failure_reason="",
+            last_error="",
+            whatsapp_message_id=whatsapp_message_id,
+            status_changed_at=now,
+            updated_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not moved:
+        VendorShare.objects.filter(pk=share.pk).update(
+            whatsapp_message_id=whatsapp_message_id, attempts=F("attempts") + 1
+        )
+        give_back_seq(share.grocery_list)
+        return
+    share.status = VendorShare.Status.SENT
+    share.failure_reason = ""
+    share.last_error = ""
+    share.whatsapp_message_id = whatsapp_message_id
+    share.status_changed_at = now
+    _record_share_status(share=share, actor_label="WhatsApp", seq=seq)
 
 
 def share_status_set(*, share_id: uuid.UUID, status: str, reason: str = "", **fields: Any) -> None:

@@ -222,6 +222,9 @@ def _known_permanent(code: int | None) -> set[int]:
 
 
 _http_clients: dict[int, httpx.Client] = {}
+# httpx keeps 20 idle connections by default: a threads worker with more threads than that
+# would close and reopen (TCP and TLS) a connection for most messages.
+_HTTP_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
 _http_lock = threading.Lock()
 
 
@@ -235,7 +238,11 @@ def _http_client() -> httpx.Client:
     client = _http_clients.get(pid)
     if client is None:
         with _http_lock:
-            client = _http_clients.setdefault(pid, httpx.Client())
+            # Checked again under the lock: a threads worker's first tasks all arrive here
+            # at once, and each would build (and throw away) a client of its own.
+            client = _http_clients.get(pid)
+            if client is None:
+                client = _http_clients[pid] = httpx.Client(limits=_HTTP_LIMITS)
     return client
 
 
@@ -297,8 +304,9 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
         return datetime.now(UTC) < opened_at + timedelta(seconds=self.reset_timeout)
 
     def call(self, func, *args, **kwargs):
-        if self.current_state == pybreaker.STATE_CLOSED:
-            return self.state.call(func, *args, **kwargs)
+        state, failures = self._closed_snapshot()
+        if state == pybreaker.STATE_CLOSED:
+            return self._call_closed(failures, func, *args, **kwargs)
         if self.cooling_down():
             raise pybreaker.CircuitBreakerError("circuit open")
         token = self._take_trial()
@@ -316,6 +324,40 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
             return result
         finally:
             self._give_back_trial(token)
+
+    def _closed_snapshot(self) -> tuple[str, int | None]:
+        """The shared state and failure count in one Redis round trip (pybreaker reads the
+        state twice and writes the count once per call: most of a send's Redis time)."""
+        client = self._redis()
+        if client is None:
+            return self.current_state, self._state_storage.counter
+        from redis.exceptions import RedisError
+
+        storage = self._state_storage
+        try:
+            state, failures = client.mget(
+                storage._namespace("state"), storage._namespace("fail_counter")
+            )
+        except RedisError:
+            return self.current_state, None  # pybreaker's own fallback (and its log line)
+        if state is None:
+            return self.current_state, None  # the keys are gone: pybreaker re-creates them
+        return state.decode(), int(failures) if failures is not None else None
+
+    def _call_closed(self, failures: int | None, func, *args, **kwargs):
+        """pybreaker's closed-state call, except that a success writes the failure count
+        back to 0 only when there were failures (consecutive failures open the breaker)."""
+        closed = self._state
+        if closed.name != pybreaker.STATE_CLOSED:
+            closed = self.state  # another process moved it: pybreaker's own catch-up
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            closed._handle_error(exc)  # counts it (may open the breaker) and re-raises
+            raise
+        if failures != 0:
+            self._state_storage.reset_counter()
+        return result
 
     def trial_in_flight(self) -> bool:
         client = self._redis()

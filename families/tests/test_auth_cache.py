@@ -104,3 +104,32 @@ def test_a_wrong_password_is_checked_once(settings, monkeypatch):
     )
     assert response.status_code == 200
     assert len(calls) == 1
+
+
+@pytest.mark.redis
+def test_the_cached_user_and_session_are_json():
+    """No pickles in Redis: the user row and the session are JSON, and the user rebuilt
+    from it is the same row."""
+    import json
+
+    from django.core.cache import cache
+
+    from families.auth import user_cache_key
+
+    membership = MembershipFactory()
+    client = Client()
+    client.force_login(membership.user)
+    assert client.get(reverse("families:home"), follow=True).status_code == 200
+
+    def raw(key: str) -> bytes:
+        return cache._cache.get_client(key).get(cache.make_key(key))
+
+    user_row = json.loads(raw(user_cache_key(membership.user_id)))
+    assert user_row["fields"]["email"] == membership.user.email
+    session_key = client.cookies["sessionid"].value
+    session = json.loads(raw(f"grocer.sessions{session_key}"))
+    assert session["_auth_user_id"] == str(membership.user_id)
+    response = client.get(reverse("families:home"), follow=True)
+    user = response.context["user"]
+    assert user == membership.user and user.email == membership.user.email
+    assert user.password == User.objects.get(pk=membership.user_id).password

@@ -266,6 +266,8 @@ if REDIS_URL:
             "BACKEND": "grocer.cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            # 2: values are JSON (grocer.cache.JSONSerializer); version 1 keys held pickles.
+            "VERSION": 2,
             # A Redis outage must degrade to cache misses, never to a 500.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

@@ -46,6 +46,8 @@ if REDIS_AVAILABLE:
             "BACKEND": "grocer.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            # 2: values are JSON (grocer.cache.JSONSerializer); version 1 keys held pickles.
+            "VERSION": 2,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }

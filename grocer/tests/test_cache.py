@@ -48,3 +48,38 @@ def test_different_locations_get_different_pools(settings):
     other = RedisCache(settings.REDIS_URL.rsplit("/", 1)[0] + "/1", {})
     assert one._cache is RedisCache(settings.REDIS_URL, {})._cache
     assert one._cache is not other._cache
+
+
+def _raw(cache, key: str) -> bytes:
+    return cache._cache.get_client(key).get(cache.make_key(key))
+
+
+def test_values_are_stored_as_json_not_pickles():
+    """Loading a pickle runs code: whoever can write to the cache instance must not be able
+    to run code in the web processes. Integers stay bare so `incr` works (rate limits)."""
+    import json
+
+    cache = caches["default"]
+    cache.set("grocer-json", {"names": ["milk", "eggs"], "seq": 3, "done": True})
+    assert json.loads(_raw(cache, "grocer-json")) == {
+        "names": ["milk", "eggs"],
+        "seq": 3,
+        "done": True,
+    }
+    assert cache.get("grocer-json") == {"names": ["milk", "eggs"], "seq": 3, "done": True}
+    cache.set("grocer-flag", True)
+    assert cache.get("grocer-flag") is True
+    cache.add("grocer-count", 0)
+    assert cache.incr("grocer-count") == 1
+    assert _raw(cache, "grocer-count") == b"1"
+
+
+def test_a_pickle_left_in_the_cache_is_never_loaded():
+    import pickle
+
+    cache = caches["default"]
+    cache._cache.get_client("grocer-old", write=True).set(
+        cache.make_key("grocer-old"), pickle.dumps({"old": "value"})
+    )
+    with pytest.raises(ValueError):  # json.JSONDecodeError: callers take it as a miss
+        cache.get("grocer-old")

@@ -23,7 +23,7 @@ def private_redis(settings):
     settings.CHANNEL_LAYERS = {"default": redis_channel_layer(server.url, prefix=f"{prefix}:asgi")}
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "grocer.cache.RedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -41,7 +41,7 @@ def test_second_read_comes_from_the_cache_under_the_family_key():
     assert loader.calls == 1
     key = f"family:{grocery_list.family_id}:list:{grocery_list.pk}"
     assert list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk) == key
-    assert cache.get(key) == (0, ["milk"])
+    assert cache.get(key) == {"seq": 0, "value": ["milk"]}
     assert cache._cache.get_client(key).ttl(cache.make_key(key)) > 0
 
 
@@ -65,7 +65,7 @@ def test_a_value_cached_before_the_last_event_is_never_served():
     ListItemFactory(grocery_list=grocery_list, name="milk")
     list_event_record(grocery_list=grocery_list, type="item.added", actor=None)
     key = list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk)
-    cache.set(key, (0, ["stale"]))
+    cache.set(key, {"seq": 0, "value": ["stale"]})
     assert read(grocery_list) == ["milk"]
 
 
@@ -124,3 +124,72 @@ def test_list_page_reads_items_from_the_cache_and_never_before_a_write(
     assert response.status_code == 302
     page = client.get(url).text
     assert "eggs" in page and "milk" in page
+
+
+def _raw(key: str) -> bytes:
+    """The bytes Redis holds for a cache key, as another process would read them."""
+    return cache._cache.get_client(key).get(cache.make_key(key))
+
+
+def test_the_list_cache_holds_json_and_the_page_renders_the_same_from_it(client):
+    """No pickle in Redis (loading one runs code); the rows rebuilt from the JSON render
+    the page exactly as the rows read from PostgreSQL did, assignee and photo included."""
+    import json
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from families.tests.factories import MembershipFactory
+    from lists.cache import items_from_json
+    from lists.models import ListItem
+    from photos.tests.factories import ItemPhotoFactory
+
+    membership = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=membership.family)
+    milk = ListItemFactory(grocery_list=grocery_list, name="milk", assigned_to=membership.user)
+    ItemPhotoFactory(item=milk, status="ready", thumbnail_width=120, thumbnail_height=90)
+    ListItemFactory(grocery_list=grocery_list, name="eggs", note="free range", status="in_cart")
+    client.force_login(membership.user)
+    url = f"/lists/{grocery_list.pk}/"
+
+    from_database = client.get(url).text
+    assert 'class="assignee">Ana<' in from_database
+    assert 'width="120" height="90"' in from_database  # the photo's thumbnail
+    key = list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.pk)
+    raw = _raw(key)
+    assert not raw.startswith(b"\x80"), raw[:20]  # a pickle's PROTO opcode
+    stored = json.loads(raw)
+    assert stored["seq"] == 0
+    rows = {row["fields"]["name"]: row for row in stored["value"]}
+    assert set(rows) == {"milk", "eggs"}
+    assert rows["milk"]["assigned_to"]["fields"]["display_name"] == "Ana"
+    assert "password" not in rows["milk"]["assigned_to"]["fields"]
+    assert rows["milk"]["photo"]["fields"]["item_id"] == str(milk.pk)
+    assert rows["eggs"]["photo"] is None
+    from lists.cache import family_members_key
+
+    members = json.loads(_raw(family_members_key(grocery_list.family_id)))
+    assert [row["fields"]["display_name"] for row in members] == ["Ana"]
+    assert "password" not in members[0]["fields"]
+
+    with CaptureQueriesContext(connection) as hit:
+        from_cache = client.get(url).text
+    # The rows came from the JSON (the row load `SELECT "lists_listitem"."id", ...` did not run).
+    assert not [
+        q for q in hit.captured_queries if q["sql"].startswith('SELECT "lists_listitem"."id"')
+    ]
+
+    def unmasked(html: str) -> str:
+        # What differs between any two responses: CSRF tokens (masked anew each time)
+        # and the add form's fresh idempotency key.
+        html = re.sub(r"[A-Za-z0-9]{64}", "<csrf>", html)
+        return re.sub(r'value="[0-9a-f-]{36}" id="[a-z_-]*idempotency_key"', "<key>", html)
+
+    assert unmasked(from_cache) == unmasked(from_database)
+    fresh = {item.name: item for item in ListItem.objects.all()}
+    for item in items_from_json(stored["value"]):
+        expected = fresh[item.name]
+        assert [getattr(item, f.attname) for f in ListItem._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in ListItem._meta.concrete_fields
+        ]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from families.models import Membership
 from families.tests.factories import MembershipFactory
 from lists import item_services, services
-from lists.models import GroceryList, ListEvent, ListItem
+from lists.models import GroceryList, ItemSet, ListEvent, ListItem
 from lists.tests.factories import GroceryListFactory, ListItemFactory
 from shop.models import ShopperLink, Store
 
@@ -52,6 +52,11 @@ def _urls(grocery_list, item):
         ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
     )
     shop = {"list_id": grocery_list.id, "store_id": store.id}
+    item_set, _ = ItemSet.objects.get_or_create(
+        family=grocery_list.family, name="Party", defaults={"entries": [{"name": "crisps"}]}
+    )
+    a_set = {**family, "set_id": item_set.id}
+    chosen = {"grocery_list": str(grocery_list.id)}
     return [
         ("post", reverse("shop:shopping_at", kwargs=lst), {"store": str(store.id)}),
         ("post", reverse("shop:store_add", kwargs=lst), {"name": "Market"}),
@@ -69,6 +74,19 @@ def _urls(grocery_list, item):
         ("get", reverse("lists:detail", kwargs=lst), {}),
         ("get", reverse("lists:activity", kwargs=lst), {}),
         ("get", reverse("lists:text", kwargs=lst), {}),
+        ("get", reverse("lists:sets", kwargs=family), {}),
+        ("post", reverse("lists:sets", kwargs=family), {"name": "Baby", "text": "wipes"}),
+        ("get", reverse("lists:set_edit", kwargs=a_set), {}),
+        ("post", reverse("lists:set_edit", kwargs=a_set), {"name": "Party", "text": "cola"}),
+        ("post", reverse("lists:set_add", kwargs=a_set), chosen),
+        ("post", reverse("lists:set_delete", kwargs=a_set), {}),
+        ("post", reverse("lists:staples_add", kwargs=family), chosen),
+        ("post", reverse("lists:staple_pin", kwargs=family), {"name": "milk"}),
+        ("post", reverse("lists:staple_unpin", kwargs=family), {"name": "milk"}),
+        ("post", reverse("lists:create_from_staples", kwargs=family), {}),
+        ("get", reverse("lists:offers", kwargs=lst), {}),
+        ("post", reverse("lists:add_set", kwargs=lst), {"item_set": str(item_set.id)}),
+        ("post", reverse("lists:add_staples", kwargs=lst), {}),
         ("get", reverse("lists:print", kwargs=lst), {}),
         ("get", reverse("lists:edit", kwargs=lst), {}),
         ("post", reverse("lists:edit", kwargs=lst), {"name": "Renamed"}),
@@ -102,7 +120,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 32  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 45  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
@@ -345,6 +363,24 @@ def test_delete_then_undo_with_htmx(client_in, grocery_list):
     )
     assert f'id="item-{item.id}"' in undo.content.decode()
     assert ListItem.objects.filter(pk=item.pk).exists()
+
+
+def test_htmx_answers_name_the_list_seq_they_show_at_least(client_in, grocery_list):
+    """X-List-Seq: the page ignores pushes of events at or below it for the rows in the
+    answer (static/js/live.js), so it must be the seq of the answer's own write, never
+    an older one (the delete's push would remove the row Undo just brought back)."""
+    item = ListItemFactory(grocery_list=grocery_list, name="milk")
+    restore_url = reverse("lists:item_restore", kwargs={"list_id": grocery_list.id})
+    answers = [
+        client_in.post(item_url("item_status", item), {"status": "in_cart"}, **HTMX),
+        client_in.post(item_url("item_delete", item), **HTMX),
+        client_in.post(restore_url, {"item": str(item.id)}, **HTMX),
+    ]
+    seqs = list(ListEvent.objects.filter(grocery_list=grocery_list).values_list("seq", flat=True))
+    assert [int(answer.headers["X-List-Seq"]) for answer in answers] == seqs[-3:]
+    # Reads name the seq the list was at; plain requests carry no header.
+    assert int(client_in.get(item_url("item_row", item), **HTMX).headers["X-List-Seq"]) == seqs[-1]
+    assert "X-List-Seq" not in client_in.get(detail_url(grocery_list)).headers
 
 
 def test_delete_then_undo_without_js(client_in, grocery_list):

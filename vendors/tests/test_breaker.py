@@ -78,3 +78,38 @@ def test_only_a_success_closes_a_half_open_breaker(whatsapp_on, reply, state_aft
     assert whatsapp.breaker_retry_in() == 0
     assert whatsapp.send(PAYLOAD).message_id
     assert whatsapp.breaker().current_state == "closed"
+
+
+def test_a_send_through_the_closed_breaker_is_one_redis_round_trip(whatsapp_on, monkeypatch):
+    """Prevents the breaker's round trips creeping back: pybreaker's own closed-state call
+    read the shared state twice and wrote the failure count after every success, about a
+    sixth of a send's time in the bench (bench/README.md)."""
+    client = whatsapp.breaker()._state_storage._redis
+    commands: list[str] = []
+    execute = client.execute_command
+
+    def counting(*args, **kwargs):
+        commands.append(args[0])
+        return execute(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    assert whatsapp.send(PAYLOAD).message_id
+    assert commands == ["MGET"]
+
+
+def test_only_consecutive_failures_open_the_breaker(whatsapp_on):
+    """A success in between starts the count again (fail_max is 3 in `whatsapp_on`)."""
+    failure = http_status(500)
+    whatsapp_on.script(failure, failure, ok(), failure, failure, failure)
+    outcomes = []
+    for _ in range(6):
+        try:
+            whatsapp.send(PAYLOAD)
+            outcomes.append("sent")
+        except whatsapp.WhatsAppError:
+            outcomes.append(whatsapp.breaker().current_state)
+    assert outcomes == ["closed", "closed", "sent", "closed", "closed", "open"]
+    another_worker()
+    with pytest.raises(whatsapp.CircuitOpen):
+        whatsapp.send(PAYLOAD)
+    assert len(whatsapp_on.requests) == 6

@@ -5,13 +5,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from families.tests.factories import MembershipFactory
 from lists.models import ListEvent
 from lists.tests.factories import ListItemFactory
 from vendors import services, whatsapp
-from vendors.delivery import deliveries_due
+from vendors.delivery import deliveries_due, delivery_send
 from vendors.models import ShareDelivery, VendorShare
 from vendors.tasks import deliver_share, requeue_stuck_deliveries
 from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
@@ -67,6 +69,38 @@ def test_share_send_queues_a_delivery_and_sends_a_template(
         for e in ListEvent.objects.filter(type="share.status_changed").order_by("seq")
     ]
     assert statuses == ["pending", "sent"]
+
+
+@pytest.mark.django_db(transaction=True)  # real commits, as a worker makes them
+def test_a_send_is_two_short_transactions_and_nothing_else_writes(whatsapp_on):
+    """Prevents commits creeping back into a send: the claim (with its attempt count) and
+    the record of the outcome are one transaction each, and nothing is written outside
+    them. Commits were most of a send's time in the bench (bench/README.md)."""
+    delivery = ShareDeliveryFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert delivery_send(delivery_id=delivery.id) == "sent"
+    transactions: list[list[str]] = []
+    outside: list[str] = []
+    current: list[str] | None = None
+    for query in queries.captured_queries:
+        verb = query["sql"].split()[0].upper()
+        if verb == "BEGIN":
+            current = []
+        elif verb == "COMMIT":
+            transactions.append(current or [])
+            current = None
+        elif current is None:
+            outside.append(verb)
+        else:
+            current.append(verb)
+    assert set(outside) <= {"SELECT"}  # the publisher's read after commit
+    # The claim and its read; then the list's seq, the share, the event, the delivery.
+    assert [len(t) for t in transactions] == [2, 4]
+    assert transactions[0][0] == "UPDATE"  # the claim comes first, before any read
+    assert len(queries) <= 11
+    delivery.refresh_from_db()
+    assert delivery.state == ShareDelivery.State.SENT and delivery.attempts == 1
+    assert VendorShare.objects.get(pk=delivery.share_id).attempts == 1
 
 
 def test_text_inside_the_24_hour_window(whatsapp_on):

@@ -1,0 +1,77 @@
+"""Model instances to plain JSON data and back, for values kept in the cache.
+
+The cache stores JSON, not pickles (`grocer.cache.JSONSerializer`): a pickle from Redis
+runs code when loaded, so anyone who can write to the cache instance could run code in
+every web process; and a pickled instance breaks, or silently loads wrong, when the model
+changes between deploys. A row is its concrete field values (`attname → value`) and the
+related rows that were loaded with it (select_related), rebuilt with `Model.from_db` as if
+read from the database. Only the fields asked for are kept; the others load deferred.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+
+def _plain(value: Any) -> Any:
+    # Full precision (DjangoJSONEncoder would cut datetimes to milliseconds).
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def row_dump(
+    instance: models.Model,
+    *,
+    fields: Iterable[str] | None = None,
+    related: Mapping[str, Iterable[str] | None] | None = None,
+) -> dict[str, Any]:
+    """`instance` as JSON data: its `fields` (all concrete ones when None) and, for each
+    name in `related`, the related row already loaded on it (or None), with those fields.
+
+    Precondition: every relation in `related` was loaded (select_related); dumping
+    never queries.
+    """
+    meta = instance._meta
+    wanted = None if fields is None else set(fields)
+    data: dict[str, Any] = {
+        "db": instance._state.db,
+        "fields": {
+            field.attname: _plain(field.value_from_object(instance))
+            for field in meta.concrete_fields
+            if wanted is None or field.name in wanted or field.primary_key
+        },
+    }
+    for name, related_fields in (related or {}).items():
+        other = meta.get_field(name).get_cached_value(instance)
+        data[name] = None if other is None else row_dump(other, fields=related_fields)
+    return data
+
+
+def row_load(model: type[models.Model], data: Mapping[str, Any]) -> models.Model:
+    """The instance `row_dump` described, its related rows attached as select_related
+    would attach them."""
+    meta = model._meta
+    fields = data["fields"]
+    names, values = [], []
+    for field in meta.concrete_fields:
+        if field.attname in fields:
+            value = fields[field.attname]
+            names.append(field.attname)
+            values.append(None if value is None else field.to_python(value))
+    instance = model.from_db(data.get("db"), names, values)
+    for name, related in data.items():
+        if name in ("db", "fields"):
+            continue
+        field = meta.get_field(name)
+        other = None if related is None else row_load(field.related_model, related)
+        field.set_cached_value(instance, other)
+    return instance
