@@ -255,7 +255,7 @@ def test_bad_bulk_input_is_a_form_error_never_a_500(client_in, grocery_list, tex
     assert response.status_code == 400
     html = response.content.decode()
     assert html.strip().startswith('<div id="bulk-add-errors"')
-    assert '<ul class="errorlist" role="alert">' in html
+    assert '<div role="alert"><ul class="errorlist">' in html
     page = client_in.post(bulk_url(grocery_list), {"text": text})
     assert page.status_code == 400
     assert 'id="bulk-text"' in page.content.decode() and "aria-invalid" in page.content.decode()
