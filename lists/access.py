@@ -93,7 +93,13 @@ def list_member_required(
                     return ratelimit.too_many_requests(request, retry_after)
             if with_membership:
                 kwargs["membership"] = membership
-            return func(request, *args, grocery_list=grocery_list, **kwargs)
+            response = func(request, *args, grocery_list=grocery_list, **kwargs)
+            if getattr(request, "htmx", False):
+                # The answer shows the list at least as of this seq (the services bump
+                # `last_seq` on this instance as they record events): the page ignores
+                # pushes of older events for the rows it swaps in (static/js/live.js).
+                response.headers["X-List-Seq"] = str(grocery_list.last_seq)
+            return response
 
         return wrapper
 

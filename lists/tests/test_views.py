@@ -365,6 +365,24 @@ def test_delete_then_undo_with_htmx(client_in, grocery_list):
     assert ListItem.objects.filter(pk=item.pk).exists()
 
 
+def test_htmx_answers_name_the_list_seq_they_show_at_least(client_in, grocery_list):
+    """X-List-Seq: the page ignores pushes of events at or below it for the rows in the
+    answer (static/js/live.js), so it must be the seq of the answer's own write, never
+    an older one (the delete's push would remove the row Undo just brought back)."""
+    item = ListItemFactory(grocery_list=grocery_list, name="milk")
+    restore_url = reverse("lists:item_restore", kwargs={"list_id": grocery_list.id})
+    answers = [
+        client_in.post(item_url("item_status", item), {"status": "in_cart"}, **HTMX),
+        client_in.post(item_url("item_delete", item), **HTMX),
+        client_in.post(restore_url, {"item": str(item.id)}, **HTMX),
+    ]
+    seqs = list(ListEvent.objects.filter(grocery_list=grocery_list).values_list("seq", flat=True))
+    assert [int(answer.headers["X-List-Seq"]) for answer in answers] == seqs[-3:]
+    # Reads name the seq the list was at; plain requests carry no header.
+    assert int(client_in.get(item_url("item_row", item), **HTMX).headers["X-List-Seq"]) == seqs[-1]
+    assert "X-List-Seq" not in client_in.get(detail_url(grocery_list)).headers
+
+
 def test_delete_then_undo_without_js(client_in, grocery_list):
     item = ListItemFactory(grocery_list=grocery_list, name="milk")
     response = client_in.post(item_url("item_delete", item))

@@ -4,6 +4,8 @@
 // menu button, where the person started.
 (function () {
   "use strict";
+  // Tied to its request: other requests (a poll, a badge) settle in between, and a
+  // push may put the row on the page before Undo's own answer replaces it again.
   var pending = null;
 
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -12,15 +14,15 @@
     var undo = elt.closest(".toast form");
     if (undo) {
       var item = undo.querySelector("input[name=item]");
-      pending = item ? { id: "item-" + item.value, control: ".check" } : null;
+      pending = item ? { id: "item-" + item.value, control: ".check", xhr: event.detail.xhr } : null;
       return;
     }
     var editing = elt.closest("li.item.editing");
-    if (editing) pending = { id: editing.id, control: ".item-menu > summary" };
+    if (editing) pending = { id: editing.id, control: ".item-menu > summary", xhr: event.detail.xhr };
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!pending) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!pending || event.detail.xhr !== pending.xhr) return;
     var row = document.getElementById(pending.id);
     // Still editing (a form error or a conflict): the form keeps focus until it is saved.
     if (!row || row.classList.contains("editing")) return;

@@ -90,7 +90,22 @@
   });
 
   // The add form itself is never swapped (so typing on is always safe): after an
-  // answer, empty it on success or mark it invalid, and keep focus in the box.
+  // answer, empty it on success or mark it invalid, and keep focus in the box, unless
+  // the person has moved on meanwhile (the push can show the row well before the
+  // answer; they may be typing in an edit form by then, and a focus taken from under
+  // them would send their keys into the add box).
+  var addRequest = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "add-form") addRequest = event.detail.xhr;
+  });
+  function movedOn(event) {
+    var form = document.getElementById("add-form");
+    if (addRequest && form && !form.contains(event.target)) addRequest = null;
+  }
+  document.addEventListener("focusin", movedOn);
+  document.addEventListener("pointerdown", movedOn);
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form || form.id !== "add-form") return;
@@ -103,12 +118,24 @@
     } else if (status === 400) {
       input.setAttribute("aria-invalid", "true");
     }
-    if (document.activeElement === document.body || form.contains(document.activeElement)) {
+    var stayed = addRequest === event.detail.xhr;
+    addRequest = null;
+    if (stayed && (document.activeElement === document.body || form.contains(document.activeElement))) {
       input.focus();
     }
   });
 
+  // After an edit form opens, put the cursor in its first field, in the same task as
+  // the swap (at settle, 20 ms on, the person may already be typing in another field
+  // of the form); after delete, focus the Undo button so keyboard users can take it
+  // back at once.
   document.addEventListener("htmx:afterSwap", function (event) {
+    var row = event.target;
+    if (row && row.classList && row.classList.contains("editing") &&
+        !row.contains(document.activeElement)) {
+      var first = row.querySelector("input[type=text], textarea, select");
+      if (first) first.focus();
+    }
     var target = event.detail.target;
     if (target && target.id === "toast") {
       var undo = target.querySelector(".toast-undo");
@@ -116,14 +143,7 @@
     }
   });
 
-  // After an edit form opens, put the cursor in its first field; after delete,
-  // move focus to the Undo button so keyboard users can take it back at once.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail.elt;
-    if (target && target.classList && target.classList.contains("editing")) {
-      var first = target.querySelector("input[type=text], textarea, select");
-      if (first) first.focus();
-    }
+  document.addEventListener("htmx:afterSettle", function () {
     syncCategories();
   });
 

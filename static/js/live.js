@@ -249,14 +249,54 @@
     processHtmx(entry);
   }
 
+  // --- which change each row on the page already shows ---------------------------------
+  //
+  // The page's own htmx answer and the push of the same change race, and so do the
+  // answer to a second click and the push of the first. An answer carries the list's
+  // seq it is at least as new as (X-List-Seq, see lists.access): a push of an older
+  // event must not change what the answer put on the page (bring a restored row back
+  // out, show an unchecked item as checked again, move focus away from it).
+  var shownSeq = {}; // item id -> the seq its row (or its absence) shows at least
+  var areaSeq = lastSeq; // the seq every row shows at least (the page, a whole-area swap)
+  var answered = typeof WeakSet === "function" ? new WeakSet() : null;
+
+  function seqShown(itemId) {
+    return Math.max(areaSeq, shownSeq[itemId] || 0);
+  }
+
+  function markShown(itemId, seq) {
+    if (itemId && seq > (shownSeq[itemId] || 0)) shownSeq[itemId] = seq;
+  }
+
+  function noteAnswer(event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || (answered && answered.has(xhr))) return;
+    if (answered) answered.add(xhr);
+    var seq = parseInt(xhr.getResponseHeader("X-List-Seq") || "", 10);
+    if (!seq) return;
+    var text = xhr.responseText || "";
+    if (/\bid="categories"/.test(text)) areaSeq = Math.max(areaSeq, seq);
+    var ids = /\bid="item-([0-9a-f-]{36})"/g;
+    var match;
+    while ((match = ids.exec(text))) markShown(match[1], seq);
+  }
+  // Swaps (main and out of band) and this run in one task: no push can come between.
+  document.addEventListener("htmx:afterSwap", noteAnswer);
+  document.addEventListener("htmx:oobAfterSwap", noteAnswer);
+
   function render(message) {
     var type = message.event_type;
+    var fresh = function (itemId) { return itemId && message.seq > seqShown(itemId); };
     if (type === "item.deleted") {
-      removeRow(message.item_id);
+      if (fresh(message.item_id)) removeRow(message.item_id);
     } else if (type === "items.cleared") {
-      (message.payload.item_ids || []).forEach(removeRow);
+      (message.payload.item_ids || []).forEach(function (itemId) {
+        if (fresh(itemId)) removeRow(itemId);
+        markShown(itemId, message.seq);
+      });
     } else if (type.indexOf("item.") === 0) {
-      if (message.html) placeRow(fragment(message.html), message.category);
+      if (!fresh(message.item_id)) { /* the page already shows this change or a newer one */ }
+      else if (message.html) placeRow(fragment(message.html), message.category);
       else if (message.item_id) removeRow(message.item_id);
     } else if (type.indexOf("list.") === 0) {
       var name = message.payload && message.payload.name;
@@ -268,6 +308,7 @@
         return;
       }
     }
+    markShown(message.item_id, message.seq);
     refreshCounts();
     addActivity(message.activity_html);
   }
