@@ -44,7 +44,10 @@ class ProblemOut(Out):
     status: int
     detail: str
     errors: list[FieldError] | None = None
-    current: dict[str, Any] | None = Field(None, description="On 412: the resource as it is now.")
+    current: dict[str, Any] | None = Field(
+        None,
+        description="On 412, and on 409 `answer-changed`: the resource as it is now.",
+    )
 
 
 class TokenInfo(Out):

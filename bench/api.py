@@ -22,19 +22,36 @@ LIST_SIZES = (10, 100, 1000)
 
 
 def _in_process(client: Client, path: str, headers: dict, repeats: int) -> dict:
-    samples, queries, statuses = [], [], set()
+    samples, cpu, queries, statuses = [], [], [], set()
     for i in range(repeats + 1):
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
+            started_cpu = time.process_time()
             response = client.get(path, headers=headers)
+            cpu_time = time.process_time() - started_cpu
             elapsed = time.perf_counter() - start
         statuses.add(response.status_code)
         if i:  # the first one writes the token's "last used" and warms the caches
             samples.append(elapsed)
+            cpu.append(cpu_time)
             queries.append(len(captured.captured_queries))
+    etag = response.get("ETag")
+    not_modified = None
+    if etag:
+        # A client polling an unchanged list: If-None-Match, answered 304.
+        polls = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            answer = client.get(path, headers={**headers, "If-None-Match": etag})
+            polls.append(time.perf_counter() - start)
+        not_modified = {"status": answer.status_code, "server_ms": summary_ms(polls)}
     return {
         "status": sorted(statuses),
         "server_ms": summary_ms(samples),
+        # This process's CPU for the request (Django's side; PostgreSQL's work on the
+        # query is not in it): comparable between a busy and a quiet machine.
+        "server_cpu_ms": summary_ms(cpu),
+        "not_modified": not_modified,
         "queries": max(queries),
         "bytes": len(response.content),
         "served": len(response.json().get("results", [])) if response.status_code == 200 else 0,

@@ -125,6 +125,9 @@ def targets(results: dict) -> list[dict]:
         if row["items"] == 1000:
             p50 = row["server_ms"]["p50"]
             add("API 1,000 items server p50", "<= 30 ms", p50, _le(p50, 30))
+            cpu = (row.get("server_cpu_ms") or {}).get("p50")
+            if cpu is not None:
+                add("API 1,000 items server CPU p50", "<= 30 ms", cpu, _le(cpu, 30))
     api_counts = {row["queries"] for row in _get(results, "api", "list_items", default=[]) or []}
     if api_counts:
         add(
@@ -179,6 +182,10 @@ def table(results: dict) -> str:
         lines.append("Floor (ms, p50 / p95 / p99 / max)")
         lines.append(f"  channel layer group_send -> receive  {_ms(floor['channel_layer'])}")
         lines.append(f"  Redis PUBLISH -> message             {_ms(floor['redis_pubsub'])}")
+        if "pubsub_channel_layer" in floor:
+            lines.append(
+                f"  pub/sub layer group_send -> receive  {_ms(floor['pubsub_channel_layer'])}"
+            )
         lines.append("")
     lines.extend(_section("floor", floor))
 
@@ -271,14 +278,18 @@ def table(results: dict) -> str:
     if "list_items" in api:
         lines.append(
             "API cost: GET /api/v1/lists/{id}/items"
-            " (server p50 ms in-process, queries, HTTP p50 ms)"
+            " (server p50 ms in-process, its CPU, queries, HTTP p50 ms, 304 p50 ms)"
         )
         for row in api["list_items"]:
             http = row.get("http_ms") or {}
+            cpu = (row.get("server_cpu_ms") or {}).get("p50", float("nan"))
+            polled = ((row.get("not_modified") or {}).get("server_ms") or {}).get("p50")
             lines.append(
                 f"  {row['items']:>5} items            {row['server_ms']['p50']:>8.2f} ms"
+                f" (CPU {cpu:.2f})"
                 f"  {row['queries']:>3} queries   {http.get('p50', float('nan')):>8.2f} ms"
                 f"  {row['bytes'] / 1024:.0f} KB"
+                + (f"  304: {polled:.2f} ms" if polled is not None else "")
             )
         lines.append("")
     lines.extend(_section("api", api))

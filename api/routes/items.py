@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, Func
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
+from pydantic_core import to_json
 
 from families.models import User
 from lists import item_services
@@ -44,22 +46,50 @@ class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=ITEMS_MAX_LIMIT)
 
 
+# The columns of ItemOut, in its order, and the names it publishes them under.
 ITEM_COLUMNS = (
-    "id",
-    "name",
-    "note",
-    "category",
-    "status",
-    "assigned_to_id",
-    "position",
-    "version",
-    "created_at",
-    "updated_at",
+    ("id", "id"),
+    ("grocery_list_id", "list_id"),
+    ("name", "name"),
+    ("quantity_text", "quantity"),
+    ("note", "note"),
+    ("category", "category"),
+    ("status", "status"),
+    ("assigned_to_id", "assigned_to"),
+    ("position", "position"),
+    ("version", "version"),
+    ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
 )
-ITEM_ALIASES = {
-    "list_id": F("grocery_list_id"),
-    "quantity": F("quantity_text"),
-}
+
+
+class Rfc3339(Func):
+    """A timestamp as the text pydantic writes for it ("2026-11-29T18:16:43.123456Z", no
+    fraction when it is zero), formatted by PostgreSQL: loading 2,000 timestamps through
+    Django's timezone-aware loader was a third of a 1,000-item answer. Elsewhere (SQLite)
+    the plain column, which pydantic-core writes the same way."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        sql = (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+            f"date_trunc('second', {column}) = {column} THEN '' ELSE to_char({utc}, '.US') END"
+            " || 'Z'"
+        )
+        return sql, params * 4
+
+
+_ITEM_FIELDS = tuple(
+    Rfc3339(column) if column in ("created_at", "updated_at") else column
+    for column, _ in ITEM_COLUMNS
+)
+_ITEM_KEYS = tuple(key for _, key in ITEM_COLUMNS)
 
 
 def _tag(item: ListItem) -> str:
@@ -71,21 +101,42 @@ def _answer(response: HttpResponse, item: ListItem) -> dict:
     return item_out(item)
 
 
-@router.get("/lists/{uuid:list_id}/items", response=ItemsPage, summary="The list's items")
+@router.get(
+    "/lists/{uuid:list_id}/items",
+    response={200: ItemsPage, 304: None},
+    summary="The list's items",
+)
 def items(request: HttpRequest, list_id: UUID, params: Query[PageParams]):
+    # One page of items as plain rows straight to JSON: a 1,000-item list must be served
+    # in 30 ms, and validating 1,000 ItemOut models was most of that. The rows match
+    # ItemOut by construction (test_versions holds each to the one-item answer). The ETag
+    # is the list's seq, which every item change bumps (the version the list cache
+    # trusts): free to compute, and an unchanged list is a 304 without the items query.
     grocery_list = access.list_for(user=request.user, list_id=list_id)
-    # Plain rows, not model instances: a 1,000-item list is answered in one cheap pass.
-    rows = ListItem.objects.filter(grocery_list=grocery_list).values(*ITEM_COLUMNS, **ITEM_ALIASES)
+    tag = _page_tag(request, grocery_list.pk, grocery_list.last_seq)
+    unchanged = etags.not_modified(request, tag)
+    if unchanged is not None:
+        return unchanged
+    rows = ListItem.objects.filter(grocery_list=grocery_list).values_list(*_ITEM_FIELDS)
     page = paginate(
         request,
         rows,
         keys=[("position", int), ("id", UUID)],
         cursor=params.cursor,
         limit=params.limit,
+        as_row=lambda values: dict(zip(_ITEM_KEYS, values, strict=True)),
     )
-    for row in page.rows:
-        row["assigned_to"] = row.pop("assigned_to_id")
-    return {"results": page.rows, "next": page.next}
+    response = HttpResponse(
+        to_json({"results": page.rows, "next": page.next}), content_type="application/json"
+    )
+    response["ETag"] = tag
+    return response
+
+
+def _page_tag(request: HttpRequest, list_id: UUID, seq: int) -> str:
+    """The list's seq, and which page of it (cursor and limit) this is."""
+    page = hashlib.blake2s(request.GET.urlencode().encode(), digest_size=6).hexdigest()
+    return f'"items-{list_id}-s{seq}-{page}"'
 
 
 @router.post(

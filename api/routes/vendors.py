@@ -173,6 +173,13 @@ def share_order(request: HttpRequest, share_id: UUID, payload: OrderIn, response
         order = order_services.order_place(
             share=share, actor=request.user, answer_version=payload.answer_version
         )
+    except order_services.AnswerChanged as error:
+        # As the order page refuses it: nothing ordered, and the answer as it is now (its
+        # new version and total) to review before ordering again.
+        current = access.share_for(user=request.user, share_id=share_id)
+        raise Problem(
+            409, " ".join(error.messages), type="answer-changed", current=share_out(current)
+        ) from None
     except order_services.OrderError as error:
         raise Problem(409, " ".join(error.messages)) from None
     response["Location"] = f"/api/v1/orders/{order.pk}"

@@ -38,6 +38,15 @@ def test_list_items_take_a_fixed_number_of_queries(
     assert len(body["results"]) == min(n + 1, 200)
 
 
+def test_an_unchanged_list_is_a_304_without_the_items_query(
+    api, family_world, django_assert_max_num_queries
+):
+    url = f"/api/v1/lists/{family_world['list'].id}/items"
+    etag = api.get(url)["ETag"]
+    with django_assert_max_num_queries(ITEMS_QUERIES - 1):
+        assert api.get(url, if_none_match=etag).status_code == 304
+
+
 def test_item_page_queries_do_not_grow_with_the_list(api, family_world):
     grocery_list = family_world["list"]
     url = f"/api/v1/lists/{grocery_list.id}/items?limit=200"

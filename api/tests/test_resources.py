@@ -225,6 +225,14 @@ def test_share_answer_order_and_status(api, family_world):
     stale = api.post(order_url, {"answer_version": "v0"}, idempotency_key="order-stale")
     assert stale.status_code == 409 and "changed their answer" in stale.json()["detail"]
     assert not Order.objects.filter(share_id=share_id).exists()
+    # Like the order page, the refusal shows the answer as it is now, to review first.
+    assert stale["Content-Type"] == "application/problem+json"
+    assert stale.json()["type"] == "/api/v1/problems/answer-changed"
+    assert stale.json()["current"]["answer"]["version"] == "v1"
+    assert stale.json()["current"]["answer"]["lines"][0]["unit_price"] == "1.20"
+    # An empty version is a stale one too (the page refuses a form without it).
+    blank = api.post(order_url, {"answer_version": ""}, idempotency_key="order-blank")
+    assert blank.status_code == 409 and blank.json()["type"].endswith("/answer-changed")
     placed = api.post(order_url, {"answer_version": "v1"}, idempotency_key="order-2")
     assert placed.status_code == 201
     assert placed.json()["total"] == "2.40"
