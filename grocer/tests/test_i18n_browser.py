@@ -65,7 +65,7 @@ def test_the_vendor_page_in_portuguese_is_accessible(live_daphne, page):
     assert page.get_by_role("button", name="Enviar resposta").is_visible()
     page.wait_for_function("typeof window.gettext === 'function'")
     _audit(page)
-    # The line total (2 × 1,25) uses the page's decimal comma.
+    # The line total (2 times 1,25) uses the page's decimal comma.
     page.get_by_label("Preço por unidade (EUR)").fill("1,25")
     page.locator("output").first.wait_for()
     assert page.locator("output").first.text_content() == "2,50"
