@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, export_views, item_views, set_views, views
+from . import bulk_views, export_views, item_views, menu_views, set_views, views
 
 app_name = "lists"
 
@@ -44,6 +44,7 @@ urlpatterns = [
     path("lists/<uuid:list_id>/items/restore/", item_views.item_restore, name="item_restore"),
     path("lists/<uuid:list_id>/items/<uuid:item_id>/", item_views.item_row, name="item_row"),
     path("lists/<uuid:list_id>/items/<uuid:item_id>/edit/", item_views.item_edit, name="item_edit"),
+    path("lists/<uuid:list_id>/items/<uuid:item_id>/menu/", menu_views.item_menu, name="item_menu"),
     path(
         "lists/<uuid:list_id>/items/<uuid:item_id>/status/",
         item_views.item_status,

@@ -63,6 +63,22 @@ def item_url(name: str, item) -> str:
     return pattern.replace(_LIST_SLOT, str(item.grocery_list_id)).replace(_ITEM_SLOT, str(item.id))
 
 
+@functools.lru_cache(maxsize=64)
+def _row_url_pattern(name: str, urlconf: str | None, prefix: str) -> str:
+    """The item URL relative to its list's page, e.g. `items/<item>/status/`."""
+    page = reverse("lists:detail", urlconf=urlconf, kwargs={"list_id": _LIST_SLOT})
+    pattern = _item_url_pattern(name, urlconf, prefix)
+    return pattern[len(page) :] if pattern.startswith(page) else pattern
+
+
+@register.simple_tag
+def row_url(name: str, item) -> str:
+    """An item URL relative to the list page, for the rows only that page shows (and
+    its pushes): half the bytes of each of a row's URLs."""
+    pattern = _row_url_pattern(name, get_urlconf(), get_script_prefix())
+    return pattern.replace(_LIST_SLOT, str(item.grocery_list_id)).replace(_ITEM_SLOT, str(item.id))
+
+
 @register.simple_tag
 def live_heartbeat_seconds() -> str:
     """How often live.js sends a heartbeat (GROCER_LIVE_HEARTBEAT_SECONDS)."""

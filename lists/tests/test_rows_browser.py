@@ -56,3 +56,37 @@ def test_a_change_updates_counts_and_headings_without_scanning_every_row(live_da
     wait_until_true(page, "document.getElementById('category-dairy').closest('section').hidden")
     page.locator("#list-counts .count-needed", has_text="29 needed").wait_for()
     assert page.evaluate("window.rowScans") == 0
+
+
+def test_the_menu_loads_when_opened_and_its_actions_work_from_the_keyboard(live_daphne, page):
+    member = MembershipFactory(user__display_name="Ana")
+    MembershipFactory(family=member.family, user__display_name="Ben")
+    grocery_list = GroceryListFactory(family=member.family, name="Weekly shop")
+    bread = item_services.item_add(grocery_list=grocery_list, actor=member.user, name="bread").item
+    page.goto(f"{live_daphne.url}/accounts/login/")
+    page.get_by_label("Email").fill(member.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{live_daphne.url}/lists/{grocery_list.id}/")
+    wait_until_true(page, "document.getElementById('grocery-list').dataset.live === 'live'")
+    row = page.locator(f"#item-{bread.id}")
+    assert row.get_by_label("Who gets it").count() == 0  # not in the page until opened
+
+    row.locator("summary").focus()
+    page.keyboard.press("Enter")
+    row.get_by_label("Who gets it").wait_for()
+    assert row.locator("details.item-menu").evaluate("menu => menu.open")
+    row.get_by_role("button", name="Purchased").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#item-{bread.id}[data-status=purchased]").wait_for()
+
+    # Opened again (on the new row): it loads again, and assigning works.
+    row.locator("summary").focus()
+    page.keyboard.press("Enter")
+    row.get_by_label("Who gets it").select_option(label="Ben")
+    row.get_by_role("button", name="Assign").focus()
+    page.keyboard.press("Enter")
+    row.locator(".assignee", has_text="Ben").wait_for()
+    bread.refresh_from_db()
+    assert (bread.status, bread.assigned_to.name) == ("purchased", "Ben")

@@ -106,6 +106,7 @@ def _urls(grocery_list, item):
         ("post", reverse("lists:item_restore", kwargs=lst), {"item": str(item.id)}),
         ("get", reverse("lists:item_row", kwargs=it), {}),
         ("get", reverse("lists:item_edit", kwargs=it), {}),
+        ("get", reverse("lists:item_menu", kwargs=it), {}),
         (
             "post",
             reverse("lists:item_edit", kwargs=it),
@@ -120,7 +121,7 @@ def _urls(grocery_list, item):
     ]
 
 
-MATRIX_SIZE = 45  # len(_urls(...)); a constant because parametrize runs before the db
+MATRIX_SIZE = 46  # len(_urls(...)); a constant because parametrize runs before the db
 
 
 def _matrix_cases():
@@ -553,7 +554,7 @@ def test_render_item_row_without_a_request(grocery_list, member):
         f'<li id="item-{item.id}" class="item status-needed" data-version="1" '
         'data-status="needed" data-category="dairy">'
     )
-    assert "Ana" in html  # the assign control lists the family's members
+    assert f'data-menu href="items/{item.id}/menu/"' in html  # the menu loads when opened
     entry = render_activity_entry(event=ListEvent.objects.get(grocery_list=grocery_list))
     assert "Ana" in entry and "added milk" in entry
 

@@ -40,6 +40,8 @@
   // whether the answer or a live push of the same change lands first).
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
+    // The menu loading its own content (rows.js) is not an action.
+    if (elt && elt.matches && elt.matches(".menu-panel")) return;
     var menu = elt && elt.closest ? elt.closest("details.item-menu[open]") : null;
     if (menu) menu.removeAttribute("open");
   });

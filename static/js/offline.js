@@ -253,7 +253,8 @@
       return { kind: "add", key: key, fields: { text: text } };
     }
     var row = form.closest("li.item[id^='item-']");
-    if (!row) return null;
+    // + and - are not kept offline (they check the version they were drawn with).
+    if (!row || (submitter && submitter.name === "direction")) return null;
     var itemId = row.id.slice(5);
     if (form.matches(".item-check, .status-control")) {
       return {

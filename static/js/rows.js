@@ -301,6 +301,40 @@
     }
   });
 
+  // --- the row's one form and its menu ----------------------------------------------------
+  //
+  // A row is kept light (lists/detail.html#item-row): one form, whose buttons post to
+  // the status or the quantity URL (formaction), with no htmx attributes of its own; the
+  // target (the row) and the swap are inherited from #categories, the CSRF token comes
+  // from <body hx-headers>. offline.js sees the submit first (capture) when offline.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !window.htmx || !form.matches ||
+        !form.matches("li.item > form.item-check")) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    var values = {};
+    if (submitter && submitter.name) values[submitter.name] = submitter.value;
+    // A button's formAction is the page's URL when it has no formaction of its own.
+    var url = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+    window.htmx.ajax("POST", url,
+      { source: form, values: values });
+  });
+
+  // The menu (status, who gets it, edit, photo, delete) is loaded when it opens; its
+  // link opens the same menu as a page without JavaScript.
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!window.htmx || !menu.matches || !menu.matches("li.item details.item-menu") ||
+        !menu.open) return;
+    var panel = menu.querySelector(".menu-panel");
+    var link = panel && !panel.dataset.loaded && panel.querySelector("a[data-menu]");
+    if (!link) return;
+    panel.dataset.loaded = "true";
+    window.htmx.ajax("GET", link.getAttribute("href"),
+      { source: panel, target: panel, swap: "innerHTML" });
+  }, true);
+
   function start() {
     scanAll();
     render();
