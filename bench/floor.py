@@ -3,6 +3,7 @@
 1. A bare channel-layer round trip: `group_send` to a group of one channel, then
    `receive` on that channel, through channels-redis with the app's configuration.
 2. A bare Redis PUBLISH -> subscriber message.
+3. The same round trip as 1 through channels-redis' pub/sub layer.
 
 Both run sequentially (one message in flight), in this process, on this run's prefix.
 """
@@ -15,10 +16,14 @@ import time
 from .stats import summary_ms
 
 
-async def channel_layer_round_trips(*, redis_url: str, prefix: str, count: int) -> dict:
+async def channel_layer_round_trips(
+    *, redis_url: str, prefix: str, count: int, pubsub: bool = False
+) -> dict:
     from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
 
-    layer = RedisChannelLayer(hosts=[redis_url], prefix=f"{prefix}:floor")
+    kind = RedisPubSubChannelLayer if pubsub else RedisChannelLayer
+    layer = kind(hosts=[redis_url], prefix=f"{prefix}:floor")
     channel = await layer.new_channel()
     group = "floor"
     await layer.group_add(group, channel)
@@ -34,8 +39,9 @@ async def channel_layer_round_trips(*, redis_url: str, prefix: str, count: int) 
                 samples.append(elapsed)
     finally:
         await layer.group_discard(group, channel)
-        await layer.flush()
-        await layer.close_pools()
+        await layer.flush()  # the pub/sub layer's flush also closes its connections
+        if not pubsub:
+            await layer.close_pools()
     return summary_ms(samples)
 
 
@@ -77,5 +83,9 @@ async def measure(*, redis_url: str, prefix: str, count: int) -> dict:
         ),
         "redis_pubsub": await redis_pubsub_round_trips(
             redis_url=redis_url, prefix=prefix, count=count
+        ),
+        # The pub/sub channel layer (GROCER_CHANNEL_LAYER=pubsub) on the same Redis.
+        "pubsub_channel_layer": await channel_layer_round_trips(
+            redis_url=redis_url, prefix=prefix, count=count, pubsub=True
         ),
     }

@@ -182,6 +182,10 @@ def table(results: dict) -> str:
         lines.append("Floor (ms, p50 / p95 / p99 / max)")
         lines.append(f"  channel layer group_send -> receive  {_ms(floor['channel_layer'])}")
         lines.append(f"  Redis PUBLISH -> message             {_ms(floor['redis_pubsub'])}")
+        if "pubsub_channel_layer" in floor:
+            lines.append(
+                f"  pub/sub layer group_send -> receive  {_ms(floor['pubsub_channel_layer'])}"
+            )
         lines.append("")
     lines.extend(_section("floor", floor))
 

@@ -39,6 +39,17 @@ def redis_channel_layer(url: str, *, prefix: str) -> dict:
     """
     from channels_redis.core import RedisChannelLayer
 
+    if env("GROCER_CHANNEL_LAYER", default="list") == "pubsub":
+        # Measured against the list-based layer in bench/README.md ("Fan-out"): plain
+        # PUBLISH, one subscription per process and group; at-most-once like the other
+        # (the catch-up protocol covers what a process misses).
+        return {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_connect_timeout": 2}],
+                "prefix": prefix,
+            },
+        }
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {

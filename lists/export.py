@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from . import hooks
-from .cache import cached_list_items
+from .cache import cached_list_items, items_from_json, items_to_json
 from .models import GroceryList, ListItem
 from .selectors import CategoryGroup, group_by_category, list_items
 
@@ -28,8 +28,12 @@ class ListExport:
 def list_for_export(*, grocery_list: GroceryList) -> ListExport:
     """The items still to buy (needed or in the cart) by aisle: one query, or none when cached."""
     shopping = hooks.shopping_for(family=grocery_list.family)
+    # The list page's cache entry (same key, same encoding): a page view warms it for this.
     items = cached_list_items(
-        grocery_list=grocery_list, load=lambda: list_items(grocery_list=grocery_list)
+        grocery_list=grocery_list,
+        load=lambda: list_items(grocery_list=grocery_list),
+        encode=items_to_json,
+        decode=items_from_json,
     )
     to_buy = [item for item in items if item.status != ListItem.Status.PURCHASED]
     groups = [

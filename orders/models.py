@@ -50,6 +50,8 @@ class Order(SoftDeleteModel):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["family", "status"], name="order_family_status_idx")]
         constraints = [
+            # The target of the lines' composite foreign key (orders 0006, PostgreSQL).
+            models.UniqueConstraint(fields=["id", "family"], name="order_id_family_unique"),
             # A double click on "Place order" must not order twice.
             models.UniqueConstraint(
                 fields=["share"],
@@ -71,6 +73,11 @@ class OrderLine(TimeStampedModel):
     """A snapshot of one item as ordered: later edits to the list never change it."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # The tenant (the shard key, docs/scaling.md): always the order's family, which the
+    # composite foreign key `(order_id, family_id)` enforces on PostgreSQL.
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     list_item = models.ForeignKey(
         "lists.ListItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

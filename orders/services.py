@@ -112,6 +112,7 @@ def order_place(*, share: VendorShare, actor: User, answer_version: str | None =
             order_lines.append(
                 OrderLine(
                     order=order,
+                    family_id=order.family_id,
                     list_item_id=line.list_item_id,
                     name=line.name,
                     quantity_text=line.quantity_text,

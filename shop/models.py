@@ -44,6 +44,8 @@ class Store(SoftDeleteModel):
     class Meta:
         base_manager_name = "all_objects"
         constraints = [
+            # The target of the trips' composite foreign key (shop 0004, PostgreSQL).
+            models.UniqueConstraint(fields=["id", "family"], name="store_id_family_unique"),
             models.CheckConstraint(condition=Q(name__regex=r"\S"), name="store_name_not_blank"),
             models.UniqueConstraint(
                 Lower("name"),
@@ -65,6 +67,12 @@ class StoreTrip(TimeStampedModel):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="trips", db_index=False)
     grocery_list = models.ForeignKey(
         "lists.GroceryList", on_delete=models.CASCADE, related_name="+"
+    )
+    # The tenant: the store's family and the list's, which two composite foreign keys
+    # `(store_id, family_id)` and `(grocery_list_id, family_id)` enforce on PostgreSQL: a
+    # trip never mixes one family's store with another's list.
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
     )
     day = models.DateField()
     categories = models.JSONField(default=list, blank=True)

@@ -114,7 +114,10 @@ def store_trip_record_check(*, grocery_list: GroceryList, category: str) -> None
         return
     with transaction.atomic():
         trip, _ = StoreTrip.objects.select_for_update().get_or_create(
-            store_id=store_id, grocery_list=grocery_list, day=timezone.localdate()
+            store_id=store_id,
+            grocery_list=grocery_list,
+            day=timezone.localdate(),
+            defaults={"family_id": grocery_list.family_id},
         )
         if category not in trip.categories:
             trip.categories = [*trip.categories, category]

@@ -120,3 +120,13 @@ def test_export_queries_do_not_grow_with_the_list(client, member, grocery_list, 
         response = client.get(url)
     assert "thing 49" in response.content.decode()
     assert len(many) <= len(few)
+
+
+def test_export_reads_the_list_pages_cached_items(client, member, grocery_list):
+    """The list page and the export share one cache entry (and its JSON encoding)."""
+    client.force_login(member.user)
+    client.get(reverse("lists:detail", kwargs={"list_id": grocery_list.id}))  # warms it
+    for name in ("text", "print"):
+        response = client.get(reverse(f"lists:{name}", kwargs={"list_id": grocery_list.id}))
+        assert response.status_code == 200
+        assert "tomatoes" in response.content.decode()

@@ -19,4 +19,5 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
         model = OrderLine
 
     order = factory.SubFactory(OrderFactory)
+    family = factory.SelfAttribute("order.family")
     name = factory.Sequence(lambda n: f"line {n}")

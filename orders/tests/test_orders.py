@@ -208,3 +208,32 @@ def test_an_order_is_placed_only_at_the_answer_the_family_reviewed(answered_shar
         share=answered_share, actor=answered_share.user, answer_version=answer.fingerprint
     )
     assert order.total == Decimal("22.08")  # 2 * 9.99 + 2.10
+
+
+# --- the family key (docs/scaling.md) --------------------------------------------------------
+
+
+def test_order_lines_carry_the_orders_family(answered_share):
+    order = services.order_place(share=answered_share, actor=None)
+    assert order.family_id == answered_share.grocery_list.family_id
+    assert {line.family_id for line in order.lines.all()} == {order.family_id}
+
+
+@pytest.mark.postgres
+def test_a_line_or_order_in_another_family_is_refused():
+    from django.db import IntegrityError, connection, transaction
+
+    from families.tests.factories import FamilyFactory
+    from orders.models import OrderLine
+
+    order = OrderFactory()
+    other = FamilyFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        OrderLine.objects.create(order=order, family=other, name="milk")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        Order.objects.filter(pk=order.pk).update(family=other)
+    OrderLine.objects.create(order=order, family=order.family, name="milk")

@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from families.tests.factories import MembershipFactory
 from lists.tests.factories import GroceryListFactory
-from shop.models import ShopperLink, ShoppingChoice, Store, StoreTrip
+from shop import models
 
 pytestmark = [pytest.mark.postgres]
 
@@ -53,7 +53,12 @@ def test_rows_survive_the_move_forwards_and_backwards():
         grocery_list_id=grocery_list.pk, name="Sam", token="t" * 43
     )
 
-    _migrate(AFTER)
+    # The models as of AFTER: later migrations (shop 0003) add columns.
+    new_apps = _migrate(AFTER)
+    Store, StoreTrip, ShoppingChoice, ShopperLink = (  # noqa: N806
+        new_apps.get_model("shop", name)
+        for name in ("Store", "StoreTrip", "ShoppingChoice", "ShopperLink")
+    )
     assert {f"shop_{t}" for t in TABLES} <= _tables()
     assert not {f"lists_{t}" for t in TABLES} & _tables()
     assert {f"shop_{t}_touch_updated_at" for t in TABLES} <= _triggers()
@@ -75,4 +80,6 @@ def test_rows_survive_the_move_forwards_and_backwards():
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())  # the schema other tests expect
-    assert Store.objects.get().name == "Corner shop 2"
+    assert models.Store.objects.get().name == "Corner shop 2"
+    # shop 0003 filled the trip's family from its store.
+    assert models.StoreTrip.objects.get().family_id == membership.family_id

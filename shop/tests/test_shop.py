@@ -172,6 +172,7 @@ def test_list_page_queries_at_a_store_do_not_grow_with_items(
         StoreTrip.objects.create(
             store=store,
             grocery_list=grocery_list,
+            family=store.family,
             day=timezone.localdate() - timedelta(days=n + 1),
             categories=["dairy", "produce"],
         )
@@ -214,6 +215,7 @@ def test_a_hand_set_order_restarts_learning_from_it(admin, store, grocery_list):
     StoreTrip.objects.create(
         store=store,
         grocery_list=grocery_list,
+        family=store.family,
         day=timezone.localdate() - timedelta(days=1),
         categories=["household", "produce"],
     )
@@ -400,3 +402,30 @@ def test_shopper_page_queries_do_not_grow_with_items(
     with django_assert_max_num_queries(6):
         response = client.get(shopper_url("page", link))
     assert response.content.decode().count('class="item status-') == 40
+
+
+# --- the family key (docs/scaling.md) --------------------------------------------------------
+
+
+def test_a_recorded_trip_carries_the_family(admin, store):
+    grocery_list = GroceryListFactory(family=admin.family)
+    ListItemFactory(grocery_list=grocery_list, name="milk", category="dairy")
+    services.shopping_choice_set(family=admin.family, store=store)
+    check_off(grocery_list, ["milk"])
+    assert StoreTrip.objects.get().family_id == admin.family_id
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mismatch", ["store", "list"])
+def test_a_trip_mixing_families_is_refused(admin, store, mismatch):
+    """One family's store with another's list (or a family matching neither) cannot be
+    written, whatever writes it."""
+    from django.db import IntegrityError, connection, transaction
+
+    other_list = GroceryListFactory()
+    trip = {"store": store, "grocery_list": other_list, "day": timezone.localdate()}
+    trip["family"] = admin.family if mismatch == "list" else other_list.family
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        StoreTrip.objects.create(**trip)

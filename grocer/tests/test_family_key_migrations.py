@@ -1,0 +1,82 @@
+"""Order lines and store trips get their family from their parent (orders 0005/0006, shop
+0003/0004), forwards and backwards with rows in the tables."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from families.tests.factories import MembershipFactory
+from lists.tests.factories import GroceryListFactory
+from orders.models import OrderLine
+from shop.models import StoreTrip
+from vendors.tests.factories import VendorFactory
+
+pytestmark = [pytest.mark.postgres]
+
+BEFORE = [("orders", "0004_drop_covered_indexes"), ("shop", "0002_drop_covered_indexes")]
+AFTER = [("orders", "0006_orderline_family_required"), ("shop", "0004_storetrip_family_required")]
+CONSTRAINTS = {
+    "orderline_family_is_orders",
+    "order_family_is_lists",
+    "order_id_family_unique",
+    "storetrip_family_is_stores",
+    "storetrip_family_is_lists",
+    "store_id_family_unique",
+}
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+def _constraints() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [sorted(CONSTRAINTS)]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {c.name for c in connection.introspection.get_table_description(cursor, table)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lines_and_trips_get_their_family_forwards_and_backwards():
+    member = MembershipFactory()
+    grocery_list = GroceryListFactory(family=member.family)
+    vendor = VendorFactory(family=member.family)
+    old_apps = _migrate(BEFORE)
+    assert "family_id" not in _columns("orders_orderline")
+    assert not _constraints()
+    order = old_apps.get_model("orders", "Order").objects.create(
+        family_id=member.family_id, grocery_list_id=grocery_list.pk, vendor_id=vendor.pk
+    )
+    for name in ("milk", "eggs"):
+        old_apps.get_model("orders", "OrderLine").objects.create(order=order, name=name)
+    store = old_apps.get_model("shop", "Store").objects.create(
+        family_id=member.family_id, name="Corner shop"
+    )
+    old_apps.get_model("shop", "StoreTrip").objects.create(
+        store=store, grocery_list_id=grocery_list.pk, day="2026-11-01", categories=["dairy"]
+    )
+
+    _migrate(AFTER)
+    assert _constraints() == CONSTRAINTS
+    assert set(OrderLine.objects.values_list("family_id", flat=True)) == {member.family_id}
+    assert StoreTrip.objects.get().family_id == member.family_id
+
+    old_apps = _migrate(BEFORE)
+    assert not _constraints()
+    assert "family_id" not in _columns("shop_storetrip")
+    assert old_apps.get_model("orders", "OrderLine").objects.count() == 2
+    assert old_apps.get_model("shop", "StoreTrip").objects.count() == 1
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # the schema other tests expect
+    assert _constraints() == CONSTRAINTS
+    assert OrderLine.objects.filter(family=member.family).count() == 2
