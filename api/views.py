@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grocer import ratelimit
@@ -58,5 +59,7 @@ def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
     if token is None:
         raise Http404("No such token.")
     services.token_revoke(token=token)
-    messages.success(request, f"The token “{token.name}” no longer works.")
+    messages.success(
+        request, gettext("The token “%(name)s” no longer works.") % {"name": token.name}
+    )
     return redirect("api_tokens")

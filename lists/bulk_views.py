@@ -70,7 +70,12 @@ def add_entries(
 
 
 def bulk_answer(
-    request: HttpRequest, grocery_list: GroceryList, *, result: BulkAddResult, answer: str
+    request: HttpRequest,
+    grocery_list: GroceryList,
+    *,
+    result: BulkAddResult,
+    answer: str,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """What was added, merged or already there: a message and a redirect without JS; for
     htmx the new rows, the merged rows and the counts, with either the form that was
@@ -102,6 +107,7 @@ def bulk_answer(
             "feedback": feedback,
             "members": selectors.family_members(family_id=grocery_list.family_id),
             "counts": selectors.list_counts(grocery_list=grocery_list),
+            **(extra or {}),
         },
     )
 

@@ -103,6 +103,52 @@ _WORDS: dict[str, str] = {
 }
 _FROZEN_PREFIX = "frozen "
 
+# Common Spanish and Portuguese names, single words (a Spanish name puts the noun first,
+# "leche de soja": the first-word fallback below finds those). English wins a clash.
+_WORDS_ES_PT: dict[str, str] = {
+    Category.PRODUCE: """
+        tomate lechuga cebolla ajo patata papa zanahoria pepino pimiento calabacín berenjena
+        espinaca brócoli coliflor puerro apio manzana plátano naranja limón fresa uva pera
+        melocotón piña sandía melón mandarina aguacate perejil cilantro champiñón seta fruta
+        verdura calabaza judía
+        alface cebola alho batata cenoura pepino pimentão abobrinha berinjela espinafre
+        brócolis couve maçã banana laranja limão morango uva pera pêssego abacaxi melancia
+        melão tangerina abacate salsinha coentro cogumelo legume mandioca chuchu
+    """,
+    Category.BAKERY: """
+        pan barra baguette bollo magdalena croissant galleta tarta bizcocho tortilla
+        pão bolo biscoito bolacha torrada rosca
+    """,
+    Category.DAIRY: """
+        leche queso yogur mantequilla nata huevo requesón
+        leite queijo iogurte manteiga creme ovo requeijão
+    """,
+    Category.MEAT_FISH: """
+        pollo carne cerdo ternera jamón chorizo salchicha pescado salmón atún merluza gamba
+        bacalao pavo cordero
+        frango carne porco presunto linguiça salsicha peixe salmão atum camarão bacalhau
+        peru
+    """,
+    Category.FROZEN: """
+        helado congelado
+        sorvete congelado
+    """,
+    Category.PANTRY: """
+        arroz pasta harina azúcar sal aceite vinagre lenteja garbanzo alubia atún conserva
+        cereal galleta chocolate café miel mermelada especia
+        arroz macarrão farinha açúcar sal azeite óleo vinagre feijão lentilha grão
+        cereal chocolate café mel geleia tempero
+    """,
+    Category.DRINKS: """
+        agua zumo jugo refresco cerveza vino té
+        água suco refrigerante cerveja vinho chá
+    """,
+    Category.HOUSEHOLD: """
+        detergente lavavajillas jabón champú papel servilleta esponja lejía
+        sabão sabonete xampu guardanapo esponja água-sanitária
+    """,
+}
+
 _MAP: dict[str, str] = {}
 
 
@@ -181,6 +227,10 @@ _MAP.pop("corn on", None)
 _MAP.pop("corn on the", None)
 _MAP.pop("cob", None)
 _MAP.update(_OVERRIDES)
+for _category, _words in _WORDS_ES_PT.items():
+    for _name in _words.split():
+        _MAP.setdefault(_name, _category)
+del _category, _words
 
 _NON_WORD = re.compile(r"[^\w\s&'-]+")
 

@@ -25,9 +25,12 @@ class TrimmedCharField(forms.CharField):
 
 
 class ListForm(forms.Form):
-    name = TrimmedCharField(max_length=200, label="Name")
+    name = TrimmedCharField(max_length=200, label=_("Name"))
     description = forms.CharField(
-        max_length=2000, required=False, label="Description", widget=forms.Textarea({"rows": 3})
+        max_length=2000,
+        required=False,
+        label=_("Description"),
+        widget=forms.Textarea({"rows": 3}),
     )
 
 
@@ -35,9 +38,9 @@ class ItemAddForm(forms.Form):
     # Rendered fresh with each empty form: a retried or doubled submit carries the same key.
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
     text = TrimmedCharField(
-        label="Add an item",
+        label=_("Add an item"),
         max_length=NAME_MAX + QUANTITY_MAX + 10,
-        error_messages={"required": "Type what you need, e.g. “2 kg tomatoes”."},
+        error_messages={"required": _("Type what you need, e.g. “2 kg tomatoes”.")},
     )
 
     def clean(self) -> dict[str, Any]:
@@ -46,9 +49,14 @@ class ItemAddForm(forms.Form):
         if text:
             parsed = parse_item_text(text)
             if len(parsed.name) > NAME_MAX:
-                self.add_error("text", f"Names can be at most {NAME_MAX} characters.")
+                self.add_error(
+                    "text", _("Names can be at most %(max)d characters.") % {"max": NAME_MAX}
+                )
             elif len(parsed.quantity) > QUANTITY_MAX:
-                self.add_error("text", f"Quantities can be at most {QUANTITY_MAX} characters.")
+                self.add_error(
+                    "text",
+                    _("Quantities can be at most %(max)d characters.") % {"max": QUANTITY_MAX},
+                )
             cleaned["name"], cleaned["quantity_text"] = parsed.name, parsed.quantity
         return cleaned
 
@@ -59,12 +67,12 @@ BASE_FIELDS = ("name", "quantity_text", "note", "category")
 class ItemEditForm(forms.Form):
     """The edit form, carrying the values it was rendered with (`base_*`) for the merge."""
 
-    name = TrimmedCharField(max_length=NAME_MAX, label="Name")
-    quantity_text = TrimmedCharField(max_length=QUANTITY_MAX, required=False, label="Quantity")
+    name = TrimmedCharField(max_length=NAME_MAX, label=_("Name"))
+    quantity_text = TrimmedCharField(max_length=QUANTITY_MAX, required=False, label=_("Quantity"))
     note = forms.CharField(
-        max_length=NOTE_MAX, required=False, label="Note", widget=forms.Textarea({"rows": 2})
+        max_length=NOTE_MAX, required=False, label=_("Note"), widget=forms.Textarea({"rows": 2})
     )
-    category = forms.ChoiceField(choices=Category.choices, label="Aisle")
+    category = forms.ChoiceField(choices=Category.choices, label=_("Aisle"))
     base_name = forms.CharField(required=False, widget=forms.HiddenInput)
     base_quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
     base_note = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
@@ -113,7 +121,7 @@ class QuantityStepForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assigned_to = forms.ChoiceField(required=False, label="Assign to")
+    assigned_to = forms.ChoiceField(required=False, label=_("Assign to"))
 
     def __init__(self, *args: Any, members: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,7 +142,7 @@ class UUIDListField(forms.Field):
         try:
             return [uuid.UUID(str(v)) for v in value or []]
         except ValueError:
-            raise forms.ValidationError("That is not an item of this list.") from None
+            raise forms.ValidationError(_("That is not an item of this list.")) from None
 
 
 class RestoreForm(forms.Form):
@@ -164,7 +172,7 @@ class SyncForm(forms.Form):
 
 
 class ShoppingForm(forms.Form):
-    store = TrimmedCharField(max_length=100, required=False, label="Store (optional)")
+    store = TrimmedCharField(max_length=100, required=False, label=_("Store (optional)"))
 
 
 BULK_TEXT_MAX = 4000

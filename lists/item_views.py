@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grocer.jsonbody import read_json
@@ -119,12 +121,21 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
         return detail_page(request, grocery_list, add_form=form, status=400)
     item = result.item
     if result.created:
-        quantity = f" ({item.quantity_text})" if item.quantity_text else ""
-        feedback = f"Added {item.name}{quantity} to {item.get_category_display()}."
+        names = {"name": item.name, "aisle": item.get_category_display()}
+        if item.quantity_text:
+            feedback = _("Added %(name)s (%(quantity)s) to %(aisle)s.") % {
+                **names,
+                "quantity": item.quantity_text,
+            }
+        else:
+            feedback = _("Added %(name)s to %(aisle)s.") % names
     elif result.merged:
-        feedback = f"{item.name} was already on the list: now {item.quantity_text}."
+        feedback = _("%(name)s was already on the list: now %(quantity)s.") % {
+            "name": item.name,
+            "quantity": item.quantity_text,
+        }
     else:
-        feedback = f"{item.name} is already on the list."
+        feedback = _("%(name)s is already on the list.") % {"name": item.name}
     if not request.htmx:
         messages.info(request, feedback)
         return redirect(detail_url(grocery_list, f"item-{item.id}"))
@@ -276,7 +287,7 @@ def item_assign(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUI
 def item_delete(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
     item = item_services.item_delete(item_id=item_id, grocery_list=grocery_list, actor=request.user)
     undo = {
-        "label": f"Deleted {item.name}",
+        "label": _("Deleted %(name)s") % {"name": item.name},
         "action": reverse("lists:item_restore", kwargs={"list_id": grocery_list.id}),
         "item_ids": [str(item.id)],
     }
@@ -299,7 +310,10 @@ def items_clear_purchased(request: HttpRequest, *, grocery_list: GroceryList) ->
     if items:
         count = len(items)
         undo = {
-            "label": f"Cleared {count} purchased item{'s' if count != 1 else ''}",
+            "label": ngettext(
+                "Cleared %(count)d purchased item", "Cleared %(count)d purchased items", count
+            )
+            % {"count": count},
             "action": reverse("lists:item_restore", kwargs={"list_id": grocery_list.id}),
             "item_ids": [str(item.id) for item in items],
         }
@@ -308,7 +322,7 @@ def items_clear_purchased(request: HttpRequest, *, grocery_list: GroceryList) ->
     if undo:
         set_undo(request, **undo)
     else:
-        messages.info(request, "Nothing purchased to clear.")
+        messages.info(request, _("Nothing purchased to clear."))
     return redirect(detail_url(grocery_list))
 
 
@@ -318,8 +332,8 @@ def item_restore(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResp
     form = RestoreForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            return HttpResponse("That is not an item of this list.", status=400)
-        messages.error(request, "That is not an item of this list.")
+            return HttpResponse(_("That is not an item of this list."), status=400)
+        messages.error(request, _("That is not an item of this list."))
         return redirect(detail_url(grocery_list))
     restored = item_services.item_restore(
         item_ids=form.cleaned_data["item"], grocery_list=grocery_list, actor=request.user
@@ -327,7 +341,10 @@ def item_restore(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResp
     if request.htmx:
         return _items_area(request, grocery_list, undo=None, restored=restored)
     if restored:
-        messages.success(request, f"Restored {', '.join(item.name for item in restored)}.")
+        messages.success(
+            request,
+            _("Restored %(items)s.") % {"items": ", ".join(item.name for item in restored)},
+        )
     return redirect(detail_url(grocery_list))
 
 
@@ -339,7 +356,7 @@ def _items_area(
     restored: list[ListItem] | None = None,
 ) -> TemplateResponse:
     """The whole grouped item area (after bulk changes), plus the toast out of band."""
-    page, _ = page_for(grocery_list)
+    page, _seq = page_for(grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html#items-area-oob",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grocer.models import AliveManager, SoftDeleteModel, TimeStampedModel
 
@@ -16,22 +17,22 @@ from .querysets import GroceryListQuerySet, ListItemQuerySet
 class Category(models.TextChoices):
     """Aisle categories, in a sensible default walking order."""
 
-    PRODUCE = "produce", "Produce"
-    BAKERY = "bakery", "Bakery"
-    DAIRY = "dairy", "Dairy"
-    MEAT_FISH = "meat_fish", "Meat & fish"
-    FROZEN = "frozen", "Frozen"
-    PANTRY = "pantry", "Pantry"
-    DRINKS = "drinks", "Drinks"
-    HOUSEHOLD = "household", "Household"
-    OTHER = "other", "Other"
+    PRODUCE = "produce", _("Produce")
+    BAKERY = "bakery", _("Bakery")
+    DAIRY = "dairy", _("Dairy")
+    MEAT_FISH = "meat_fish", _("Meat & fish")
+    FROZEN = "frozen", _("Frozen")
+    PANTRY = "pantry", _("Pantry")
+    DRINKS = "drinks", _("Drinks")
+    HOUSEHOLD = "household", _("Household")
+    OTHER = "other", _("Other")
 
 
 class GroceryList(SoftDeleteModel):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
-        ORDERED = "ordered", "Ordered"
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+        ORDERED = "ordered", _("Ordered")
 
     # Led by `list_family_status_idx (family, status)`: no index of its own.
     family = models.ForeignKey(
@@ -68,9 +69,9 @@ class GroceryList(SoftDeleteModel):
 
 class ListItem(SoftDeleteModel):
     class Status(models.TextChoices):
-        NEEDED = "needed", "Needed"
-        IN_CART = "in_cart", "In cart"
-        PURCHASED = "purchased", "Purchased"
+        NEEDED = "needed", _("Needed")
+        IN_CART = "in_cart", _("In cart")
+        PURCHASED = "purchased", _("Purchased")
 
     # Led by `item_list_status_idx (grocery_list, status)`: no index of its own.
     grocery_list = models.ForeignKey(

@@ -20,10 +20,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from families.models import Membership, PushSubscription, User
 from families.push import push_configured, push_wanted
+from grocer.i18n import supported_language
 from grocer.outbox.services import outbox_enqueue
 
 from .models import ListEvent
@@ -102,14 +106,15 @@ def _message(event: Any) -> dict[str, Any] | None:
     # The sentence is the feed's and the page's (lists.sentences); the title names the list.
     list_name = event.grocery_list.name
     titles = {
-        "shopping.started": f"Going shopping: {list_name}",
-        "item.added": f"Added to {list_name}",
-        "share.answered": f"The vendor answered: {list_name}",
-        "order.status_changed": f"Order delivered: {list_name}",
+        "shopping.started": gettext_noop("Going shopping: %(list)s"),
+        "item.added": gettext_noop("Added to %(list)s"),
+        "share.answered": gettext_noop("The vendor answered: %(list)s"),
+        "order.status_changed": gettext_noop("Order delivered: %(list)s"),
     }
     if event.type not in titles:
         return None
-    title, body = titles[event.type], f"{event_sentence(event)}."
+    title = gettext(titles[event.type]) % {"list": list_name}
+    body = gettext("%(sentence)s.") % {"sentence": event_sentence(event)}
     return {
         "title": title,
         "body": body,
@@ -155,10 +160,20 @@ def push_plan(*, event_id: UUID | str) -> list[tuple[str, str]]:
         return []
     if event.type == "order.status_changed" and (event.payload or {}).get("status") != "delivered":
         return []
-    message = _message(event)
-    if message is None:
+    if _message(event) is None:
         return []
-    users = recipients_for(event=event)
-    subscriptions = PushSubscription.objects.filter(user__in=users).values_list("pk", flat=True)
-    data = json.dumps(message)
-    return [(str(pk), data) for pk in subscriptions]
+    users = {user.pk: user for user in recipients_for(event=event)}
+    subscriptions = PushSubscription.objects.filter(user__in=users.values()).values_list(
+        "pk", "user_id"
+    )
+    # Each member reads it in their own language (their setting; the site's without one:
+    # a push has no browser to ask). One message per language, not per device.
+    messages: dict[str, str] = {}
+    plan = []
+    for pk, user_id in subscriptions:
+        language = supported_language(users[user_id].language) or settings.LANGUAGE_CODE
+        if language not in messages:
+            with translation.override(language):
+                messages[language] = json.dumps(_message(event))
+        plan.append((str(pk), messages[language]))
+    return plan

@@ -7,6 +7,7 @@ a form, a service from `lists.set_services`, and a page, a redirect or an htmx a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -29,6 +30,8 @@ from .categories import normalize_name
 from .forms import AddSetForm, AddStaplesForm, ItemSetForm, ListFromStaplesForm, StapleForm
 from .models import GroceryList, ItemSet, ListItem
 from .views import detail_url
+
+STAPLES_FRESH_FOR = timedelta(days=1)
 
 
 def _set_or_404(*, family_id, set_id: UUID | str) -> ItemSet:
@@ -234,13 +237,17 @@ def _offers_context(grocery_list: GroceryList) -> dict:
             grocery_list=grocery_list, status=ListItem.Status.NEEDED
         ).values_list("name", flat=True)
     }
+    # Offered at the start of a shop: on an empty list (new, or everything bought) and
+    # for the first day of a new one, so several can be tapped in; not those already needed.
+    fresh = grocery_list.created_at >= timezone.now() - STAPLES_FRESH_FOR
     return {
         "grocery_list": grocery_list,
         "family": grocery_list.family,
-        # Offered on an empty list (new, or everything bought): the start of a shop.
-        "staples": []
-        if needed
-        else selectors_sets.staples_to_offer(family_id=grocery_list.family_id, needed_names=needed),
+        "staples": selectors_sets.staples_to_offer(
+            family_id=grocery_list.family_id, needed_names=needed
+        )
+        if fresh or not needed
+        else [],
         "item_sets": selectors_sets.family_item_sets(family_id=grocery_list.family_id),
     }
 
@@ -277,7 +284,14 @@ def list_add_set(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResp
         )
     except ValidationError as error:
         return _list_error(request, grocery_list, " ".join(error.messages))
-    return bulk_answer(request, grocery_list, result=result, answer="feedback")
+    return _answer_with_offers(request, grocery_list, result)
+
+
+def _answer_with_offers(request: HttpRequest, grocery_list: GroceryList, result) -> HttpResponse:
+    """The bulk answer, plus the offers panel again (out of band): what was just added
+    is no longer offered."""
+    extra = {**_offers_context(grocery_list), "offers": True} if request.htmx else None
+    return bulk_answer(request, grocery_list, result=result, answer="feedback", extra=extra)
 
 
 @require_POST
@@ -294,4 +308,4 @@ def list_add_staples(request: HttpRequest, *, grocery_list: GroceryList) -> Http
         )
     except ValidationError as error:
         return _list_error(request, grocery_list, " ".join(error.messages))
-    return bulk_answer(request, grocery_list, result=result, answer="feedback")
+    return _answer_with_offers(request, grocery_list, result)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.access import family_member_required
@@ -171,7 +172,10 @@ def list_edit(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespons
 @list_member_required
 def list_archive(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
     services.list_archive(grocery_list=grocery_list, actor=request.user)
-    messages.success(request, f"Archived “{grocery_list.name}”. You can restore it below.")
+    messages.success(
+        request,
+        _("Archived “%(list)s”. You can restore it below.") % {"list": grocery_list.name},
+    )
     return redirect("lists:dashboard", family_id=grocery_list.family_id)
 
 
@@ -179,7 +183,7 @@ def list_archive(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResp
 @list_member_required(include_deleted=True)
 def list_restore(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse:
     services.list_restore(grocery_list=grocery_list, actor=request.user)
-    messages.success(request, f"Restored “{grocery_list.name}”.")
+    messages.success(request, _("Restored “%(list)s”.") % {"list": grocery_list.name})
     return redirect(detail_url(grocery_list))
 
 
@@ -189,7 +193,7 @@ def list_delete(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRespo
     services.list_delete(grocery_list=grocery_list, actor=request.user)
     set_undo(
         request,
-        label=f"Deleted “{grocery_list.name}”",
+        label=_("Deleted “%(list)s”") % {"list": grocery_list.name},
         action=reverse("lists:restore", kwargs={"list_id": grocery_list.id}),
         item_ids=[],
     )
@@ -228,7 +232,11 @@ def shopping_start(request: HttpRequest, *, grocery_list: GroceryList) -> HttpRe
         grocery_list=grocery_list, actor=request.user, store=form.cleaned_data["store"]
     )
     store = form.cleaned_data["store"]
-    feedback = "Told the family you are going shopping" + (f" at {store}." if store else ".")
+    feedback = (
+        _("Told the family you are going shopping at %(store)s.") % {"store": store}
+        if store
+        else _("Told the family you are going shopping.")
+    )
     if request.htmx:
         return TemplateResponse(
             request, "lists/detail.html#feedback", {"feedback": feedback, "oob": False}

@@ -12,6 +12,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404
+from django.utils.translation import gettext
 
 from families.access import membership_or_404
 from families.models import User
@@ -53,10 +54,10 @@ class PhotoTarget:
     @property
     def alt(self) -> str:
         return {
-            "item": f"Photo of {self.label}",
-            "logo": f"Logo of {self.label}",
-            "avatar": f"Picture of {self.label}",
-        }[self.kind]
+            "item": gettext("Photo of %(name)s"),
+            "logo": gettext("Logo of %(name)s"),
+            "avatar": gettext("Picture of %(name)s"),
+        }[self.kind] % {"name": self.label}
 
 
 def _member_item(*, user: User, item_id: UUID) -> ListItem:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from families.models import User
 from grocer.outbox.services import outbox_enqueue
@@ -74,11 +75,13 @@ def _thumbnail_key(key: str) -> str:
 
 def _check_declared(content_type: str, size: int | None) -> None:
     if content_type not in images.CONTENT_TYPES:
-        raise UploadRejectedError("Choose a JPEG, PNG, WebP or GIF photo.")
+        raise UploadRejectedError(gettext("Choose a JPEG, PNG, WebP or GIF photo."))
     if size is not None and size > max_bytes():
-        raise UploadRejectedError(f"That photo is too big: the limit is {_mb(max_bytes())}.")
+        raise UploadRejectedError(
+            gettext("That photo is too big: the limit is %(limit)s.") % {"limit": _mb(max_bytes())}
+        )
     if size is not None and size < 1:
-        raise UploadRejectedError("That file is empty.")
+        raise UploadRejectedError(gettext("That file is empty."))
 
 
 def upload_slot_issue(
@@ -133,9 +136,9 @@ def upload_slot_read(*, token: str) -> SlotClaim:
     try:
         data = signing.loads(token, salt=SLOT_SALT, max_age=SLOT_MAX_AGE_SECONDS)
     except signing.SignatureExpired as exc:
-        raise UploadRejectedError("This upload took too long. Please try again.") from exc
+        raise UploadRejectedError(gettext("This upload took too long. Please try again.")) from exc
     except signing.BadSignature as exc:
-        raise UploadRejectedError("This upload is not valid. Please try again.") from exc
+        raise UploadRejectedError(gettext("This upload is not valid. Please try again.")) from exc
     return SlotClaim(
         kind=data["kind"],
         owner_id=data["owner"],
@@ -154,7 +157,7 @@ def upload_slot_claim(*, token: str, target: PhotoTarget, actor: User) -> SlotCl
         or claim.user_id != str(actor.pk)
         or not claim.key.startswith(target.key_prefix + "/")
     ):
-        raise UploadRejectedError("This upload is not valid. Please try again.")
+        raise UploadRejectedError(gettext("This upload is not valid. Please try again."))
     return claim
 
 
@@ -194,30 +197,33 @@ def photo_record(*, target: PhotoTarget, claim: SlotClaim, actor: User) -> Photo
     store = photo_store()
     info = store.stat(claim.key)
     if info is None:
-        raise UploadRejectedError("We did not receive the photo. Please try again.")
+        raise UploadRejectedError(gettext("We did not receive the photo. Please try again."))
     limit = max_bytes()
     if info.size > limit:
         raise _reject(
             store,
             claim.key,
-            f"That photo is too big: the limit is {_mb(limit)}.",
+            gettext("That photo is too big: the limit is %(limit)s.") % {"limit": _mb(limit)},
             f"{info.size} bytes",
         )
     if info.size < 1:
-        raise _reject(store, claim.key, "That file is empty.", "empty")
+        raise _reject(store, claim.key, gettext("That file is empty."), "empty")
     if info.content_type is not None and info.content_type not in images.CONTENT_TYPES:
         raise _reject(
             store,
             claim.key,
-            "Only JPEG, PNG, WebP or GIF photos can be used.",
+            gettext("Only JPEG, PNG, WebP or GIF photos can be used."),
             f"stored as {info.content_type}",
         )
     data = store.read(claim.key, limit=limit)
     if data is None:
-        raise UploadRejectedError("We did not receive the photo. Please try again.")
+        raise UploadRejectedError(gettext("We did not receive the photo. Please try again."))
     if len(data) > limit:
         raise _reject(
-            store, claim.key, f"That photo is too big: the limit is {_mb(limit)}.", "read"
+            store,
+            claim.key,
+            gettext("That photo is too big: the limit is %(limit)s.") % {"limit": _mb(limit)},
+            "read",
         )
     try:
         image = images.inspect_image(data)
@@ -225,7 +231,7 @@ def photo_record(*, target: PhotoTarget, claim: SlotClaim, actor: User) -> Photo
         raise _reject(
             store,
             claim.key,
-            "That file is not a photo we can use. Choose a JPEG, PNG, WebP or GIF image.",
+            gettext("That file is not a photo we can use. Choose a JPEG, PNG, WebP or GIF image."),
             str(exc),
         ) from exc
     return _photo_replace(target=target, key=claim.key, image=image, size=len(data), actor=actor)

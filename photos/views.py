@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from grocer.ratelimit import by_user, ratelimit
@@ -108,7 +109,7 @@ def slot(request: HttpRequest, kind: str, owner_id: UUID) -> JsonResponse:
     try:
         size = int(request.POST["size"]) if request.POST.get("size") else None
     except ValueError:
-        return _error("The file size is not a number.")
+        return _error(gettext("The file size is not a number."))
     try:
         upload = services.upload_slot_issue(
             target=target,
@@ -136,7 +137,10 @@ def direct_upload(request: HttpRequest) -> HttpResponse:
     if photo_store().direct_to_storage:
         raise Http404
     if _too_big(request):
-        return _error(f"That photo is too big: the limit is {services._mb(services.max_bytes())}.")
+        return _error(
+            gettext("That photo is too big: the limit is %(limit)s.")
+            % {"limit": services._mb(services.max_bytes())}
+        )
     try:
         claim = services.upload_slot_read(token=request.POST.get("token", ""))
         target = photo_target_for_change(
@@ -147,10 +151,11 @@ def direct_upload(request: HttpRequest) -> HttpResponse:
         )
         upload = request.FILES.get("file")
         if upload is None:
-            return _error("Choose a photo to upload.")
+            return _error(gettext("Choose a photo to upload."))
         if upload.size > services.max_bytes():
             return _error(
-                f"That photo is too big: the limit is {services._mb(services.max_bytes())}."
+                gettext("That photo is too big: the limit is %(limit)s.")
+                % {"limit": services._mb(services.max_bytes())}
             )
         services.upload_store_local(claim=claim, data=upload.read())
     except services.UploadRejectedError as exc:
@@ -172,7 +177,7 @@ def complete(request: HttpRequest, kind: str, owner_id: UUID) -> JsonResponse:
     photo.refresh_from_db()  # the thumbnail may be ready already (eager Celery)
     return JsonResponse(
         {
-            "message": "Photo saved.",
+            "message": gettext("Photo saved."),
             "status": photo.status,
             "html": _figure_html(request, target, photo),
         }
@@ -197,12 +202,14 @@ def upload(request: HttpRequest, kind: str, owner_id: UUID) -> HttpResponse:
     page = reverse("photos:page", args=[kind, owner_id])
     if _too_big(request):
         messages.error(
-            request, f"That photo is too big: the limit is {services._mb(services.max_bytes())}."
+            request,
+            gettext("That photo is too big: the limit is %(limit)s.")
+            % {"limit": services._mb(services.max_bytes())},
         )
         return redirect(page)
     file = request.FILES.get("file")
     if file is None:
-        messages.error(request, "Choose a photo to upload.")
+        messages.error(request, gettext("Choose a photo to upload."))
         return redirect(page)
     data = file.read(services.max_bytes() + 1)
     try:
@@ -210,7 +217,7 @@ def upload(request: HttpRequest, kind: str, owner_id: UUID) -> HttpResponse:
     except images.NotAnImageError:
         messages.error(
             request,
-            "That file is not a photo we can use. Choose a JPEG, PNG, WebP or GIF image.",
+            gettext("That file is not a photo we can use. Choose a JPEG, PNG, WebP or GIF image."),
         )
         return redirect(page)
     try:
@@ -220,7 +227,7 @@ def upload(request: HttpRequest, kind: str, owner_id: UUID) -> HttpResponse:
     except services.UploadRejectedError as exc:
         messages.error(request, str(exc))
         return redirect(page)
-    messages.success(request, "Photo saved.")
+    messages.success(request, gettext("Photo saved."))
     return redirect(_next_url(request, page))
 
 
@@ -231,7 +238,9 @@ def remove(request: HttpRequest, kind: str, owner_id: UUID) -> HttpResponse:
     removed = services.photo_remove(target=target, actor=request.user)
     if request.htmx:
         return HttpResponse(_figure_html(request, target, None))
-    messages.success(request, "Photo removed." if removed else "There was no photo to remove.")
+    messages.success(
+        request, gettext("Photo removed.") if removed else gettext("There was no photo to remove.")
+    )
     return redirect(_next_url(request, reverse("photos:page", args=[kind, owner_id])))
 
 

@@ -407,3 +407,26 @@ def test_feed_page_queries_do_not_grow_with_events(
     with django_assert_max_num_queries(17):
         response = client.get(url)
     assert response.content.decode().count('class="new-marker"') == changes
+
+
+def test_each_member_gets_the_push_in_their_own_language(family, vapid, push_service):
+    _ana, ben, cara, grocery_list = family
+    ben.user.language = "es"
+    ben.user.save(update_fields=["language"])
+    cara.user.language = "pt-br"
+    cara.user.save(update_fields=["language"])
+    Browser(f"{push_service.url}/push/ben").subscribe(ben.user)
+    Browser(f"{push_service.url}/push/cara").subscribe(cara.user)
+    event = services.list_event_record(
+        grocery_list=grocery_list,
+        type="share.answered",
+        actor=None,
+        actor_label="Corner Greengrocer",
+        payload={"vendor": "Corner Greengrocer"},
+    )
+    plan = list_notifications.push_plan(event_id=event.id)
+    by_user = {PushSubscription.objects.get(pk=pk).user: json.loads(data) for pk, data in plan}
+    assert by_user[ben.user]["title"] == "El proveedor respondió: Weekly shop"
+    assert by_user[ben.user]["body"] == "Corner Greengrocer respondió sobre la lista."
+    assert by_user[cara.user]["title"] == "O fornecedor respondeu: Weekly shop"
+    assert by_user[cara.user]["body"] == "Corner Greengrocer respondeu sobre a lista."

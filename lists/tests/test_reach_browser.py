@@ -99,6 +99,8 @@ def test_bulk_add_and_a_saved_set_reach_another_member_live(live_daphne, browser
         expect(page_a.locator("#list-feedback")).to_have_text(
             "Added crisps (3). Already on the list, now: cola (3 l)."
         )
+        # The panel came back (out of band) and the keyboard focus stayed in it.
+        assert page_a.evaluate("document.activeElement.textContent") == "Add set"
         # Ben: the new item and the merged quantity, live, on the same page.
         expect(_row(page_b, "crisps").locator(".item-qty")).to_have_text("3")
         expect(_row(page_b, "cola").locator(".item-qty")).to_have_text("3 l")
@@ -182,3 +184,38 @@ def test_new_pages_fit_a_phone_and_pass_axe(live_daphne, browser, scheme):
         assert errors == [] or all("status of 400" in e for e in errors), errors
     finally:
         context.close()
+
+
+def test_a_list_pasted_offline_is_added_once_back_online(live_daphne, browser):
+    from lists.models import AppliedChange, ListItem
+
+    ana = MembershipFactory(user__display_name="Ana")
+    ben = MembershipFactory(user__display_name="Ben", family=ana.family)
+    grocery_list = GroceryListFactory(family=ana.family, name="Saturday")
+    path = f"/lists/{grocery_list.id}/"
+    context_a, page_a, errors_a = _open(browser, live_daphne, ana.user, path)
+    context_b, page_b, _errors_b = _open(browser, live_daphne, ben.user, path)
+    try:
+        page_a.wait_for_selector("#grocery-list[data-offline-ready=true]")
+        page_b.wait_for_selector("#grocery-list[data-live=live]")
+        context_a.set_offline(True)
+        wait_until_true(page_a, "navigator.onLine === false")
+        _paste(page_a, "#add-text", PASTE)
+        page_a.locator("li.pending", has_text="tomatoes").wait_for()
+        expect(page_a.locator("#bulk-text")).to_have_value("")  # queued, not lost
+        assert not ListItem.objects.filter(grocery_list=grocery_list).exists()
+
+        context_a.set_offline(False)
+        for name in ("milk", "tomatoes", "bread"):
+            expect(_row(page_b, name)).to_be_visible()
+        page_a.locator("#grocery-list[data-synced='1']").wait_for()
+        assert sorted(
+            ListItem.objects.filter(grocery_list=grocery_list).values_list("name", "quantity_text")
+        ) == [("bread", ""), ("milk", "2"), ("tomatoes", "2 kg")]
+        assert AppliedChange.objects.filter(grocery_list=grocery_list).count() == 1
+        expect(page_a.locator("li.pending")).to_have_count(0)
+        expect(page_a.locator("li.item")).to_have_count(3)
+        assert [e for e in errors_a if "ERR_INTERNET_DISCONNECTED" not in e] == []
+    finally:
+        context_a.close()
+        context_b.close()

@@ -1,11 +1,14 @@
 """Staples and saved sets: services (merge, pins, learning from purchases, one transaction),
 views (forms, errors, another family's sets and lists are 404s), queries, admin."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from families.tests.factories import MembershipFactory
 from lists import item_services, set_services
@@ -261,12 +264,31 @@ def test_offers_on_an_empty_list_are_the_staples_and_the_sets(client_in, family,
     assert ">Party (3)</option>" in html
 
 
-def test_a_list_with_needed_items_offers_only_the_sets(client_in, family, grocery_list):
+def test_an_older_list_with_needed_items_offers_only_the_sets(client_in, family, grocery_list):
     set_services.staple_pin(family=family, actor=None, name="milk")
     _set(family, name="Party")
     item_services.item_add(grocery_list=grocery_list, actor=None, name="bread")
+    GroceryList.objects.filter(pk=grocery_list.pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
     html = client_in.get(reverse("lists:offers", kwargs={"list_id": grocery_list.id})).content
     assert b"Add all staples" not in html and b">Party (3)</option>" in html
+
+
+def test_a_new_list_keeps_offering_the_staples_not_yet_on_it(client_in, family, grocery_list):
+    for name in ("milk", "tea", "bread"):
+        set_services.staple_pin(family=family, actor=None, name=name)
+    response = client_in.post(
+        reverse("lists:add_staples", kwargs={"list_id": grocery_list.id}), {"name": "tea"}, **HTMX
+    )
+    html = response.content.decode()
+    # The panel comes back out of band without the staple just added.
+    assert '<section id="list-offers" class="list-offers"' in html
+    offers = html[html.index('id="list-offers"') :]
+    assert 'value="milk"' in offers and 'value="bread"' in offers
+    assert 'value="tea"' not in offers
+    page = client_in.get(reverse("lists:offers", kwargs={"list_id": grocery_list.id})).content
+    assert b'value="milk"' in page and b'value="tea"' not in page
 
 
 def test_the_list_page_loads_the_offers_after_itself(client_in, grocery_list):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import get_template
+from django.utils.translation import gettext, gettext_noop
 
 from families.models import User
 from lists.models import ListItem
@@ -17,9 +18,9 @@ from vendors.models import Vendor
 register = template.Library()
 
 _OWNERS = {
-    ListItem: ("item", "photo", "Photo of {}"),
-    Vendor: ("logo", "logo", "Logo of {}"),
-    User: ("avatar", "avatar", "Picture of {}"),
+    ListItem: ("item", "photo", gettext_noop("Photo of %(name)s")),
+    Vendor: ("logo", "logo", gettext_noop("Logo of %(name)s")),
+    User: ("avatar", "avatar", gettext_noop("Picture of %(name)s")),
 }
 
 
@@ -33,6 +34,6 @@ def photo_figure(context, owner) -> str:
         photo = None
     label = owner.name if hasattr(owner, "name") else str(owner)
     return get_template("photos/_photo.html#figure").render(
-        {"kind": kind, "owner_id": owner.pk, "photo": photo, "alt": alt.format(label)},
+        {"kind": kind, "owner_id": owner.pk, "photo": photo, "alt": gettext(alt) % {"name": label}},
         context.get("request"),
     )

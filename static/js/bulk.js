@@ -41,4 +41,24 @@
       area.setAttribute("aria-invalid", "true");
     }
   });
+
+  // The staples and sets panel comes back after an add from it (without what was just
+  // added): keep keyboard focus at the same place in it instead of losing it to <body>.
+  var FOCUSABLE = "button, select, a[href], input";
+  var focusIndex = -1;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "list-offers") return;
+    var items = Array.prototype.slice.call(target.querySelectorAll(FOCUSABLE));
+    focusIndex = items.indexOf(document.activeElement);
+  });
+  // htmx:load fires on the new panel once it is in the page (the old one, which the
+  // swap events fire on, is detached by then).
+  document.addEventListener("htmx:load", function (event) {
+    var panel = event.target;
+    if (!panel || panel.id !== "list-offers" || focusIndex < 0) return;
+    var items = panel.querySelectorAll(FOCUSABLE);
+    if (items.length) items[Math.min(focusIndex, items.length - 1)].focus();
+    focusIndex = -1;
+  });
 })();

@@ -3,35 +3,6 @@
 (function () {
   "use strict";
 
-  // A category section is hidden while its list is empty. Rows arrive and leave
-  // through htmx swaps and real-time pushes, so watch the lists rather than every caller.
-  function syncCategories(root) {
-    var scope = root || document;
-    var any = false;
-    scope.querySelectorAll("ul.items[data-category]").forEach(function (ul) {
-      var hasItems = ul.querySelector("li.item") !== null;
-      var section = ul.closest("section.category");
-      if (section) section.hidden = !hasItems;
-      any = any || hasItems;
-    });
-    var empty = document.querySelector("#categories .empty-list");
-    if (empty) empty.hidden = any;
-    recount();
-  }
-
-  // The counts follow the rows on the page, whoever changed them (this page's own
-  // answers, or rows other people's changes pushed in through live.js).
-  function recount() {
-    var counts = document.getElementById("list-counts");
-    var categories = document.getElementById("categories");
-    if (!counts || !categories) return;
-    ["needed", "in_cart", "purchased"].forEach(function (status) {
-      var number = counts.querySelector(".count-" + status + " strong");
-      var n = categories.querySelectorAll("li.item[data-status='" + status + "']").length;
-      if (number && number.textContent !== String(n)) number.textContent = String(n);
-    });
-  }
-
   // A 400 carries the form with its errors and a 409 the edit form with the conflict:
   // both are meant to be shown, which htmx does not do for 4xx answers by default.
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -54,20 +25,6 @@
       event.stopPropagation();
     }
   }, true);
-
-  // The adder's own page may already have the new row: the real-time push (live.js)
-  // can arrive before the htmx answer. Never append a second copy of a row.
-  document.addEventListener("htmx:oobBeforeSwap", function (event) {
-    var fragment = event.detail.fragment;
-    if (!fragment || !fragment.querySelectorAll) return;
-    // A row swapped over itself (a merged quantity, hx-swap-oob="true") replaces the
-    // old copy: dropping it from the fragment would swap the row out for nothing.
-    var target = event.detail.target;
-    fragment.querySelectorAll("li.item[id]").forEach(function (row) {
-      if (target && target.id === row.id) return;
-      if (document.getElementById(row.id) && row.parentNode === fragment) row.remove();
-    });
-  });
 
   function dismissToast(button) {
     var toast = button.closest(".toast");
@@ -125,41 +82,12 @@
     }
   });
 
-  // After an edit form opens, put the cursor in its first field, in the same task as
-  // the swap (at settle, 20 ms on, the person may already be typing in another field
-  // of the form); after delete, focus the Undo button so keyboard users can take it
-  // back at once.
+  // After delete, focus the Undo button so keyboard users can take it back at once.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var row = event.target;
-    if (row && row.classList && row.classList.contains("editing") &&
-        !row.contains(document.activeElement)) {
-      var first = row.querySelector("input[type=text], textarea, select");
-      if (first) first.focus();
-    }
     var target = event.detail.target;
     if (target && target.id === "toast") {
       var undo = target.querySelector(".toast-undo");
       if (undo) undo.focus({ preventScroll: true });
     }
   });
-
-  document.addEventListener("htmx:afterSettle", function () {
-    syncCategories();
-  });
-
-  function start() {
-    syncCategories();
-    var container = document.getElementById("categories");
-    if (container && window.MutationObserver) {
-      new MutationObserver(function () {
-        syncCategories();
-      }).observe(document.getElementById("grocery-list"), { childList: true, subtree: true });
-    }
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
 })();

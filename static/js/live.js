@@ -15,7 +15,7 @@
   };
 
   var root = document.getElementById("grocery-list");
-  if (!root || !root.dataset.listId || !("WebSocket" in window)) return;
+  if (!root || !root.dataset.listId || !("WebSocket" in window) || !window.GrocerRows) return;
 
   // GROCER_LIVE_HEARTBEAT_SECONDS: every heartbeat re-joins the list's groups server-side.
   var HEARTBEAT_MS = (parseFloat(root.dataset.heartbeatSeconds) * 1000) || 20000;
@@ -105,199 +105,36 @@
 
   // --- applying events -------------------------------------------------------------
 
-  function fragment(html) {
-    var template = document.createElement("template");
-    template.innerHTML = html.trim();
-    return template.content.firstElementChild;
-  }
+  var rows = window.GrocerRows; // static/js/rows.js: placing rows, what each one shows
 
   function processHtmx(element) {
     if (window.htmx && element) window.htmx.process(element);
   }
 
-  function isTyping(element) {
-    if (!element) return false;
-    var tag = element.tagName;
-    return tag === "TEXTAREA" || tag === "SELECT" ||
-      (tag === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/i.test(element.type)) ||
-      element.isContentEditable;
-  }
-
-  function focusables(element) {
-    return element.querySelectorAll("a[href], button, input, select, textarea, [tabindex]");
-  }
-
-  function container(category) {
-    return document.getElementById("category-" + category) ||
-      root.querySelector("ul.items[data-category='other']") ||
-      root.querySelector("ul.items");
-  }
-
-  // A category (heading and list) shows only while it has items; the page-wide
-  // "nothing on this list yet" note only while none has.
-  function section(list) {
-    return (list && list.closest(".category")) || list;
-  }
-
-  function refreshEmpty(list) {
-    if (list && !list.querySelector(".item")) section(list).hidden = true;
-    var note = root.querySelector(".empty-list");
-    if (note) note.hidden = !!root.querySelector("ul.items .item");
-  }
-
-  function reveal(list) {
-    list.hidden = false;
-    section(list).hidden = false;
-    refreshEmpty(null);
-  }
-
-  function replaceRow(old, row) {
-    // Keep the row's menu open if the viewer had it open.
-    var menu = old.querySelector("details[open]");
-    if (menu && menu.className) {
-      var twin = row.querySelector("details." + menu.className.split(" ")[0]);
-      if (twin) twin.open = true;
-    }
-    var active = document.activeElement;
-    var focusIndex = -1;
-    if (active && old.contains(active)) {
-      focusIndex = Array.prototype.indexOf.call(focusables(old), active);
-    }
-    old.replaceWith(row);
-    processHtmx(row);
-    if (focusIndex >= 0) {
-      var target = focusables(row)[focusIndex] || row.querySelector("button, input, a[href]");
-      if (target) target.focus({ preventScroll: true });
-    }
-  }
-
-  function placeRow(row, category) {
-    var old = document.getElementById(row.id);
-    var target = container(category || row.dataset.category);
-    if (old && old.classList.contains("editing")) {
-      // Their open edit form stays; saving it merges with this change (item_update).
-      return;
-    }
-    if (old && document.activeElement && old.contains(document.activeElement) &&
-        isTyping(document.activeElement)) {
-      // Never pull the field out from under someone typing: apply when they leave it.
-      old.addEventListener("focusout", function later() {
-        old.removeEventListener("focusout", later);
-        setTimeout(function () {
-          if (document.body.contains(old)) placeRow(row, category);
-        }, 0);
-      });
-      return;
-    }
-    var inCartSection = old && old.parentNode && old.parentNode.hasAttribute("data-done");
-    if (inCartSection && row.dataset.status !== "needed") {
-      // Shopping at a store: checked rows wait in "In the cart" (lists/detail.html).
-      replaceRow(old, row);
-      return;
-    }
-    if (old && target && old.parentNode !== target) { // moved to another category
-      var from = old.parentNode;
-      var hadFocus = old.contains(document.activeElement);
-      old.remove();
-      refreshEmpty(from);
-      target.appendChild(row);
-      reveal(target);
-      processHtmx(row);
-      if (hadFocus && focusables(row)[0]) focusables(row)[0].focus({ preventScroll: true });
-      return;
-    }
-    if (old) {
-      replaceRow(old, row);
-    } else if (target) {
-      target.appendChild(row);
-      reveal(target);
-      processHtmx(row);
-    }
-  }
-
-  function removeRow(itemId) {
-    var row = document.getElementById("item-" + itemId);
-    if (!row) return;
-    var hadFocus = document.activeElement && row.contains(document.activeElement);
-    var next = row.nextElementSibling || row.previousElementSibling;
-    var list = row.parentNode;
-    row.remove();
-    refreshEmpty(list);
-    if (hadFocus) {
-      var target = next && focusables(next)[0];
-      (target || document.getElementById("main") || root).focus({ preventScroll: true });
-    }
-  }
-
-  // The header's "3 needed · 1 in cart" counts, recomputed from the rows on the page.
-  function refreshCounts() {
-    ["needed", "in_cart", "purchased"].forEach(function (status) {
-      var count = root.querySelector(".count-" + status + " strong");
-      if (count) {
-        count.textContent = String(
-          root.querySelectorAll("ul.items .item[data-status='" + status + "']").length);
-      }
-    });
-  }
-
   function addActivity(html) {
     var feed = document.getElementById("activity");
     if (!feed || !html) return;
-    var entry = fragment(html);
+    var entry = rows.fragment(html);
     if (!entry || (entry.id && document.getElementById(entry.id))) return;
     feed.insertBefore(entry, feed.firstChild);
     processHtmx(entry);
   }
 
-  // --- which change each row on the page already shows ---------------------------------
-  //
-  // The page's own htmx answer and the push of the same change race, and so do the
-  // answer to a second click and the push of the first. An answer carries the list's
-  // seq it is at least as new as (X-List-Seq, see lists.access): a push of an older
-  // event must not change what the answer put on the page (bring a restored row back
-  // out, show an unchecked item as checked again, move focus away from it).
-  var shownSeq = {}; // item id -> the seq its row (or its absence) shows at least
-  var areaSeq = lastSeq; // the seq every row shows at least (the page, a whole-area swap)
-  var answered = typeof WeakSet === "function" ? new WeakSet() : null;
-
-  function seqShown(itemId) {
-    return Math.max(areaSeq, shownSeq[itemId] || 0);
-  }
-
-  function markShown(itemId, seq) {
-    if (itemId && seq > (shownSeq[itemId] || 0)) shownSeq[itemId] = seq;
-  }
-
-  function noteAnswer(event) {
-    var xhr = event.detail && event.detail.xhr;
-    if (!xhr || (answered && answered.has(xhr))) return;
-    if (answered) answered.add(xhr);
-    var seq = parseInt(xhr.getResponseHeader("X-List-Seq") || "", 10);
-    if (!seq) return;
-    var text = xhr.responseText || "";
-    if (/\bid="categories"/.test(text)) areaSeq = Math.max(areaSeq, seq);
-    var ids = /\bid="item-([0-9a-f-]{36})"/g;
-    var match;
-    while ((match = ids.exec(text))) markShown(match[1], seq);
-  }
-  // Swaps (main and out of band) and this run in one task: no push can come between.
-  document.addEventListener("htmx:afterSwap", noteAnswer);
-  document.addEventListener("htmx:oobAfterSwap", noteAnswer);
-
   function render(message) {
     var type = message.event_type;
-    var fresh = function (itemId) { return itemId && message.seq > seqShown(itemId); };
     if (type === "item.deleted") {
-      if (fresh(message.item_id)) removeRow(message.item_id);
+      if (rows.isNewer(message.item_id, message.seq)) rows.remove(message.item_id);
     } else if (type === "items.cleared") {
       (message.payload.item_ids || []).forEach(function (itemId) {
-        if (fresh(itemId)) removeRow(itemId);
-        markShown(itemId, message.seq);
+        if (rows.isNewer(itemId, message.seq)) rows.remove(itemId);
+        rows.markShown(itemId, message.seq);
       });
     } else if (type.indexOf("item.") === 0) {
-      if (!fresh(message.item_id)) { /* the page already shows this change or a newer one */ }
-      else if (message.html) placeRow(fragment(message.html), message.category);
-      else if (message.item_id) removeRow(message.item_id);
+      // Not newer: the page already shows this change or a later one (its own answer).
+      if (rows.isNewer(message.item_id, message.seq)) {
+        if (message.html) rows.place(rows.fragment(message.html), { category: message.category });
+        else if (message.item_id) rows.remove(message.item_id);
+      }
     } else if (type.indexOf("list.") === 0) {
       var name = message.payload && message.payload.name;
       var heading = root.querySelector("[data-list-name]") || root.querySelector("h1");
@@ -308,8 +145,7 @@
         return;
       }
     }
-    markShown(message.item_id, message.seq);
-    refreshCounts();
+    rows.markShown(message.item_id, message.seq);
     addActivity(message.activity_html);
   }
 
@@ -345,24 +181,6 @@
     }
     Object.keys(early).forEach(function (seq) { if (+seq <= lastSeq) delete early[seq]; });
   }
-
-  // The page's own htmx response and the push of the same change race: whichever comes
-  // second may add a row that is already there. Keep the newest copy of each row.
-  function dedupeRows() {
-    var seen = {};
-    root.querySelectorAll("ul.items > li.item[id]").forEach(function (row) {
-      var other = seen[row.id];
-      if (!other) { seen[row.id] = row; return; }
-      var older = (parseInt(other.dataset.version, 10) || 0) >
-        (parseInt(row.dataset.version, 10) || 0) ? row : other;
-      seen[row.id] = older === row ? other : row;
-      var list = older.parentNode;
-      older.remove();
-      refreshEmpty(list);
-    });
-  }
-  document.addEventListener("htmx:afterSettle", dedupeRows);
-  document.addEventListener("htmx:oobAfterSwap", dedupeRows);
 
   // --- the socket ------------------------------------------------------------------
 

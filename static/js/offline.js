@@ -187,12 +187,7 @@
     name.textContent = change.fields.text;
     main.append(name, " ", badge());
     row.appendChild(main);
-    list.appendChild(row);
-    list.hidden = false;
-    var section = list.closest(".category");
-    if (section) section.hidden = false;
-    var empty = root.querySelector(".empty-list");
-    if (empty) empty.hidden = true;
+    list.appendChild(row); // rows.js shows its heading and counts it
   }
 
   function drawStatus(change) {
@@ -342,28 +337,18 @@
     }).catch(function () { return null; });
   }
 
+  // The server's row replaces its pending copy (or the row of the same id): rows.js
+  // puts it in its category and keeps focus; headings and counts follow from there.
   function place(row, pendingId) {
     var pending = pendingId && document.getElementById(pendingId);
     var existing = document.getElementById(row.id);
     if (existing && pending && existing !== pending) pending.remove();
     var old = existing || pending;
-    if (old) {
-      old.replaceWith(row);
-    } else {
-      var list = document.getElementById("category-" + row.dataset.category) ||
-        root.querySelector("ul.items");
-      if (!list) return;
-      list.appendChild(row);
-      var section = list.closest(".category");
-      if (section) section.hidden = false;
+    if (window.GrocerRows) {
+      window.GrocerRows.place(row, { replaces: old || undefined });
+      return;
     }
-    var target = document.getElementById("category-" + row.dataset.category);
-    if (target && row.parentNode !== target) {
-      target.appendChild(row);
-      var targetSection = target.closest(".category");
-      if (targetSection) targetSection.hidden = false;
-    }
-    if (window.htmx) window.htmx.process(row);
+    if (old) old.replaceWith(row);
   }
 
   function settle(change, answer) {
