@@ -1,11 +1,13 @@
-"""Order lines, store trips, shopper links, applied changes, shares, deliveries, answers
-and answer lines get their family from their parent (orders 0005/0006, shop 0003-0006,
-lists 0012/0013, vendors 0008/0009), forwards and backwards with rows in the tables."""
+"""Order lines, store trips, shopper links, applied changes, notification preferences,
+shares, deliveries, answers and answer lines get their family from their parent (orders
+0005/0006, shop 0003-0006, lists 0012/0013, families 0006/0007, vendors 0008/0009),
+forwards and backwards with rows in the tables."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from families.models import NotificationPreference
 from families.tests.factories import MembershipFactory
 from lists.models import AppliedChange
 from lists.tests.factories import GroceryListFactory
@@ -17,12 +19,14 @@ from vendors.tests.factories import VendorFactory
 pytestmark = [pytest.mark.postgres]
 
 BEFORE = [
+    ("families", "0005_language"),
     ("lists", "0011_item_sets_staple_pins"),
     ("orders", "0004_drop_covered_indexes"),
     ("shop", "0002_drop_covered_indexes"),
     ("vendors", "0007_language"),
 ]
 AFTER = [
+    ("families", "0007_notificationpreference_family_required"),
     ("lists", "0013_appliedchange_family_required"),
     ("orders", "0006_orderline_family_required"),
     ("shop", "0006_shopperlink_family_required"),
@@ -43,6 +47,8 @@ CONSTRAINTS = {
     "answer_id_family_unique",
     "appliedchange_family_is_lists",
     "shopperlink_family_is_lists",
+    "preference_family_is_memberships",
+    "membership_id_family_unique",
 }
 
 
@@ -96,6 +102,7 @@ def test_lines_and_trips_get_their_family_forwards_and_backwards():
     old_apps.get_model("shop", "ShopperLink").objects.create(
         grocery_list_id=grocery_list.pk, name="Sam", token="s" * 43
     )
+    old_apps.get_model("families", "NotificationPreference").objects.create(membership_id=member.pk)
     old_apps.get_model("lists", "AppliedChange").objects.create(
         key="5f0c4a52-7c4e-4a38-9d5e-1f7a2b3c4d5e", grocery_list_id=grocery_list.pk, kind="add"
     )
@@ -111,6 +118,7 @@ def test_lines_and_trips_get_their_family_forwards_and_backwards():
         VendorAnswerLine,
         ShopperLink,
         AppliedChange,
+        NotificationPreference,
     ):
         assert model._base_manager.get().family_id == member.family_id, model
 
@@ -122,6 +130,7 @@ def test_lines_and_trips_get_their_family_forwards_and_backwards():
     assert old_apps.get_model("vendors", "VendorAnswerLine").objects.count() == 1
     assert old_apps.get_model("shop", "ShopperLink").objects.count() == 1
     assert old_apps.get_model("lists", "AppliedChange").objects.count() == 1
+    assert old_apps.get_model("families", "NotificationPreference").objects.count() == 1
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())  # the schema other tests expect
