@@ -35,7 +35,9 @@ def world(settings, tmp_path):
     from shop.models import ShopperLink, Store
 
     store = Store.objects.create(family=family, name="Corner shop")
-    link = ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
+    link = ShopperLink.objects.create(
+        grocery_list=grocery_list, family_id=grocery_list.family_id, name="Sam"
+    )
     from api.services import token_create
 
     api_token, _secret = token_create(user=admin.user, name="Script")
