@@ -54,7 +54,13 @@ def _claim(*, key: UUID, grocery_list: GroceryList, actor: User | None, kind: st
     """
     try:
         with transaction.atomic():
-            AppliedChange.objects.create(key=key, grocery_list=grocery_list, user=actor, kind=kind)
+            AppliedChange.objects.create(
+                key=key,
+                grocery_list=grocery_list,
+                family_id=grocery_list.family_id,
+                user=actor,
+                kind=kind,
+            )
     except IntegrityError:
         return False
     return True
@@ -303,6 +309,7 @@ def _claim_with_result(
     values = {
         "key": key,
         "grocery_list": grocery_list.pk,
+        "family": grocery_list.family_id,
         "user": actor.pk if actor is not None else None,
         "kind": kind,
         "result": result,
