@@ -108,7 +108,11 @@ def _cpu_snapshot(stack) -> dict[str, dict[int, int]] | None:
     ]
     workers = [pid for proc in senders for pid in _process_group(proc.popen.pid)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        # Not this process's own backend: its polling is the bench's, not the sends'.
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         backends = [row[0] for row in cursor.fetchall()]
     snapshot: dict[str, dict[int, int]] = {"workers": {}, "postgres": {}}
     for group, pids in (("workers", workers), ("postgres", backends)):

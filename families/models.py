@@ -112,6 +112,8 @@ class Membership(TimeStampedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "family"], name="membership_one_per_family"),
+            # The target of the preferences' composite foreign key (families 0007, PostgreSQL).
+            models.UniqueConstraint(fields=["id", "family"], name="membership_id_family_unique"),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +184,8 @@ class NotificationPreference(TimeStampedModel):
     membership = models.OneToOneField(
         Membership, on_delete=models.CASCADE, related_name="notification_preference"
     )
+    # The tenant: the membership's family (composite foreign key on PostgreSQL).
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+", editable=False)
     shopping_started = models.BooleanField(_("Someone is going shopping"), default=True)
     items_added = models.BooleanField(_("Items added to a list I am shopping"), default=True)
     vendor_answered = models.BooleanField(_("A vendor answered"), default=True)

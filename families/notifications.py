@@ -16,7 +16,9 @@ from .models import Membership, NotificationPreference, PushSubscription, User
 
 
 def preference_for(*, membership: Membership) -> NotificationPreference:
-    preference, _ = NotificationPreference.objects.get_or_create(membership=membership)
+    preference, _ = NotificationPreference.objects.get_or_create(
+        membership=membership, defaults={"family_id": membership.family_id}
+    )
     return preference
 
 
@@ -26,7 +28,7 @@ def preference_update(
     with transaction.atomic():
         preference = (
             NotificationPreference.objects.select_for_update().filter(membership=membership).first()
-        ) or NotificationPreference(membership=membership)
+        ) or NotificationPreference(membership=membership, family_id=membership.family_id)
         for kind in NotificationPreference.KINDS:
             if kind in choices:
                 setattr(preference, kind, bool(choices[kind]))
@@ -45,8 +47,11 @@ def feed_seen_at(*, membership: Membership) -> datetime | None:
 
 def feed_mark_seen(*, membership: Membership) -> None:
     with transaction.atomic():
+        now = timezone.now()
         NotificationPreference.objects.update_or_create(
-            membership=membership, defaults={"feed_seen_at": timezone.now()}
+            membership=membership,
+            defaults={"feed_seen_at": now},
+            create_defaults={"feed_seen_at": now, "family_id": membership.family_id},
         )
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
+
+from grocer.middleware import DatabaseUnavailableMiddleware
 
 
 def supported_language(code: str | None) -> str:
@@ -33,8 +36,14 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         chosen = ""
-        if user is not None and user.is_authenticated:
-            chosen = supported_language(getattr(user, "language", ""))
+        try:
+            if user is not None and user.is_authenticated:
+                chosen = supported_language(getattr(user, "language", ""))
+        except (OperationalError, InterfaceError) as error:
+            # Loading the user is this request's first database read: with the database
+            # down, the same clean 503 a view would give (an exception escaping a
+            # middleware would become a 500 page instead).
+            return DatabaseUnavailableMiddleware.unavailable_response(request, error)
         if chosen and chosen != translation.get_language():
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen

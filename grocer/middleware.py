@@ -197,6 +197,11 @@ class DatabaseUnavailableMiddleware:
             return JsonResponse({"error": message}, status=409)
         return render(request, "409.html", {"message": message}, status=409)
 
+    @classmethod
+    def unavailable_response(cls, request: HttpRequest, error: Exception) -> HttpResponse:
+        """The 503 for a lost database, for middleware below this one that reads it."""
+        return cls._unavailable(request, error)
+
     @staticmethod
     def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("Database unavailable: %s", error)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ R = TypeVar("R")
 class ConcurrentWriteError(Exception):
     """The write lost to a simultaneous one ATTEMPTS times in a row; nothing was written."""
 
-    message = "Someone changed this at the same moment. Please try again."
+    message = gettext_lazy("Someone changed this at the same moment. Please try again.")
 
     def __init__(self) -> None:
         super().__init__(self.message)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import CharField, Count, Max, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from families.models import Family, Membership, User
 from grocer.transactions import retry_on_conflict
@@ -39,10 +40,10 @@ NOTE_MAX = ListItem._meta.get_field("note").max_length
 # Fields a person edits through `item_update`; status and assignee have their own services.
 EDITABLE_ITEM_FIELDS = ("name", "quantity_text", "note", "category")
 FIELD_LABELS = {
-    "name": "name",
-    "quantity_text": "quantity",
-    "note": "note",
-    "category": "aisle",
+    "name": gettext_lazy("name"),
+    "quantity_text": gettext_lazy("quantity"),
+    "note": gettext_lazy("note"),
+    "category": gettext_lazy("aisle"),
 }
 
 
@@ -51,7 +52,9 @@ def _clean_item(item: ListItem) -> None:
     # The family is the list's, set by the service: validating it would cost a query.
     item.full_clean(exclude=["created_by", "family"])
     if len(item.note) > NOTE_MAX:
-        raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
+        raise ValidationError(
+            {"note": gettext("Notes can be at most %(max)d characters.") % {"max": NOTE_MAX}}
+        )
 
 
 def _item_payload(item: ListItem, **extra: Any) -> dict[str, Any]:
@@ -111,7 +114,9 @@ def _check_new_item(item: ListItem) -> None:
     """
     item.clean_fields(exclude=["id", "grocery_list", "family", "created_by", "assigned_to"])
     if len(item.note) > NOTE_MAX:
-        raise ValidationError({"note": f"Notes can be at most {NOTE_MAX} characters."})
+        raise ValidationError(
+            {"note": gettext("Notes can be at most %(max)d characters.") % {"max": NOTE_MAX}}
+        )
 
 
 def _needed_twin_and_counts(
@@ -318,8 +323,12 @@ def item_update(
                 },
                 changed_by=changed_by,
                 messages=[
-                    f"{changed_by or 'Someone'} changed {FIELD_LABELS[name]} to "
-                    f"'{value}' meanwhile."
+                    gettext("%(who)s changed %(field)s to '%(value)s' meanwhile.")
+                    % {
+                        "who": changed_by or gettext("Someone"),
+                        "field": FIELD_LABELS[name],
+                        "value": value,
+                    }
                     for name, value in conflicts.items()
                 ],
             )
@@ -608,7 +617,9 @@ def item_assign(
             family_id=grocery_list.family_id, user_id=assignee.pk
         ).exists()
     ):
-        raise ValidationError({"assigned_to": "Only members of this family can be assigned."})
+        raise ValidationError(
+            {"assigned_to": gettext("Only members of this family can be assigned.")}
+        )
     with transaction.atomic():
         _lock_list(grocery_list)
         item = _lock_item(grocery_list=grocery_list, item_id=item_id)

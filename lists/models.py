@@ -204,6 +204,10 @@ class AppliedChange(models.Model):
     grocery_list = models.ForeignKey(
         GroceryList, on_delete=models.CASCADE, related_name="applied_changes"
     )
+    # The tenant: the list's family (composite foreign key on PostgreSQL, lists 0013).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -45,11 +45,16 @@ def lists_for_dashboard(*, family: Family) -> tuple[list[GroceryList], list[Groc
 
 
 def family_members(*, family_id: Any) -> list[User]:
-    """Members of a family, for assign controls (from the cache, else one query)."""
+    """Members of a family, for assign controls (from the cache, else one query).
+
+    Only what names a member is loaded (and so cached): no password hashes in Redis.
+    """
     return cached_family_members(
         family_id=family_id,
         load=lambda: list(
-            User.objects.filter(memberships__family_id=family_id).order_by("display_name", "email")
+            User.objects.filter(memberships__family_id=family_id)
+            .only("id", "display_name", "email")
+            .order_by("display_name", "email")
         ),
     )
 

@@ -22,6 +22,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from families.models import User
 from grocer.transactions import retry_on_conflict
@@ -53,7 +54,13 @@ def _claim(*, key: UUID, grocery_list: GroceryList, actor: User | None, kind: st
     """
     try:
         with transaction.atomic():
-            AppliedChange.objects.create(key=key, grocery_list=grocery_list, user=actor, kind=kind)
+            AppliedChange.objects.create(
+                key=key,
+                grocery_list=grocery_list,
+                family_id=grocery_list.family_id,
+                user=actor,
+                kind=kind,
+            )
     except IntegrityError:
         return False
     return True
@@ -70,7 +77,7 @@ def _stored(*, key: UUID, grocery_list: GroceryList) -> ChangeResult:
 def _deleted_conflict(*, grocery_list: GroceryList, item_id: UUID | str) -> dict[str, Any]:
     item = ListItem.all_objects.filter(pk=item_id, grocery_list=grocery_list).first()
     if item is None:
-        raise ValidationError({"item_id": "That is not an item of this list."})
+        raise ValidationError({"item_id": gettext("That is not an item of this list.")})
     who = (
         ListEvent.objects.filter(grocery_list=grocery_list)
         .filter(
@@ -81,12 +88,12 @@ def _deleted_conflict(*, grocery_list: GroceryList, item_id: UUID | str) -> dict
         .values_list("actor_label", flat=True)
         .first()
     )
-    by = who or "Someone"
+    by = who or gettext("Someone")
     return {
         "outcome": CONFLICT,
         "item_id": str(item.pk),
         "reason": "deleted",
-        "messages": [f"{by} deleted {item.name}."],
+        "messages": [gettext("%(who)s deleted %(item)s.") % {"who": by, "item": item.name}],
         "current": None,
     }
 
@@ -114,7 +121,7 @@ def _apply_add(
         )
     parsed = parse_item_text(text)
     if not parsed.name.strip():
-        raise ValidationError({"text": "Type what you need, e.g. “2 kg tomatoes”."})
+        raise ValidationError({"text": gettext("Type what you need, e.g. “2 kg tomatoes”.")})
     added = item_services.item_add(
         grocery_list=grocery_list,
         actor=actor,
@@ -209,7 +216,7 @@ def _apply_edit(
 ) -> dict[str, Any]:
     changes = {k: v for k, v in fields.items() if k in item_services.EDITABLE_ITEM_FIELDS}
     if not changes:
-        raise ValidationError({"fields": "Nothing to change."})
+        raise ValidationError({"fields": gettext("Nothing to change.")})
     try:
         with transaction.atomic():
             item = item_services.item_update(
@@ -302,6 +309,7 @@ def _claim_with_result(
     values = {
         "key": key,
         "grocery_list": grocery_list.pk,
+        "family": grocery_list.family_id,
         "user": actor.pk if actor is not None else None,
         "kind": kind,
         "result": result,
@@ -367,7 +375,9 @@ def item_add_once(
         if item is None:
             # Added by the first submit and deleted since: adding it again would
             # bring back what someone just removed.
-            raise ValidationError({"text": "That was added already and deleted since."}) from None
+            raise ValidationError(
+                {"text": gettext("That was added already and deleted since.")}
+            ) from None
         return item_services.ItemAddResult(item=item, created=False)
     return added
 

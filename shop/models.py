@@ -115,6 +115,10 @@ class ShopperLink(TimeStampedModel):
     grocery_list = models.ForeignKey(
         "lists.GroceryList", on_delete=models.CASCADE, related_name="shopper_links"
     )
+    # The tenant: the list's family (composite foreign key on PostgreSQL, shop 0006).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     name = models.CharField(max_length=60)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     expires_at = models.DateTimeField(default=shopper_link_expiry)

@@ -130,11 +130,12 @@ def shopper_link_create(
     with transaction.atomic():
         link = ShopperLink(
             grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
             name=normalize_spaces(name),
             expires_at=timezone.now() + timedelta(hours=hours),
             created_by=actor,
         )
-        link.full_clean(exclude=["created_by"])
+        link.full_clean(exclude=["created_by", "family"])
         link.save()
     return link
 

@@ -80,32 +80,36 @@ def answer_submit(
         )
         if hooks.answer_locked(share=share):
             raise AnswerLocked(gettext("The family has already ordered from this answer."))
-        answer, _ = VendorAnswer.objects.get_or_create(share=share)
+        answer, _ = VendorAnswer.objects.get_or_create(
+            share=share, defaults={"family_id": share.family_id}
+        )
         if answer.fingerprint == fingerprint:
             return answer, False
         answer.note = note.strip()
         answer.delivery_time = delivery_time
         answer.submitted_at = timezone.now()
         answer.fingerprint = fingerprint
-        answer.full_clean(exclude=["share"])
+        answer.full_clean(exclude=["share", "family"])
         answer.save()
         kept = []
         for position, line in enumerate(lines):
+            values = {
+                "name": line.list_item.name,
+                "quantity_text": line.list_item.quantity_text,
+                "availability": line.availability,
+                "substitute": line.substitute.strip()
+                if line.availability == VendorAnswerLine.Availability.SUBSTITUTE
+                else "",
+                "unit_price": None
+                if line.availability == VendorAnswerLine.Availability.UNAVAILABLE
+                else line.unit_price,
+                "position": position,
+            }
             row, _ = VendorAnswerLine.objects.update_or_create(
                 answer=answer,
                 list_item=line.list_item,
-                defaults={
-                    "name": line.list_item.name,
-                    "quantity_text": line.list_item.quantity_text,
-                    "availability": line.availability,
-                    "substitute": line.substitute.strip()
-                    if line.availability == VendorAnswerLine.Availability.SUBSTITUTE
-                    else "",
-                    "unit_price": None
-                    if line.availability == VendorAnswerLine.Availability.UNAVAILABLE
-                    else line.unit_price,
-                    "position": position,
-                },
+                defaults=values,
+                create_defaults={**values, "family_id": answer.family_id},
             )
             kept.append(row.pk)
         answer.lines.exclude(pk__in=kept).delete()

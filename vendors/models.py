@@ -86,6 +86,12 @@ class VendorShare(SoftDeleteModel):
         related_name="shares",
         db_index=False,  # led by `share_list_status_idx (grocery_list, status)`
     )
+    # The tenant (the shard key, docs/scaling.md): always the list's family, enforced on
+    # PostgreSQL by the composite foreign key `(grocery_list_id, family_id)`; the share's
+    # answer, its lines and its deliveries carry it too, tied to the share's the same way.
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="shares")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     message = models.TextField(blank=True, max_length=1000)
@@ -107,6 +113,8 @@ class VendorShare(SoftDeleteModel):
     class Meta:
         indexes = [models.Index(fields=["grocery_list", "status"], name="share_list_status_idx")]
         constraints = [
+            # The target of the answers' and deliveries' composite foreign keys (vendors 0009).
+            models.UniqueConstraint(fields=["id", "family"], name="share_id_family_unique"),
             models.UniqueConstraint(
                 fields=["grocery_list", "vendor"],
                 condition=Q(deleted_at__isnull=True),
@@ -150,6 +158,10 @@ class ShareDelivery(TimeStampedModel):
     # Led by `delivery_one_per_send (share, number)`: no index of its own.
     share = models.ForeignKey(
         VendorShare, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    # The share's family (composite foreign key `(share_id, family_id)` on PostgreSQL).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
     )
     number = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
@@ -211,11 +223,21 @@ class VendorAnswer(TimeStampedModel):
     """The vendor's reply to a share: one per share, edited in place until ordered."""
 
     share = models.OneToOneField(VendorShare, on_delete=models.CASCADE, related_name="answer")
+    # The share's family (composite foreign key `(share_id, family_id)` on PostgreSQL).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     note = models.TextField(blank=True, max_length=1000)
     delivery_time = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Hash of the submitted content: an identical re-submit changes nothing.
     fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            # The target of the lines' composite foreign key (vendors 0009, PostgreSQL).
+            models.UniqueConstraint(fields=["id", "family"], name="answer_id_family_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"Answer to {self.share}"
@@ -230,6 +252,10 @@ class VendorAnswerLine(TimeStampedModel):
     # Led by `answerline_one_per_item (answer, list_item)`: no index of its own.
     answer = models.ForeignKey(
         VendorAnswer, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    # The answer's family (composite foreign key `(answer_id, family_id)` on PostgreSQL).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="+", editable=False
     )
     list_item = models.ForeignKey(
         "lists.ListItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -175,7 +175,12 @@ def share_send(
             .first()
         )
         if share is None:
-            share = VendorShare(grocery_list=grocery_list, vendor=vendor, created_by=actor)
+            share = VendorShare(
+                grocery_list=grocery_list,
+                family_id=grocery_list.family_id,
+                vendor=vendor,
+                created_by=actor,
+            )
         elif share.status in IN_FLIGHT and share.send_count and whatsapp.is_configured():
             return share
         share.message = message.strip()
@@ -189,7 +194,7 @@ def share_send(
             share.token = new_token()
             share.revoked_at = None
         share.expires_at = timezone.now() + SHARE_LINK_LIFETIME
-        share.full_clean(exclude=["grocery_list", "vendor", "created_by"])
+        share.full_clean(exclude=["grocery_list", "family", "vendor", "created_by"])
         share.save()
         share.grocery_list = grocery_list
         share.vendor = vendor
@@ -203,6 +208,7 @@ def share_send(
             now = timezone.now()
             delivery = ShareDelivery.objects.create(
                 share=share,
+                family_id=share.family_id,
                 number=share.send_count,
                 vendor_url=share_vendor_url(share=share, base_url=base_url),
                 # Due now, and handed to the task enqueued on commit; if that enqueue is

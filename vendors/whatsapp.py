@@ -304,9 +304,8 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
         return datetime.now(UTC) < opened_at + timedelta(seconds=self.reset_timeout)
 
     def call(self, func, *args, **kwargs):
-        state, failures = self._closed_snapshot()
-        if state == pybreaker.STATE_CLOSED:
-            return self._call_closed(failures, func, *args, **kwargs)
+        if self.current_state == pybreaker.STATE_CLOSED:
+            return self._call_closed(func, *args, **kwargs)
         if self.cooling_down():
             raise pybreaker.CircuitBreakerError("circuit open")
         token = self._take_trial()
@@ -325,39 +324,19 @@ class _ConcurrentBreaker(pybreaker.CircuitBreaker):
         finally:
             self._give_back_trial(token)
 
-    def _closed_snapshot(self) -> tuple[str, int | None]:
-        """The shared state and failure count in one Redis round trip (pybreaker reads the
-        state twice and writes the count once per call: most of a send's Redis time)."""
-        client = self._redis()
-        if client is None:
-            return self.current_state, self._state_storage.counter
-        from redis.exceptions import RedisError
+    def _call_closed(self, func, *args, **kwargs):
+        """pybreaker's closed-state call without reading the shared state a second time
+        (pybreaker read it twice per call: a Redis round trip per send for nothing).
 
-        storage = self._state_storage
-        try:
-            state, failures = client.mget(
-                storage._namespace("state"), storage._namespace("fail_counter")
-            )
-        except RedisError:
-            return self.current_state, None  # pybreaker's own fallback (and its log line)
-        if state is None:
-            return self.current_state, None  # the keys are gone: pybreaker re-creates them
-        return state.decode(), int(failures) if failures is not None else None
-
-    def _call_closed(self, failures: int | None, func, *args, **kwargs):
-        """pybreaker's closed-state call, except that a success writes the failure count
-        back to 0 only when there were failures (consecutive failures open the breaker)."""
+        Every success still writes the failure count back to 0: calls overlap, and a
+        success that skipped the write because the count was 0 when it started would
+        leave failures of calls that ended meanwhile counted, opening the breaker on
+        failures that were never consecutive (the bench's 10%-failing run did).
+        """
         closed = self._state
         if closed.name != pybreaker.STATE_CLOSED:
             closed = self.state  # another process moved it: pybreaker's own catch-up
-        try:
-            result = func(*args, **kwargs)
-        except BaseException as exc:
-            closed._handle_error(exc)  # counts it (may open the breaker) and re-raises
-            raise
-        if failures != 0:
-            self._state_storage.reset_counter()
-        return result
+        return closed.call(func, *args, **kwargs)
 
     def trial_in_flight(self) -> bool:
         client = self._redis()

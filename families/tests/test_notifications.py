@@ -430,3 +430,31 @@ def test_each_member_gets_the_push_in_their_own_language(family, vapid, push_ser
     assert by_user[ben.user]["body"] == "Corner Greengrocer respondió sobre la lista."
     assert by_user[cara.user]["title"] == "O fornecedor respondeu: Weekly shop"
     assert by_user[cara.user]["body"] == "Corner Greengrocer respondeu sobre a lista."
+
+
+# --- the family key (docs/scaling.md) --------------------------------------------------------
+
+
+def test_every_preference_path_sets_the_family():
+    from families import notifications as family_notifications
+
+    first, second, third = (MembershipFactory() for _ in range(3))
+    family_notifications.preference_for(membership=first)
+    family_notifications.preference_update(membership=second, choices={"items_added": False})
+    family_notifications.feed_mark_seen(membership=third)
+    for membership in (first, second, third):
+        preference = NotificationPreference.objects.get(membership=membership)
+        assert preference.family_id == membership.family_id
+
+
+@pytest.mark.postgres
+def test_a_preference_in_another_family_than_its_membership_is_refused():
+    from django.db import IntegrityError, connection, transaction
+
+    from families.tests.factories import FamilyFactory
+
+    membership = MembershipFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        NotificationPreference.objects.create(membership=membership, family=FamilyFactory())

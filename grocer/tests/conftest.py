@@ -35,10 +35,22 @@ def world(settings, tmp_path):
     from shop.models import ShopperLink, Store
 
     store = Store.objects.create(family=family, name="Corner shop")
-    link = ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
+    link = ShopperLink.objects.create(
+        grocery_list=grocery_list, family_id=grocery_list.family_id, name="Sam"
+    )
     from api.services import token_create
 
     api_token, _secret = token_create(user=admin.user, name="Script")
+    from lists.bulk_services import Entry
+    from lists.set_services import item_set_create, staple_pin
+
+    item_set = item_set_create(
+        family=family,
+        actor=admin.user,
+        name="Party",
+        entries=[Entry(name="cola", quantity_text="2")],
+    )
+    staple_pin(family=family, actor=admin.user, name="milk")
     params = {
         "store_id": store.id,
         "link_id": link.id,
@@ -53,6 +65,7 @@ def world(settings, tmp_path):
         "kind": "item",
         "owner_id": item.id,
         "token_id": api_token.id,
+        "set_id": item_set.id,
         "lang": "es",
     }
     return {

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from families.models import Invitation, Membership
-from lists.models import GroceryList, ListItem
+from lists.models import GroceryList, ItemSet, ListItem, StaplePin
 from orders.models import Order
 from photos.models import Photo
 from vendors.models import Vendor, VendorShare
@@ -96,5 +96,5 @@ def family_data_snapshot() -> list:
     """Everything family data a forbidden request could change."""
     return [
         list(model.all_objects.order_by("pk").values())
-        for model in (GroceryList, ListItem, Vendor, VendorShare, Order)
+        for model in (GroceryList, ListItem, ItemSet, StaplePin, Vendor, VendorShare, Order)
     ] + [list(model.objects.order_by("pk").values()) for model in (Membership, Invitation, Photo)]

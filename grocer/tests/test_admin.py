@@ -4,9 +4,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from families.tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from lists.bulk_services import Entry
 from lists.item_services import category_preference_remember
 from lists.models import ListEvent, ListItem
 from lists.services import list_event_record
+from lists.set_services import item_set_create, staple_pin
 from lists.tests.factories import ListItemFactory
 from orders.tests.factories import OrderLineFactory
 from photos.tests.factories import ItemPhotoFactory
@@ -50,6 +52,11 @@ def one_of_everything():
     WebhookReceiptFactory()
     OrderLineFactory(order__grocery_list=item.grocery_list, list_item=item)
     ItemPhotoFactory(item=item)
+    family = item.grocery_list.family
+    item_set_create(
+        family=family, actor=None, name="Party", entries=[Entry(name="cola", quantity_text="2")]
+    )
+    staple_pin(family=family, actor=None, name="milk")
     return item
 
 

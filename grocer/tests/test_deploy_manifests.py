@@ -342,3 +342,10 @@ def test_probes_and_scrapes_by_pod_address_pass_host_validation():
         check=True,
     )
     assert out.stdout.strip() == "['grocer.example', '10.1.2.3']"
+
+
+def test_whatsapp_workers_keep_their_database_connections():
+    """With the configmap's CONN_MAX_AGE=0 every send opened and closed a connection to
+    PgBouncer (round trips on every message); compose's worker-whatsapp keeps them too."""
+    env = {e["name"]: e.get("value") for e in _container("Deployment", "worker-whatsapp")["env"]}
+    assert int(env["CONN_MAX_AGE"]) > 0

@@ -61,7 +61,9 @@ def _family_world():
     )
     order = orders.order_place(share=share, actor=admin.user)
     store = Store.objects.create(family=admin.family, name="Lidl")
-    ShopperLink.objects.create(grocery_list=share.grocery_list, name="Sam")
+    ShopperLink.objects.create(
+        grocery_list=share.grocery_list, family_id=share.grocery_list.family_id, name="Sam"
+    )
     return {"admin": admin, "share": share, "order": order, "store": store, "item": items[1]}
 
 

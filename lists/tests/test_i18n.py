@@ -86,3 +86,28 @@ def test_spanish_and_portuguese_names_find_their_aisle(name, aisle):
     from lists.categories import guess_category
 
     assert guess_category(name) == aisle
+
+
+def test_an_edit_conflict_is_explained_in_the_users_language():
+    membership = MembershipFactory(user__display_name="Ben")
+    grocery_list = GroceryListFactory(family=membership.family)
+    result = item_services.item_add(
+        grocery_list=grocery_list, name="leche", quantity_text="1", actor=membership.user
+    )
+    item = result.item
+    item_services.item_update(
+        item_id=item.id,
+        grocery_list=grocery_list,
+        actor=membership.user,
+        changes={"quantity_text": "2"},
+        base={"quantity_text": "1"},
+    )
+    with translation.override("es"), pytest.raises(item_services.ConflictError) as conflict:
+        item_services.item_update(
+            item_id=item.id,
+            grocery_list=grocery_list,
+            actor=membership.user,
+            changes={"quantity_text": "3"},
+            base={"quantity_text": "1"},
+        )
+    assert conflict.value.messages == ["Ben cambió la cantidad a «2» mientras tanto."]

@@ -115,3 +115,27 @@ def test_changes_made_offline_reach_the_server_and_the_other_member_once(
     assert page.locator("#grocery-list").get_attribute("data-pending") == "0"
     assert ListItem.objects.filter(grocery_list=grocery_list, name="tomatoes").count() == 1
     assert AppliedChange.objects.filter(grocery_list=grocery_list).count() == 3
+
+
+def test_the_offline_copy_speaks_the_users_language(live_daphne, page, shop):
+    """Offline, the kept page and its scripts stay in Spanish: the catalog is a cacheable
+    script file (grocer/i18n.py), so the offline reload still finds it."""
+    ana, _ben, grocery_list = shop
+    ana.user.language = "es"
+    ana.user.save(update_fields=["language"])
+    url = f"{live_daphne.url}/lists/{grocery_list.id}/"
+    log_in(page, live_daphne, ana.user)
+    page.goto(url)
+    page.wait_for_selector("#grocery-list[data-offline-ready=true]")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # through the worker this time: page and catalog are kept
+    page.wait_for_selector("#grocery-list[data-offline-ready=true]")
+    page.context.set_offline(True)
+    wait_until_true(page, "navigator.onLine === false")
+    page.reload()
+    page.wait_for_selector("#grocery-list[data-offline-ready=true]")
+    page.get_by_text("Copia sin conexión").wait_for()
+    page.get_by_label("Añadir un artículo").fill("leche")
+    page.keyboard.press("Enter")
+    page.locator("li.pending", has_text="leche").get_by_text("Esperando conexión").wait_for()
+    page.context.set_offline(False)

@@ -64,6 +64,28 @@ def test_bulk_add_sets_the_family():
     assert not _mismatched()
 
 
+def test_an_offline_replay_claims_its_key_with_the_family():
+    import uuid
+
+    from lists import sync
+    from lists.models import AppliedChange
+
+    member = MembershipFactory()
+    grocery_list = GroceryListFactory(family=member.family)
+    key = uuid.uuid4()
+    sync.change_apply(
+        grocery_list=grocery_list, actor=member.user, key=key, kind="add", fields={"text": "milk"}
+    )
+    assert AppliedChange.objects.get(key=key).family_id == member.family_id
+    assert ListItem.objects.get().family_id == member.family_id
+    # The add form's path claims its key in a raw INSERT of its own.
+    form_key = uuid.uuid4()
+    sync.item_add_once(
+        grocery_list=grocery_list, actor=member.user, key=form_key, name="eggs", quantity_text=""
+    )
+    assert AppliedChange.objects.get(key=form_key).family_id == member.family_id
+
+
 def test_list_services_record_events_with_the_family():
     member = MembershipFactory()
     grocery_list = services.list_create(family=member.family, actor=member.user, name="Weekly")
@@ -134,6 +156,21 @@ def test_a_row_in_another_family_than_its_list_is_refused(model):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         model.objects.create(grocery_list=grocery_list, family=other, **fields)
     model.objects.create(grocery_list=grocery_list, family=grocery_list.family, **fields)
+
+
+@pytest.mark.postgres
+def test_an_applied_change_in_another_family_than_its_list_is_refused():
+    import uuid
+
+    from lists.models import AppliedChange
+
+    grocery_list = GroceryListFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        AppliedChange.objects.create(
+            key=uuid.uuid4(), grocery_list=grocery_list, family=FamilyFactory(), kind="add"
+        )
 
 
 @pytest.mark.postgres

@@ -49,7 +49,9 @@ def _urls(grocery_list, item):
     it = {"list_id": grocery_list.id, "item_id": item.id}
     store, _ = Store.objects.get_or_create(family=grocery_list.family, name="Corner shop")
     link = ShopperLink.objects.filter(grocery_list=grocery_list).first() or (
-        ShopperLink.objects.create(grocery_list=grocery_list, name="Sam")
+        ShopperLink.objects.create(
+            grocery_list=grocery_list, family_id=grocery_list.family_id, name="Sam"
+        )
     )
     shop = {"list_id": grocery_list.id, "store_id": store.id}
     item_set, _ = ItemSet.objects.get_or_create(

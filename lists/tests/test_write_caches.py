@@ -93,3 +93,9 @@ def test_with_redis_down_the_write_path_reads_the_database(ana, private_redis):
         item_id=item.id, grocery_list=grocery_list, actor=ana.user, status="in_cart"
     )
     assert changed.assigned_to.display_name == "Ben"
+
+
+def test_the_cached_members_carry_no_password_hash(ana):
+    (member,) = selectors.family_members(family_id=ana.family_id)
+    assert "password" in member.get_deferred_fields()
+    assert member.name == "Ana"

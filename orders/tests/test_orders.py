@@ -49,9 +49,12 @@ def answered_share():
     apples = ListItemFactory(grocery_list=share.grocery_list, name="Apples", quantity_text="2")
     flour = ListItemFactory(grocery_list=share.grocery_list, name="Flour", quantity_text="1 kg")
     saffron = ListItemFactory(grocery_list=share.grocery_list, name="Saffron")
-    answer = VendorAnswer.objects.create(share=share, note="8pm", submitted_at=timezone.now())
+    answer = VendorAnswer.objects.create(
+        share=share, family=share.family, note="8pm", submitted_at=timezone.now()
+    )
     VendorAnswerLine.objects.create(
         answer=answer,
+        family=answer.family,
         list_item=apples,
         name="Apples",
         quantity_text="2",
@@ -59,6 +62,7 @@ def answered_share():
     )
     VendorAnswerLine.objects.create(
         answer=answer,
+        family=answer.family,
         list_item=flour,
         name="Flour",
         quantity_text="1 kg",
@@ -68,7 +72,12 @@ def answered_share():
         position=1,
     )
     VendorAnswerLine.objects.create(
-        answer=answer, list_item=saffron, name="Saffron", availability="unavailable", position=2
+        answer=answer,
+        family=answer.family,
+        list_item=saffron,
+        name="Saffron",
+        availability="unavailable",
+        position=2,
     )
     share.user = membership.user
     return share

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 )
 def test_the_shopper_page_is_in_the_browsers_language(client, accept, lang, intro, check):
     item = ListItemFactory(name="leche")
-    link = ShopperLink.objects.create(grocery_list=item.grocery_list, name="Sam")
+    link = ShopperLink.objects.create(
+        grocery_list=item.grocery_list, family_id=item.grocery_list.family_id, name="Sam"
+    )
     html = client.get(f"/s/{link.token}/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert f'<html lang="{lang}">' in html
     assert intro in html

@@ -429,3 +429,22 @@ def test_a_trip_mixing_families_is_refused(admin, store, mismatch):
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         StoreTrip.objects.create(**trip)
+
+
+def test_a_shopper_link_carries_the_family(admin, grocery_list):
+    link = services.shopper_link_create(
+        grocery_list=grocery_list, actor=admin.user, name="Sam", hours=3
+    )
+    assert ShopperLink.objects.get(pk=link.pk).family_id == admin.family_id
+
+
+@pytest.mark.postgres
+def test_a_shopper_link_in_another_family_than_its_list_is_refused(grocery_list):
+    from django.db import IntegrityError, connection, transaction
+
+    from families.tests.factories import FamilyFactory
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        ShopperLink.objects.create(grocery_list=grocery_list, family=FamilyFactory(), name="Sam")

@@ -25,6 +25,7 @@ class VendorShareFactory(factory.django.DjangoModelFactory):
         model = VendorShare
 
     grocery_list = factory.SubFactory(GroceryListFactory)
+    family = factory.SelfAttribute("grocery_list.family")
     vendor = factory.SubFactory(VendorFactory)
 
 
@@ -35,6 +36,7 @@ class ShareDeliveryFactory(factory.django.DjangoModelFactory):
         model = ShareDelivery
 
     share = factory.SubFactory(VendorShareFactory, send_count=1)
+    family = factory.SelfAttribute("share.family")
     number = factory.SelfAttribute("share.send_count")
     vendor_url = factory.LazyAttribute(lambda d: f"https://grocer.example/v/{d.share.token}/")
 
@@ -44,6 +46,7 @@ class VendorAnswerFactory(factory.django.DjangoModelFactory):
         model = VendorAnswer
 
     share = factory.SubFactory(VendorShareFactory)
+    family = factory.SelfAttribute("share.family")
     submitted_at = factory.LazyFunction(timezone.now)
 
 
@@ -52,6 +55,7 @@ class VendorAnswerLineFactory(factory.django.DjangoModelFactory):
         model = VendorAnswerLine
 
     answer = factory.SubFactory(VendorAnswerFactory)
+    family = factory.SelfAttribute("answer.family")
     name = factory.Sequence(lambda n: f"item {n}")
 
 

@@ -28,9 +28,16 @@ def world():
     VendorFactory(family=outsider.family, name="B's Baker")
     VendorFactory(name="Global Greengrocer")
     share = VendorShareFactory(grocery_list=item.grocery_list, vendor=private, status="responded")
-    answer = VendorAnswer.objects.create(share=share, submitted_at=timezone.now())
+    answer = VendorAnswer.objects.create(
+        share=share, family=share.family, submitted_at=timezone.now()
+    )
     VendorAnswerLine.objects.create(
-        answer=answer, list_item=item, name="Apples", quantity_text="2", unit_price=Decimal("1.25")
+        answer=answer,
+        family=answer.family,
+        list_item=item,
+        name="Apples",
+        quantity_text="2",
+        unit_price=Decimal("1.25"),
     )
     order = OrderFactory(grocery_list=item.grocery_list, vendor=private, total=Decimal("2.50"))
     return {
