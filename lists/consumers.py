@@ -28,16 +28,21 @@ import contextlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.db import connections
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
 from grocer import metrics
+from grocer.i18n import supported_language
 from grocer.jsonbody import parse_json
 from grocer.problems import ProblemError
 
@@ -45,6 +50,7 @@ from . import presence
 from .access import access_list
 from .events import (
     event_message,
+    event_texts_in,
     items_for_events,
     list_group_name,
     member_group_name,
@@ -184,6 +190,25 @@ def _render_events(*, list_id: str, seqs: list[int]) -> list[dict]:
     return messages
 
 
+# Events rendered again in another language than the writer's, shared by the sockets of
+# one process (a family reading two languages re-renders each event once per process).
+_TRANSLATED_LIMIT = 512
+_translated: OrderedDict[tuple[str, str], dict | None] = OrderedDict()
+
+
+def socket_language(scope: dict, user) -> str:
+    """The language a socket's page is in: the member's setting, else the browser's."""
+    chosen = supported_language(getattr(user, "language", ""))
+    if chosen:
+        return chosen
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for code, _quality in parse_accept_lang_header(accept):
+        with contextlib.suppress(LookupError):
+            return translation.get_supported_language_variant(code)
+    return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
 def client_event(message: dict) -> dict:
     """What the page gets for a channel-layer list event: the message minus routing keys."""
     return {
@@ -200,6 +225,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     counted = False  # in grocer_websockets_open
     # Set once a send found the client gone: nothing more is sent to it.
     gone = False
+    language = ""  # the page's, set by connect()
 
     async def __call__(self, scope, receive, send) -> None:
         async def send_unless_gone(message) -> None:
@@ -241,6 +267,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.language = socket_language(self.scope, user)
         self.list_id = str(self.scope["url_route"]["kwargs"]["list_id"])
         self.family_id = family_id = await socket_db(_family_id_if_member)(
             user=user, list_id=self.list_id
@@ -359,7 +386,7 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "reload"})
             return
         for message in messages:
-            await self.send_json(client_event(message))
+            await self.send_json(client_event(await self._in_page_language(message)))
         await self.send_json(
             {"type": "caught_up", "seq": messages[-1]["seq"] if messages else last_seq}
         )
@@ -391,8 +418,27 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
 
     # --- channel-layer handlers -------------------------------------------------------
 
+    async def _in_page_language(self, message: dict) -> dict:
+        """The message with its texts in this page's language (the writer's may differ)."""
+        if not self.language or message.get("lang") in (None, self.language):
+            return message
+        if not message.get("event_id"):
+            return message
+        key = (message["event_id"], self.language)
+        if key in _translated:
+            _translated.move_to_end(key)
+        else:
+            _translated[key] = await socket_db(event_texts_in)(
+                event_id=message["event_id"], language=self.language
+            )
+            while len(_translated) > _TRANSLATED_LIMIT:
+                _translated.popitem(last=False)
+        texts = _translated[key]
+        return {**message, **texts} if texts else message
+
     async def list_event(self, message: dict) -> None:
         received = time.perf_counter()
+        message = await self._in_page_language(message)
         # Lines logged while forwarding carry the id of the request that made the change.
         with structlog.contextvars.bound_contextvars(request_id=message.get("request_id")):
             await self.send_json(client_event(message))

@@ -25,6 +25,7 @@ from uuid import UUID
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import translation
 
 from grocer import logs, metrics
 
@@ -154,7 +155,27 @@ def event_message(
         "html": _render_row(item, members) if event.type in ITEM_EVENT_TYPES else None,
         "activity_html": render_activity_entry(event=event),
         "summary": event_sentence(event, item=item),
+        # The language the texts above are in (the writer's): a socket whose member reads
+        # another one gets them rendered again in theirs (see `event_texts_in`).
+        "lang": translation.get_language(),
     }
+
+
+EVENT_TEXTS = ("html", "activity_html", "summary", "lang")
+
+
+def event_texts_in(*, event_id: UUID | str, language: str) -> dict[str, Any] | None:
+    """The event's texts (row, feed entry, announcement) rendered in `language`.
+
+    For the sockets of members who read another language than the writer's; None
+    when the event is gone.
+    """
+    event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
+    if event is None:
+        return None
+    with translation.override(language):
+        message = event_message(event)
+    return {key: message[key] for key in EVENT_TEXTS}
 
 
 # --- the per-list stream of rendered messages, for catch-up -----------------------------
