@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from uuid import UUID
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.db.models import CharField, Func
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 from pydantic_core import to_json
 
 from families.models import User
@@ -67,7 +68,7 @@ class Rfc3339(Func):
     """A timestamp as the text pydantic writes for it ("2026-11-29T18:16:43.123456Z", no
     fraction when it is zero), formatted by PostgreSQL: loading 2,000 timestamps through
     Django's timezone-aware loader was a third of a 1,000-item answer. Elsewhere (SQLite)
-    the plain column, which pydantic-core writes the same way."""
+    the stored text, which `_item_row` writes the same way."""
 
     output_field = CharField()
 
@@ -90,6 +91,22 @@ _ITEM_FIELDS = tuple(
     for column, _ in ITEM_COLUMNS
 )
 _ITEM_KEYS = tuple(key for _, key in ITEM_COLUMNS)
+_TIMESTAMP_KEYS = ("created_at", "updated_at")
+_DATETIME = TypeAdapter(datetime)
+
+
+def _item_row(values: tuple) -> dict:
+    row = dict(zip(_ITEM_KEYS, values, strict=True))
+    for key in _TIMESTAMP_KEYS:
+        value = row[key]
+        if isinstance(value, str) and value.endswith("Z"):
+            continue  # PostgreSQL formatted it (Rfc3339)
+        # SQLite: a naive UTC datetime (or its stored text), written as pydantic writes the
+        # one-item answer.
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        row[key] = _DATETIME.dump_python(value.replace(tzinfo=UTC), mode="json")
+    return row
 
 
 def _tag(item: ListItem) -> str:
@@ -124,7 +141,7 @@ def items(request: HttpRequest, list_id: UUID, params: Query[PageParams]):
         keys=[("position", int), ("id", UUID)],
         cursor=params.cursor,
         limit=params.limit,
-        as_row=lambda values: dict(zip(_ITEM_KEYS, values, strict=True)),
+        as_row=_item_row,
     )
     response = HttpResponse(
         to_json({"results": page.rows, "next": page.next}), content_type="application/json"
