@@ -98,3 +98,19 @@ def family_data_snapshot() -> list:
         list(model.all_objects.order_by("pk").values())
         for model in (GroceryList, ListItem, ItemSet, StaplePin, Vendor, VendorShare, Order)
     ] + [list(model.objects.order_by("pk").values()) for model in (Membership, Invitation, Photo)]
+
+
+def assert_every_page_escapes(client, params: dict, text: str) -> None:
+    """No page a GET reaches shows `text` (stored markup) unescaped.
+
+    The list as text (export) is plain text: it returns what was typed, never parsed as
+    markup, as long as browsers are told not to sniff it.
+    """
+    for _name, route, _pattern in ROUTES:
+        response = client.get(fill_route(route, params))
+        if response.status_code != 200 or response.streaming:
+            continue
+        if response["Content-Type"].startswith("text/plain"):
+            assert response["X-Content-Type-Options"] == "nosniff", route
+            continue
+        assert text not in response.content.decode(errors="replace"), route
