@@ -453,3 +453,15 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     async def membership_revoked(self, message: dict) -> None:
         await self._leave()
         await self.close(code=CLOSE_REVOKED)
+
+    async def channel_layer_resumed(self, message: dict) -> None:
+        """The layer's subscription to Redis broke and was re-made (grocer.channel_layers).
+
+        Whatever was published meanwhile never reached this socket: the list's seq, sent
+        as a heartbeat answer, lets the page see that it is behind and catch up.
+        """
+        if self.tab is None:
+            return
+        seq = await socket_db(_list_seq)(self.list_id)
+        if seq is not None:
+            await self.send_json({"type": "heartbeat", "seq": seq})
