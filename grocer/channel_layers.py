@@ -13,10 +13,10 @@ This subclass watches the subscriber connection and tells every channel of the p
   channel's `receive()` raises `redis.exceptions.ConnectionError`, as the list-based
   layer's blocking pop does when Redis is down, so a consumer closes the same way
   (the list socket: 4503, the page shows "paused", retries and catches up);
-- it failed and came back within the grace (a Redis restart): the subscriptions are
-  re-made, and each channel receives `{"type": "channel_layer.resumed"}` so that its
-  consumer can find out what was published meanwhile (the list socket sends the list's
-  seq; the page catches up). Sockets stay open across a restart.
+- it came back (within the grace: a Redis restart): the subscriptions are re-made, and
+  each channel receives `{"type": "channel_layer.resumed", "resumption": <id>}` so that
+  its consumer can find out what was published meanwhile (the list socket sends the
+  list's seq; the page catches up). Sockets stay open across a restart.
 
 A channel created while Redis is down fails on its first `receive()` the same way.
 Subscriptions left behind by channels and groups that went away during an outage are
@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
@@ -46,7 +47,14 @@ RESUMED = "channel_layer.resumed"
 
 # What a shard puts into the channels' queues instead of a message from Redis.
 _LOST = object()
-_RESUMED = object()
+
+
+class _Resumed:
+    """The subscriptions are back; `id` names this recovery (consumers may share work)."""
+
+    def __init__(self) -> None:
+        self.id = uuid.uuid4().hex
+
 
 # Seconds between attempts to get the subscriber connection back.
 RECONNECT_INTERVAL = 0.25
@@ -95,7 +103,7 @@ class _Shard(RedisSingleShardConnection):
         self._failed_at = None
         self._lost = False
         # Anything published during the break reached no one in this process.
-        self.channel_layer.tell_channels(_RESUMED)
+        self.channel_layer.tell_channels(_Resumed())
 
     async def _prune(self) -> None:
         """Unsubscribe from channels and groups that went away while Redis was down."""
@@ -142,8 +150,8 @@ class PubSubLoopLayer(RedisPubSubLoopLayer):
             # Redis is down: unsubscribing would fail; _prune drops it on recovery.
             await self._forget(channel, unsubscribe=False)
             raise RedisConnectionError("Channel layer lost its Redis subscriber connection")
-        if message is _RESUMED:
-            return {"type": RESUMED}
+        if isinstance(message, _Resumed):
+            return {"type": RESUMED, "resumption": message.id}
         return self.channel_layer.deserialize(message)
 
     async def _forget(self, channel: str, *, unsubscribe: bool) -> None:

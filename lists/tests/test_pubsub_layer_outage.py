@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from families.tests.factories import MembershipFactory
 from grocer import channel_layers
 from grocer.channel_layers import RESUMED, PubSubChannelLayer
+from lists import consumers
 from lists.models import GroceryList
 from lists.tests.factories import GroceryListFactory
 from lists.tests.realtime import communicator, receive, run, session_cookie
@@ -60,7 +61,7 @@ def test_a_restart_within_the_grace_keeps_channels_and_says_so(private_redis):
         private_redis.start()  # empty: the subscriptions are made again
 
         # What was published during the break reached no one: the channel is told.
-        assert await next_message(layer, channel) == {"type": RESUMED}
+        assert (await next_message(layer, channel))["type"] == RESUMED
         await published_to(layer_on(private_redis), "g", {"type": "m", "n": 2})
         assert (await next_message(layer, channel))["n"] == 2
         await layer.flush()
@@ -90,7 +91,7 @@ def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
         await layer.group_add("new", fresh)
         await published_to(layer_on(private_redis), "new", {"type": "m", "n": 3})
         message = await next_message(layer, fresh)
-        if message == {"type": RESUMED}:  # made before the receive task saw Redis back
+        if message["type"] == RESUMED:  # made before the receive task saw Redis back
             message = await next_message(layer, fresh)
         assert message["n"] == 3
 
@@ -107,28 +108,43 @@ def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_socket_told_the_layer_resumed_gets_the_lists_seq(private_redis, settings, monkeypatch):
-    """The list socket answers the layer's "resumed" with a heartbeat carrying the seq."""
+def test_sockets_told_the_layer_resumed_get_the_lists_seq(private_redis, settings, monkeypatch):
+    """The list socket answers "resumed" with a heartbeat carrying the list's seq, read
+    once per list for all the process's sockets (they all hear of it at the same time)."""
     monkeypatch.setenv("GROCER_CHANNEL_LAYER", "pubsub")
     from grocer.env import redis_channel_layer
 
     settings.CHANNEL_LAYERS = {"default": redis_channel_layer(private_redis.url, prefix="t:asgi")}
+    reads = []
+    list_seq = consumers._list_seq
+
+    def counted_list_seq(list_id):
+        reads.append(list_id)
+        return list_seq(list_id)
+
+    monkeypatch.setattr(consumers, "_list_seq", counted_list_seq)
     ana = MembershipFactory()
     grocery_list = GroceryListFactory(family=ana.family)
     cookie = session_cookie(ana.user)
 
     async def scenario():
-        comm = communicator(grocery_list.pk, cookie=cookie)
-        assert (await comm.connect())[0]
-        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
-        await receive(comm, "caught_up")
+        sockets = []
+        for _ in range(3):
+            comm = communicator(grocery_list.pk, cookie=cookie)
+            assert (await comm.connect())[0]
+            await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+            await receive(comm, "caught_up")
+            sockets.append(comm)
         # Two events committed while the subscription was broken: never delivered.
         await database_sync_to_async(GroceryList.objects.filter(pk=grocery_list.pk).update)(
             last_seq=2
         )
-        get_channel_layer()._get_layer().tell_channels(channel_layers._RESUMED)
-        beat = await receive(comm, "heartbeat")
-        await comm.disconnect()
-        return beat
+        reads.clear()
+        get_channel_layer()._get_layer().tell_channels(channel_layers._Resumed())
+        beats = [await receive(comm, "heartbeat") for comm in sockets]
+        for comm in sockets:
+            await comm.disconnect()
+        return beats
 
-    assert run(scenario) == {"type": "heartbeat", "seq": 2}
+    assert run(scenario) == [{"type": "heartbeat", "seq": 2}] * 3
+    assert reads == [str(grocery_list.pk)]
