@@ -159,7 +159,9 @@ class PubSubLoopLayer(RedisPubSubLoopLayer):
             return
         try:
             await self._get_shard(channel).unsubscribe(channel)
-        except BaseException:
+        except asyncio.CancelledError:
+            pass  # cancelled again (the server is stopping): the caller re-raises
+        except Exception:
             # Not re-raised: the CancelledError is the one that matters.
             logger.warning("Could not unsubscribe a channel", exc_info=True)
 
