@@ -337,26 +337,34 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     task twice is harmless (the claim, see delivery_send).
     """
     now = timezone.now()
-    not_handed_out = Q(dispatched_at__isnull=True) | Q(
-        dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)
-    )
-    # The claim's tolerance: a row the web process made due "now" by its own clock.
-    due = Q(state=ShareDelivery.State.QUEUED) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + DUE_TOLERANCE)
-    )
-    dead_claim = Q(
-        state=ShareDelivery.State.SENDING,
-        send_started_at__lt=now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS),
-    )
     with transaction.atomic():
         ids = list(
             ShareDelivery.objects.select_for_update(skip_locked=True)
-            .filter((due | dead_claim) & not_handed_out)
+            .filter(_to_hand_out(now=now))
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
         ShareDelivery.objects.filter(pk__in=ids).update(dispatched_at=now)
     return [str(pk) for pk in ids]
+
+
+def deliveries_due_exist() -> bool:
+    """Whether `deliveries_due` would hand out anything now (without handing it out)."""
+    return ShareDelivery.objects.filter(_to_hand_out(now=timezone.now())).exists()
+
+
+def _to_hand_out(*, now: datetime) -> Q:
+    not_handed_out = Q(dispatched_at__isnull=True) | Q(
+        dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)
+    )
+    due = Q(state=ShareDelivery.State.QUEUED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    dead_claim = Q(
+        state=ShareDelivery.State.SENDING,
+        send_started_at__lt=now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS),
+    )
+    return (due | dead_claim) & not_handed_out
 
 
 # The process's sending threads, shared by every drain it runs (created on first use, so

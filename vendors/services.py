@@ -205,15 +205,15 @@ def share_send(
             ShareDelivery.objects.filter(
                 share=share, state__in=[ShareDelivery.State.QUEUED]
             ).update(state=ShareDelivery.State.SUPERSEDED)
-            now = timezone.now()
             ShareDelivery.objects.create(
                 share=share,
                 family_id=share.family_id,
                 number=share.send_count,
                 vendor_url=share_vendor_url(share=share, base_url=base_url),
-                # Due now and not handed out: the drain started on commit hands it out;
+                # Due at once (no time: no clock of this host to compare with a
+                # worker's) and not handed out: the drain started on commit hands it out;
                 # if that enqueue is lost (broker down), the next sweep does.
-                next_attempt_at=now,
+                next_attempt_at=None,
             )
             from .tasks import drain_soon
 

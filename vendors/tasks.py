@@ -19,7 +19,14 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.core.cache import cache
 
-from .delivery import Retry, Wait, deliveries_due, deliveries_send, delivery_send
+from .delivery import (
+    Retry,
+    Wait,
+    deliveries_due,
+    deliveries_due_exist,
+    deliveries_send,
+    delivery_send,
+)
 from .webhook import webhook_process
 
 logger = get_task_logger(__name__)
@@ -36,16 +43,17 @@ def deliver_share(delivery_id: str) -> str:
     return outcome
 
 
-# Set while a drain is queued and has not started: a burst of shares is one message.
+# Set from the moment a drain is asked for until a drain finds the end of the queue: a
+# burst of shares is one message, not one per share.
 DRAIN_PENDING_KEY = "vendors:drain-pending"
 
 
 def drain_soon() -> None:
-    """Have a worker drain the due sends, unless a drain that has not started yet will.
+    """Have a worker drain the due sends, unless a drain asked for earlier will reach them.
 
-    The drain clears the mark before it looks for rows, so a row committed before this
-    call is seen by that drain (or handed out by another). A lost message costs at most
-    the mark's lifetime or the next sweep, whichever comes first.
+    A drain clears the mark only after it found fewer due rows than a batch, and then
+    looks once more: a row committed before this call is seen by that look if not by the
+    drain itself. A lost message costs at most the mark's lifetime or the next sweep.
     """
     if not cache.add(DRAIN_PENDING_KEY, 1, timeout=settings.WHATSAPP_DUE_SWEEP_SECONDS):
         return
@@ -72,9 +80,14 @@ def _hand_out_batch() -> list[str]:
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def drain_deliveries() -> int:
     """Send a batch of due sends (see `_hand_out_batch`); the outbox is the table."""
-    cache.delete(DRAIN_PENDING_KEY)
     ids = _hand_out_batch()
     deliveries_send(delivery_ids=ids)
+    if len(ids) < settings.WHATSAPP_DRAIN_BATCH:
+        # The end of the queue: new shares start a drain of their own from now on, and
+        # rows committed while the mark was set are looked for once more.
+        cache.delete(DRAIN_PENDING_KEY)
+        if deliveries_due_exist():
+            drain_soon()
     return len(ids)
 
 

@@ -223,3 +223,33 @@ def test_a_burst_of_shares_starts_one_drain(whatsapp_on, follow_ups):
         assert len(follow_ups) == 2
     finally:
         cache.delete(tasks.DRAIN_PENDING_KEY)
+
+
+def test_a_share_committed_while_the_last_batch_goes_out_gets_a_drain(
+    whatsapp_on, follow_ups, monkeypatch
+):
+    """Its kick found the mark set and started nothing: the drain that clears the mark
+    looks once more and starts the drain that sends it."""
+    cache.delete(tasks.DRAIN_PENDING_KEY)
+    try:
+        ShareDeliveryFactory()
+        tasks.drain_soon()
+        assert len(follow_ups) == 1
+        send = tasks.deliveries_send
+        late: list = []
+
+        def send_while_a_share_commits(*, delivery_ids):
+            outcomes = send(delivery_ids=delivery_ids)
+            late.append(ShareDeliveryFactory())
+            tasks.drain_soon()  # its kick: the mark is still set
+            return outcomes
+
+        monkeypatch.setattr(tasks, "deliveries_send", send_while_a_share_commits)
+        assert tasks.drain_deliveries.apply(throw=True).get() == 1
+        assert len(follow_ups) == 2  # the second look found the late row
+        monkeypatch.setattr(tasks, "deliveries_send", send)
+        assert tasks.drain_deliveries.apply(throw=True).get() == 1
+        assert accepted(whatsapp_on)[str(late[0].pk)] == 1
+        assert len(follow_ups) == 2
+    finally:
+        cache.delete(tasks.DRAIN_PENDING_KEY)
