@@ -348,11 +348,6 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     return [str(pk) for pk in ids]
 
 
-def deliveries_due_exist() -> bool:
-    """Whether `deliveries_due` would hand out anything now (without handing it out)."""
-    return ShareDelivery.objects.filter(_to_hand_out(now=timezone.now())).exists()
-
-
 def _to_hand_out(*, now: datetime) -> Q:
     not_handed_out = Q(dispatched_at__isnull=True) | Q(
         dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)

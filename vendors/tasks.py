@@ -23,7 +23,6 @@ from .delivery import (
     Retry,
     Wait,
     deliveries_due,
-    deliveries_due_exist,
     deliveries_send,
     delivery_send,
 )
@@ -82,13 +81,26 @@ def drain_deliveries() -> int:
     """Send a batch of due sends (see `_hand_out_batch`); the outbox is the table."""
     ids = _hand_out_batch()
     deliveries_send(delivery_ids=ids)
-    if len(ids) < settings.WHATSAPP_DRAIN_BATCH:
-        # The end of the queue: new shares start a drain of their own from now on, and
-        # rows committed while the mark was set are looked for once more.
+    sent = len(ids)
+    for _ in range(DRAIN_LAST_LOOKS):
+        if len(ids) >= settings.WHATSAPP_DRAIN_BATCH:
+            break  # the drain that batch asked for carries on
+        # The end of the queue: from now on new shares start a drain of their own, and
+        # rows committed while the mark was set are looked for once more, here.
         cache.delete(DRAIN_PENDING_KEY)
-        if deliveries_due_exist():
-            drain_soon()
-    return len(ids)
+        ids = _hand_out_batch()
+        if not ids:
+            break
+        deliveries_send(delivery_ids=ids)
+        sent += len(ids)
+    else:
+        if ids:
+            drain_soon()  # a steady stream of shares: a fresh task, inside the time limits
+    return sent
+
+
+# Rounds of "clear the mark, look once more" one drain makes before handing over.
+DRAIN_LAST_LOOKS = 10
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
