@@ -223,7 +223,12 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
         from . import sequential
 
         sizes = sequential.SMOKE_SIZES if args.smoke else sequential.SIZES
-        return sequential.measure(web_urls=stack.web_urls, sizes=sizes)
+        floor_requests = (
+            sequential.SMOKE_FLOOR_REQUESTS if args.smoke else sequential.FLOOR_REQUESTS
+        )
+        return sequential.measure(
+            web_urls=stack.web_urls, sizes=sizes, floor_requests=floor_requests
+        )
     if part == "propagation":
         from . import propagation
 
