@@ -210,6 +210,12 @@ def table(results: dict) -> str:
                 f"   lost {run['events_lost']}/{run['events_expected']}, late adds"
                 f" {run['late_adds']}, statuses {run['statuses']}"
             )
+        floor = sequential.get("healthz_floor")
+        if floor:
+            lines.append(
+                f"  stack floor: GET /healthz x {floor['requests']}, same client"
+                f"   {_ms(floor['http_ms'])}"
+            )
         lines.append("")
     lines.extend(_section("sequential", sequential))
 

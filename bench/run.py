@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--whatsapp-pool", default="threads", help="their Celery --pool")
     parser.add_argument(
-        "--whatsapp-concurrency", type=int, default=32, help="their Celery --concurrency"
+        "--whatsapp-concurrency", type=int, default=4, help="their Celery --concurrency"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
@@ -225,7 +225,12 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
         from . import sequential
 
         sizes = sequential.SMOKE_SIZES if args.smoke else sequential.SIZES
-        return sequential.measure(web_urls=stack.web_urls, sizes=sizes)
+        floor_requests = (
+            sequential.SMOKE_FLOOR_REQUESTS if args.smoke else sequential.FLOOR_REQUESTS
+        )
+        return sequential.measure(
+            web_urls=stack.web_urls, sizes=sizes, floor_requests=floor_requests
+        )
     if part == "propagation":
         from . import propagation
 

@@ -35,6 +35,8 @@ from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
 
 SIZES = ((1, 500), (50, 500), (200, 200))  # (listeners, adds)
 SMOKE_SIZES = ((1, 10), (5, 10))
+FLOOR_REQUESTS = 300
+SMOKE_FLOOR_REQUESTS = 20
 EVENT_TIMEOUT = 5.0
 WARMUP = 5
 
@@ -206,7 +208,26 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
     }
 
 
-def measure(*, web_urls: list[str], sizes=SIZES) -> dict:
+async def _stack_floor(*, web_url: str, requests: int) -> dict:
+    """The same client asking daphne for `/healthz`, one request after the other.
+
+    `/healthz` goes through the whole middleware stack and touches neither PostgreSQL
+    nor Redis: what is left of an add's HTTP time once this is taken away is the add's
+    own work (session, CSRF, the write, the event, the row).
+    """
+    samples: list[float] = []
+    async with httpx.AsyncClient(base_url=web_url, timeout=30) as http:
+        for n in range(requests + WARMUP):
+            start = time.perf_counter()
+            response = await http.get("/healthz")
+            elapsed = time.perf_counter() - start
+            response.raise_for_status()
+            if n >= WARMUP:
+                samples.append(elapsed)
+    return {"requests": requests, "http_ms": summary_ms(samples)}
+
+
+def measure(*, web_urls: list[str], sizes=SIZES, floor_requests: int = FLOOR_REQUESTS) -> dict:
     if websocket_path("00000000-0000-0000-0000-000000000000") is None:
         return {"skipped": "the list socket is not on this branch yet"}
     from lists.models import GroceryList
@@ -231,4 +252,5 @@ def measure(*, web_urls: list[str], sizes=SIZES) -> dict:
         run["events_lost"] = sum(len(want - set(lst.received)) for lst in listener_rows)
         run["duplicates"] = sum(lst.duplicates for lst in listener_rows)
         runs.append(run)
-    return {"runs": runs}
+    floor = asyncio.run(_stack_floor(web_url=web_urls[0], requests=floor_requests))
+    return {"runs": runs, "healthz_floor": floor}

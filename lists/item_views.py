@@ -151,7 +151,6 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
             "feedback": feedback,
             # A new item's row is the one every open page was sent (rendered once).
             "row_html": render_item_row(item=item) if result.created else None,
-            "members": selectors.family_members(family_id=grocery_list.family_id),
             "counts": result.counts or selectors.list_counts(grocery_list=grocery_list),
         },
     )
@@ -236,6 +235,13 @@ def _bad_row_request(request: HttpRequest, item: ListItem, form) -> HttpResponse
 
 @_item_action
 def item_status(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
+    """The row's check button; its + and - post here too, with a `direction`.
+
+    One URL for the row's one form keeps the row light (no formaction per button) and
+    works without JavaScript: a form submits only the clicked button's name and value.
+    """
+    if "direction" in request.POST:
+        return _quantity_step(request, grocery_list=grocery_list, item_id=item_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _bad_row_request(request, _item_or_404(grocery_list, item_id), form)
@@ -248,6 +254,10 @@ def item_status(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUI
 
 @_item_action
 def item_quantity(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
+    return _quantity_step(request, grocery_list=grocery_list, item_id=item_id)
+
+
+def _quantity_step(request: HttpRequest, *, grocery_list: GroceryList, item_id: UUID):
     """+ / -: 409 with the current row when the item changed since the buttons were drawn."""
     form = QuantityStepForm(request.POST)
     if not form.is_valid():

@@ -6,10 +6,12 @@ real-time layer pushes, so they can never drift apart.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 
 from families.models import User
 
@@ -22,7 +24,9 @@ ACTIVITY_ENTRY = "lists/detail.html#activity-entry"
 
 def item_row_context(*, item: ListItem, members: list[User] | None = None) -> dict[str, Any]:
     if members is None:
-        members = family_members(family_id=item.family_id)
+        # Read only if the template asks: the light row does not (its menu loads on open),
+        # and every write renders one, so eagerly it was a cache round trip per write.
+        members = SimpleLazyObject(partial(family_members, family_id=item.family_id))
     return {"item": item, "members": members}
 
 

@@ -78,6 +78,9 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
         assert run["writer_http_ms"]["n"] == run["adds"]
         _latency(run["writer_http_ms"])
         _latency(run["propagation_ms"])
+    floor = sequential["healthz_floor"]
+    assert floor["http_ms"]["n"] == floor["requests"]
+    _latency(floor["http_ms"])
 
     churn = results["churn"]
     assert churn["writes"] > 0 and churn["writes_5xx"] == 0

@@ -4,6 +4,8 @@ the list on each change."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from families.tests.factories import PASSWORD, MembershipFactory
@@ -90,3 +92,35 @@ def test_the_menu_loads_when_opened_and_its_actions_work_from_the_keyboard(live_
     row.locator(".assignee", has_text="Ben").wait_for()
     bread.refresh_from_db()
     assert (bread.status, bread.assigned_to.name) == ("purchased", "Ben")
+
+
+def test_plus_and_minus_post_through_the_rows_one_form_from_the_keyboard(live_daphne, page):
+    """+ and - carry no URL of their own: rows.js posts the row's form with the pressed
+    button's `direction`, and the answer replaces the row in place (no page load)."""
+    member = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=member.family, name="Weekly shop")
+    flour = item_services.item_add(
+        grocery_list=grocery_list, actor=member.user, name="flour", quantity_text="2 kg"
+    ).item
+    page.goto(f"{live_daphne.url}/accounts/login/")
+    page.get_by_label("Email").fill(member.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{live_daphne.url}/lists/{grocery_list.id}/")
+    wait_until_true(page, "document.getElementById('grocery-list').dataset.live === 'live'")
+    page.evaluate("window.notReloaded = true")
+    row = page.locator(f"#item-{flour.id}")
+    assert row.locator("[formaction]").count() == 0
+    # The names the buttons had before the row lost its hidden-text spans.
+    assert row.get_by_role("button", name="Put flour in the cart").count() == 1
+
+    page.get_by_role("button", name="More flour, 2.5 kg").focus()
+    page.keyboard.press("Enter")
+    row.locator(".item-qty", has_text="2.5 kg").wait_for()
+    page.get_by_role("button", name="Less flour, 2 kg").focus()
+    page.keyboard.press("Enter")
+    row.locator(".item-qty", has_text=re.compile(r"^2 kg$")).wait_for()
+    assert page.evaluate("window.notReloaded") is True
+    flour.refresh_from_db()
+    assert (flour.quantity_text, flour.status, flour.version) == ("2 kg", "needed", 3)

@@ -303,10 +303,11 @@
 
   // --- the row's one form and its menu ----------------------------------------------------
   //
-  // A row is kept light (lists/detail.html#item-row): one form, whose buttons post to
-  // the status or the quantity URL (formaction), with no htmx attributes of its own; the
-  // target (the row) and the swap are inherited from #categories, the CSRF token comes
-  // from <body hx-headers>. offline.js sees the submit first (capture) when offline.
+  // A row is kept light (lists/detail.html#item-row): one form posting to the status
+  // URL (a + or - button adds its `direction`, which makes it a quantity step), with no
+  // htmx attributes of its own; the target (the row) and the swap are inherited from
+  // #categories, the CSRF token comes from <body hx-headers>. offline.js sees the
+  // submit first (capture) when offline.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || !window.htmx || !form.matches ||
@@ -315,10 +316,7 @@
     var submitter = event.submitter;
     var values = {};
     if (submitter && submitter.name) values[submitter.name] = submitter.value;
-    // A button's formAction is the page's URL when it has no formaction of its own.
-    var url = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
-    window.htmx.ajax("POST", url,
-      { source: form, values: values });
+    window.htmx.ajax("POST", form.action, { source: form, values: values });
   });
 
   // The menu (status, who gets it, edit, photo, delete) is loaded when it opens; its
