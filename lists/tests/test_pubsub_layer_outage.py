@@ -11,7 +11,6 @@ import asyncio
 
 import pytest
 import redis
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -66,7 +65,7 @@ def test_a_restart_within_the_grace_keeps_channels_and_says_so(private_redis):
         assert (await next_message(layer, channel))["n"] == 2
         await layer.flush()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
@@ -104,7 +103,7 @@ def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
         assert subscriptions(private_redis) == wanted
         await layer.flush()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 @pytest.mark.django_db(transaction=True)
