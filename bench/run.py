@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--whatsapp-pool", default="threads", help="their Celery --pool")
     parser.add_argument(
-        "--whatsapp-concurrency", type=int, default=32, help="their Celery --concurrency"
+        "--whatsapp-concurrency", type=int, default=4, help="their Celery --concurrency"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
