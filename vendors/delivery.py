@@ -348,6 +348,23 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     return [str(pk) for pk in ids]
 
 
+def deliveries_next_due_in() -> float | None:
+    """Seconds until the soonest send waiting for its next attempt is due (None: none)."""
+    soonest = (
+        ShareDelivery.objects.filter(
+            state=ShareDelivery.State.QUEUED,
+            dispatched_at__isnull=True,
+            next_attempt_at__isnull=False,
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if soonest is None:
+        return None
+    return max(0.0, (soonest - timezone.now()).total_seconds())
+
+
 def _to_hand_out(*, now: datetime) -> Q:
     not_handed_out = Q(dispatched_at__isnull=True) | Q(
         dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)

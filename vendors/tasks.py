@@ -4,7 +4,8 @@ A send that must wait (retry backoff, open breaker) keeps its due time in Postgr
 (`ShareDelivery.next_attempt_at`) and no task at all: `dispatch_due_deliveries`, on beat
 every WHATSAPP_DUE_SWEEP_SECONDS, enqueues the sends that are due. A countdown task would
 sit unacknowledged in a worker that dies, and come back only after the broker's one-hour
-visibility timeout.
+visibility timeout. (A drain may ask for a wake-up when a retry is due before the next
+sweep: only a wake-up, the wait itself stays in the row.)
 
 Sends go out in batches (`drain_deliveries`): one Celery message hands out up to
 WHATSAPP_DRAIN_BATCH due rows and sends them on the process's thread pool. Celery's
@@ -23,6 +24,7 @@ from .delivery import (
     Retry,
     Wait,
     deliveries_due,
+    deliveries_next_due_in,
     deliveries_send,
     delivery_send,
 )
@@ -76,11 +78,23 @@ def _hand_out_batch() -> list[str]:
 # side. A pool busy with another drain's batch can make this one wait a batch's time
 # more, still well inside WHATSAPP_CLAIM_STALE_SECONDS, as a row is claimed only when
 # its send starts.
+def _wake_for_retries(outcomes: list[str]) -> None:
+    """A retry waits in PostgreSQL for the sweep (every WHATSAPP_DUE_SWEEP_SECONDS); when
+    one is due before that, a drain is asked for then as well. Only a wake-up: the wait
+    is the row's, and a wake-up lost with its worker costs nothing (the sweep finds the
+    row, and a drain that finds nothing due does nothing)."""
+    if "retrying" not in outcomes:
+        return
+    wait = deliveries_next_due_in()
+    if wait is not None and wait < settings.WHATSAPP_DUE_SWEEP_SECONDS:
+        drain_deliveries.apply_async(countdown=wait)
+
+
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def drain_deliveries() -> int:
     """Send a batch of due sends (see `_hand_out_batch`); the outbox is the table."""
     ids = _hand_out_batch()
-    deliveries_send(delivery_ids=ids)
+    _wake_for_retries(deliveries_send(delivery_ids=ids))
     sent = len(ids)
     for _ in range(DRAIN_LAST_LOOKS):
         if len(ids) >= settings.WHATSAPP_DRAIN_BATCH:
@@ -91,7 +105,7 @@ def drain_deliveries() -> int:
         ids = _hand_out_batch()
         if not ids:
             break
-        deliveries_send(delivery_ids=ids)
+        _wake_for_retries(deliveries_send(delivery_ids=ids))
         sent += len(ids)
     else:
         if ids:
@@ -106,7 +120,7 @@ DRAIN_LAST_LOOKS = 10
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def send_deliveries(delivery_ids: list[str]) -> int:
     """Send rows the sweep handed out, as a drain sends its batch."""
-    deliveries_send(delivery_ids=delivery_ids)
+    _wake_for_retries(deliveries_send(delivery_ids=delivery_ids))
     return len(delivery_ids)
 
 
