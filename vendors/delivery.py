@@ -348,21 +348,23 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     return [str(pk) for pk in ids]
 
 
-def deliveries_next_due_in() -> float | None:
-    """Seconds until the soonest send waiting for its next attempt is due (None: none)."""
-    soonest = (
+def deliveries_waiting_until(*, delivery_ids: Sequence[str]) -> float | None:
+    """Seconds until the last of these rows that wait for their next attempt is due
+    (None: none of them waits)."""
+    last = (
         ShareDelivery.objects.filter(
+            pk__in=delivery_ids,
             state=ShareDelivery.State.QUEUED,
             dispatched_at__isnull=True,
             next_attempt_at__isnull=False,
         )
-        .order_by("next_attempt_at")
+        .order_by("-next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    if soonest is None:
+    if last is None:
         return None
-    return max(0.0, (soonest - timezone.now()).total_seconds())
+    return max(0.0, (last - timezone.now()).total_seconds())
 
 
 def _to_hand_out(*, now: datetime) -> Q:

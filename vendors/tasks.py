@@ -24,8 +24,8 @@ from .delivery import (
     Retry,
     Wait,
     deliveries_due,
-    deliveries_next_due_in,
     deliveries_send,
+    deliveries_waiting_until,
     delivery_send,
 )
 from .webhook import webhook_process
@@ -78,23 +78,27 @@ def _hand_out_batch() -> list[str]:
 # side. A pool busy with another drain's batch can make this one wait a batch's time
 # more, still well inside WHATSAPP_CLAIM_STALE_SECONDS, as a row is claimed only when
 # its send starts.
-def _wake_for_retries(outcomes: list[str]) -> None:
+def _wake_for_retries(*, delivery_ids: list[str], outcomes: list[str]) -> None:
     """A retry waits in PostgreSQL for the sweep (every WHATSAPP_DUE_SWEEP_SECONDS); when
-    one is due before that, a drain is asked for then as well. Only a wake-up: the wait
-    is the row's, and a wake-up lost with its worker costs nothing (the sweep finds the
-    row, and a drain that finds nothing due does nothing)."""
+    a batch's retries are all due before that, one drain is asked for when the last is
+    due. Only a wake-up: the wait is the row's, and a wake-up lost with its worker costs
+    nothing (the sweep finds the rows; a drain that finds nothing due does nothing)."""
     if "retrying" not in outcomes:
         return
-    wait = deliveries_next_due_in()
+    wait = deliveries_waiting_until(delivery_ids=delivery_ids)
     if wait is not None and wait < settings.WHATSAPP_DUE_SWEEP_SECONDS:
         drain_deliveries.apply_async(countdown=wait)
+
+
+def _send(ids: list[str]) -> None:
+    _wake_for_retries(delivery_ids=ids, outcomes=deliveries_send(delivery_ids=ids))
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def drain_deliveries() -> int:
     """Send a batch of due sends (see `_hand_out_batch`); the outbox is the table."""
     ids = _hand_out_batch()
-    _wake_for_retries(deliveries_send(delivery_ids=ids))
+    _send(ids)
     sent = len(ids)
     for _ in range(DRAIN_LAST_LOOKS):
         if len(ids) >= settings.WHATSAPP_DRAIN_BATCH:
@@ -105,7 +109,7 @@ def drain_deliveries() -> int:
         ids = _hand_out_batch()
         if not ids:
             break
-        _wake_for_retries(deliveries_send(delivery_ids=ids))
+        _send(ids)
         sent += len(ids)
     else:
         if ids:
@@ -120,7 +124,7 @@ DRAIN_LAST_LOOKS = 10
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def send_deliveries(delivery_ids: list[str]) -> int:
     """Send rows the sweep handed out, as a drain sends its batch."""
-    _wake_for_retries(deliveries_send(delivery_ids=delivery_ids))
+    _send(delivery_ids)
     return len(delivery_ids)
 
 

@@ -273,7 +273,7 @@ def test_a_retry_due_before_the_next_sweep_gets_a_wake_up(whatsapp_on, settings,
     waiting = ShareDelivery.objects.get(pk=delivery.pk)
     assert waiting.state == ShareDelivery.State.QUEUED and waiting.retries == 1
     [wake_up] = wake_ups
-    # At its due time (the backoff is 1 to 2 s), not at the next sweep.
+    # When the batch's last retry is due (the backoff is 1 to 2 s), not at the next sweep.
     assert 0 < wake_up["countdown"] <= 2
 
 
