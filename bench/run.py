@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            # The servers inherit this environment (grocer.env.redis_channel_layer).
+            "channel_layer": os.environ.get("GROCER_CHANNEL_LAYER", "pubsub"),
             "python": platform.python_version(),
             "platform": platform.platform(),
         }
