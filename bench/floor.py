@@ -1,11 +1,13 @@
 """The floor under propagation: what the same Redis costs with nothing of ours on top.
 
 1. A bare channel-layer round trip: `group_send` to a group of one channel, then
-   `receive` on that channel, through channels-redis with the app's configuration.
+   `receive` on that channel, through the layer the servers use (`GROCER_CHANNEL_LAYER`,
+   `grocer.env.redis_channel_layer`): the floor the propagation ratio is taken against.
 2. A bare Redis PUBLISH -> subscriber message.
-3. The same round trip as 1 through channels-redis' pub/sub layer.
+3. The same round trip as 1 through each layer: the pub/sub one (the default,
+   `grocer.channel_layers`) and channels-redis' list-based one.
 
-Both run sequentially (one message in flight), in this process, on this run's prefix.
+All run sequentially (one message in flight), in this process, on this run's prefix.
 """
 
 from __future__ import annotations
@@ -16,14 +18,25 @@ import time
 from .stats import summary_ms
 
 
-async def channel_layer_round_trips(
-    *, redis_url: str, prefix: str, count: int, pubsub: bool = False
-) -> dict:
-    from channels_redis.core import RedisChannelLayer
-    from channels_redis.pubsub import RedisPubSubChannelLayer
+def _layer(*, redis_url: str, prefix: str, choice: str | None):
+    """The layer `grocer.env.redis_channel_layer` configures (for `choice`, else the env's)."""
+    import os
+    from unittest import mock
 
-    kind = RedisPubSubChannelLayer if pubsub else RedisChannelLayer
-    layer = kind(hosts=[redis_url], prefix=f"{prefix}:floor")
+    from django.utils.module_loading import import_string
+
+    from grocer.env import redis_channel_layer
+
+    env = {"GROCER_CHANNEL_LAYER": choice} if choice else {}
+    with mock.patch.dict(os.environ, env):
+        config = redis_channel_layer(redis_url, prefix=f"{prefix}:floor")
+    return config["BACKEND"], import_string(config["BACKEND"])(**config["CONFIG"])
+
+
+async def channel_layer_round_trips(
+    *, redis_url: str, prefix: str, count: int, choice: str | None = None
+) -> dict:
+    backend, layer = _layer(redis_url=redis_url, prefix=prefix, choice=choice)
     channel = await layer.new_channel()
     group = "floor"
     await layer.group_add(group, channel)
@@ -40,9 +53,9 @@ async def channel_layer_round_trips(
     finally:
         await layer.group_discard(group, channel)
         await layer.flush()  # the pub/sub layer's flush also closes its connections
-        if not pubsub:
+        if hasattr(layer, "close_pools"):
             await layer.close_pools()
-    return summary_ms(samples)
+    return {"backend": backend, **summary_ms(samples)}
 
 
 async def redis_pubsub_round_trips(*, redis_url: str, prefix: str, count: int) -> dict:
@@ -78,14 +91,18 @@ async def redis_pubsub_round_trips(*, redis_url: str, prefix: str, count: int) -
 
 async def measure(*, redis_url: str, prefix: str, count: int) -> dict:
     return {
+        # The layer the servers of this run use.
         "channel_layer": await channel_layer_round_trips(
             redis_url=redis_url, prefix=prefix, count=count
         ),
         "redis_pubsub": await redis_pubsub_round_trips(
             redis_url=redis_url, prefix=prefix, count=count
         ),
-        # The pub/sub channel layer (GROCER_CHANNEL_LAYER=pubsub) on the same Redis.
+        # Each layer on the same Redis, whichever this run uses.
         "pubsub_channel_layer": await channel_layer_round_trips(
-            redis_url=redis_url, prefix=prefix, count=count, pubsub=True
+            redis_url=redis_url, prefix=prefix, count=count, choice="pubsub"
+        ),
+        "list_channel_layer": await channel_layer_round_trips(
+            redis_url=redis_url, prefix=prefix, count=count, choice="list"
         ),
     }

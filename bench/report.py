@@ -174,17 +174,25 @@ def table(results: dict) -> str:
         f"Grocer bench {meta['started_at']} commit {meta['commit']}"
         f"{' (smoke)' if meta['smoke'] else ''}, {meta['cpus']} CPUs, load "
         f"{meta['load_average_at_start']} -> {meta.get('load_average_at_end')}"
+        f", channel layer {meta.get('channel_layer', 'list')}"
     )
     lines.append("")
 
     floor = results.get("floor") or {}
     if "channel_layer" in floor:
         lines.append("Floor (ms, p50 / p95 / p99 / max)")
-        lines.append(f"  channel layer group_send -> receive  {_ms(floor['channel_layer'])}")
+        used = floor["channel_layer"].get("backend", "channels_redis.core.RedisChannelLayer")
+        lines.append(
+            f"  channel layer group_send -> receive  {_ms(floor['channel_layer'])}  ({used})"
+        )
         lines.append(f"  Redis PUBLISH -> message             {_ms(floor['redis_pubsub'])}")
         if "pubsub_channel_layer" in floor:
             lines.append(
                 f"  pub/sub layer group_send -> receive  {_ms(floor['pubsub_channel_layer'])}"
+            )
+        if "list_channel_layer" in floor:
+            lines.append(
+                f"  list layer group_send -> receive     {_ms(floor['list_channel_layer'])}"
             )
         lines.append("")
     lines.extend(_section("floor", floor))

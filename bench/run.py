@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--whatsapp-pool", default="threads", help="their Celery --pool")
     parser.add_argument(
-        "--whatsapp-concurrency", type=int, default=32, help="their Celery --concurrency"
+        "--whatsapp-concurrency", type=int, default=4, help="their Celery --concurrency"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            # The servers inherit this environment (grocer.env.redis_channel_layer).
+            "channel_layer": os.environ.get("GROCER_CHANNEL_LAYER", "pubsub"),
             "python": platform.python_version(),
             "platform": platform.platform(),
         }

@@ -87,7 +87,7 @@ class Stack:
     # send task is routed to their queue. 0: the one worker above serves sends too.
     whatsapp_workers: int = 2
     whatsapp_pool: str = "threads"
-    whatsapp_concurrency: int = 32
+    whatsapp_concurrency: int = 4
     extra_env: dict[str, str] = field(default_factory=dict)
     keep_database: bool = False
     # False: only the database and this process's Django (for in-process profiling).

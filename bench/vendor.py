@@ -9,11 +9,12 @@ the commit and stops when every delivery is `sent` (or after a bounded wait).
 
 "Sent twice" counts deliveries for which the API accepted more than one message.
 
-Before the two timed runs an untimed warm-up sends one share per worker thread, so every
-thread has opened its PostgreSQL connection and the process its HTTP client, as in a
-worker that has been up for a while. Each run also reports the CPU time the sends cost
-(`cpu`): the sending workers' processes and the PostgreSQL backends of the bench
-database, read from /proc, so a figure taken on a busy machine can still be compared.
+Before the two timed runs an untimed warm-up sends one share per sending thread (Celery's
+or the drains' pool, whichever is larger), so every thread has opened its PostgreSQL
+connection and the process its HTTP client, as in a worker that has been up for a while.
+Each run also reports the CPU time the sends cost (`cpu`): the sending workers' processes
+and the PostgreSQL backends of the bench database, read from /proc, so a figure taken on
+a busy machine can still be compared.
 """
 
 from __future__ import annotations
@@ -226,10 +227,14 @@ def measure(*, stack, fake, shares: int) -> dict:
     reason = available()
     if reason:
         return {"skipped": reason}
+    from django.conf import settings
+
+    # A drain's sends run on its process's pool: warm every pool thread, not just
+    # Celery's.
     threads = (
-        stack.whatsapp_workers * stack.whatsapp_concurrency
+        stack.whatsapp_workers * max(stack.whatsapp_concurrency, settings.WHATSAPP_SEND_THREADS)
         if stack.whatsapp_workers
-        else stack.worker_concurrency
+        else max(stack.worker_concurrency, settings.WHATSAPP_SEND_THREADS)
     )
     warmup = _one_run(
         fake=fake, shares=threads, failure_rate=0.0, tag="vendorwarm", web_url=stack.web_urls[0]

@@ -28,9 +28,15 @@ def service_reachable(url: str, *, default_port: int, timeout: float = 0.3) -> b
 
 
 def redis_channel_layer(url: str, *, prefix: str) -> dict:
-    """The `CHANNEL_LAYERS["default"]` entry for channels-redis on the Redis at `url`.
+    """The `CHANNEL_LAYERS["default"]` entry for the channel layer on the Redis at `url`.
 
-    channels-redis waits for a socket's next message with a blocking pop of
+    By default channels-redis' pub/sub layer with an outage signal of its own
+    (`grocer.channel_layers`): one PUBLISH per group message, one subscription per
+    process and group, fanned out in-process. bench/README.md ("Fan-out") measures it
+    against channels-redis' list-based layer, which `GROCER_CHANNEL_LAYER=list` selects.
+    Both are at-most-once; the catch-up protocol covers what a socket misses.
+
+    The list-based layer waits for a socket's next message with a blocking pop of
     `brpop_timeout` seconds (5), on a connection whose read timeout is redis-py's
     `socket_timeout` (also 5 s by default since redis-py 6). A read timeout that is not
     longer than the pop makes every idle `receive()` raise TimeoutError, which the list
@@ -38,13 +44,14 @@ def redis_channel_layer(url: str, *, prefix: str) -> dict:
     are reset) and connecting has its own short timeout.
     """
     from channels_redis.core import RedisChannelLayer
+    from django.core.exceptions import ImproperlyConfigured
 
-    if env("GROCER_CHANNEL_LAYER", default="list") == "pubsub":
-        # Measured against the list-based layer in bench/README.md ("Fan-out"): plain
-        # PUBLISH, one subscription per process and group; at-most-once like the other
-        # (the catch-up protocol covers what a process misses).
+    choice = env("GROCER_CHANNEL_LAYER", default="pubsub")
+    if choice not in ("pubsub", "list"):
+        raise ImproperlyConfigured(f"GROCER_CHANNEL_LAYER must be pubsub or list, not {choice!r}")
+    if choice == "pubsub":
         return {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "grocer.channel_layers.PubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": url, "socket_connect_timeout": 2}],
                 "prefix": prefix,

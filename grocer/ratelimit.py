@@ -93,9 +93,15 @@ def hit(*, scope: str, key: str, rate: str) -> int | None:
     window = _Window.at(scope, key, parsed, time.time())
     try:
         # Two periods: the counter is read again as the next window's "previous".
-        cache.add(window.current_key, 0, timeout=2 * parsed.period + 1)
-        current = cache.incr(window.current_key)
-        previous = int(cache.get(window.previous_key) or 0)
+        timeout = 2 * parsed.period + 1
+        if hasattr(cache, "count_hit"):  # grocer.cache.RedisCache: one round trip
+            current, previous = cache.count_hit(
+                window.current_key, other=window.previous_key, timeout=timeout
+            )
+        else:
+            cache.add(window.current_key, 0, timeout=timeout)
+            current = cache.incr(window.current_key)
+            previous = int(cache.get(window.previous_key) or 0)
     except Exception:  # the cache backend's connection errors vary; fail open
         logger.warning("Rate limit %s not checked: cache unavailable", scope, exc_info=True)
         return None

@@ -24,6 +24,7 @@ unavailable (Redis down): the page retries with backoff.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -207,6 +208,12 @@ def socket_language(scope: dict, user) -> str:
         with contextlib.suppress(LookupError):
             return translation.get_supported_language_variant(code)
     return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
+# The list's seq read once per list when the channel layer's subscriptions came back
+# (`channel_layer_resumed`), keyed by that recovery's id and the list.
+_RESUMED_SEQS_LIMIT = 512
+_resumed_seqs: OrderedDict[tuple[str | None, str], asyncio.Future] = OrderedDict()
 
 
 def client_event(message: dict) -> dict:
@@ -453,3 +460,21 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     async def membership_revoked(self, message: dict) -> None:
         await self._leave()
         await self.close(code=CLOSE_REVOKED)
+
+    async def channel_layer_resumed(self, message: dict) -> None:
+        """The layer's subscription to Redis broke and was re-made (grocer.channel_layers).
+
+        Whatever was published meanwhile never reached this socket: the list's seq, sent
+        as a heartbeat answer, lets the page see that it is behind and catch up. Every
+        socket of the process hears of it at once: one query per list, not per socket.
+        """
+        if self.tab is None:
+            return
+        key = (message.get("resumption"), self.list_id)
+        if (query := _resumed_seqs.get(key)) is None:
+            query = _resumed_seqs[key] = asyncio.ensure_future(socket_db(_list_seq)(self.list_id))
+            while len(_resumed_seqs) > _RESUMED_SEQS_LIMIT:
+                _resumed_seqs.popitem(last=False)
+        seq = await asyncio.shield(query)
+        if seq is not None:
+            await self.send_json({"type": "heartbeat", "seq": seq})

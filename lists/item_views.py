@@ -151,7 +151,6 @@ def item_add(request: HttpRequest, *, grocery_list: GroceryList) -> HttpResponse
             "feedback": feedback,
             # A new item's row is the one every open page was sent (rendered once).
             "row_html": render_item_row(item=item) if result.created else None,
-            "members": selectors.family_members(family_id=grocery_list.family_id),
             "counts": result.counts or selectors.list_counts(grocery_list=grocery_list),
         },
     )

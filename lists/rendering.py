@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -35,7 +37,9 @@ ACTIVITY_ENTRY = "lists/detail.html#activity-entry"
 
 def item_row_context(*, item: ListItem, members: list[User] | None = None) -> dict[str, Any]:
     if members is None:
-        members = family_members(family_id=item.family_id)
+        # Read only if the template asks: the light row does not (its menu loads on open),
+        # and every write renders one, so eagerly it was a cache round trip per write.
+        members = SimpleLazyObject(partial(family_members, family_id=item.family_id))
     return {"item": item, "members": members}
 
 

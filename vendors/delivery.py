@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -334,6 +337,37 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     task twice is harmless (the claim, see delivery_send).
     """
     now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            ShareDelivery.objects.select_for_update(skip_locked=True)
+            .filter(_to_hand_out(now=now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ShareDelivery.objects.filter(pk__in=ids).update(dispatched_at=now)
+    return [str(pk) for pk in ids]
+
+
+def deliveries_waiting_until(*, delivery_ids: Sequence[str]) -> float | None:
+    """Seconds until the last of these rows that wait for their next attempt is due
+    (None: none of them waits)."""
+    last = (
+        ShareDelivery.objects.filter(
+            pk__in=delivery_ids,
+            state=ShareDelivery.State.QUEUED,
+            dispatched_at__isnull=True,
+            next_attempt_at__isnull=False,
+        )
+        .order_by("-next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return max(0.0, (last - timezone.now()).total_seconds())
+
+
+def _to_hand_out(*, now: datetime) -> Q:
     not_handed_out = Q(dispatched_at__isnull=True) | Q(
         dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)
     )
@@ -344,12 +378,57 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
         state=ShareDelivery.State.SENDING,
         send_started_at__lt=now - timedelta(seconds=settings.WHATSAPP_CLAIM_STALE_SECONDS),
     )
-    with transaction.atomic():
-        ids = list(
-            ShareDelivery.objects.select_for_update(skip_locked=True)
-            .filter((due | dead_claim) & not_handed_out)
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        ShareDelivery.objects.filter(pk__in=ids).update(dispatched_at=now)
-    return [str(pk) for pk in ids]
+    return (due | dead_claim) & not_handed_out
+
+
+# The process's sending threads, shared by every drain it runs (created on first use, so
+# after a prefork child forks). Each keeps its own PostgreSQL connection between sends.
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _send_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=settings.WHATSAPP_SEND_THREADS, thread_name_prefix="whatsapp-send"
+            )
+        return _pool
+
+
+def _send_outcome(delivery_id: str) -> str:
+    try:
+        outcome = delivery_send(delivery_id=delivery_id)
+    except Exception:
+        # The row stays as the failure left it: queued (handed out again after the
+        # lease) or claimed (marked interrupted once stale). Never posted twice.
+        logger.exception("WhatsApp send %s failed", delivery_id)
+        return "error"
+    if isinstance(outcome, Wait):
+        return "waiting"
+    if isinstance(outcome, Retry):
+        return "retrying"
+    return outcome
+
+
+def _send_in_pool(delivery_id: str) -> str:
+    """One send on a pool thread, its connection handled as Celery handles a task's."""
+    close_old_connections()
+    try:
+        return _send_outcome(delivery_id)
+    finally:
+        close_old_connections()
+
+
+def deliveries_send(*, delivery_ids: Sequence[str]) -> list[str]:
+    """Send rows handed out by `deliveries_due`, concurrently on the process's bounded
+    pool (WHATSAPP_SEND_THREADS), each with `delivery_send`'s own claim, record, retry
+    and breaker; returns when every one has an outcome.
+
+    The caller inside a transaction sends them one after the other on its own
+    connection: other connections would not see its uncommitted rows (eager tasks).
+    """
+    if len(delivery_ids) <= 1 or transaction.get_connection().in_atomic_block:
+        return [_send_outcome(delivery_id) for delivery_id in delivery_ids]
+    return list(_send_pool().map(_send_in_pool, delivery_ids))

@@ -205,25 +205,21 @@ def share_send(
             ShareDelivery.objects.filter(
                 share=share, state__in=[ShareDelivery.State.QUEUED]
             ).update(state=ShareDelivery.State.SUPERSEDED)
-            now = timezone.now()
-            delivery = ShareDelivery.objects.create(
+            ShareDelivery.objects.create(
                 share=share,
                 family_id=share.family_id,
                 number=share.send_count,
                 vendor_url=share_vendor_url(share=share, base_url=base_url),
-                # Due now, and handed to the task enqueued on commit; if that enqueue is
-                # lost (broker down), the sweep hands it out once the lease is over.
-                next_attempt_at=now,
-                dispatched_at=now,
+                # Due at once (no time: no clock of this host to compare with a
+                # worker's) and not handed out: the drain started on commit hands it out;
+                # if that enqueue is lost (broker down), the next sweep does.
+                next_attempt_at=None,
             )
-            from .tasks import deliver_share
+            from .tasks import drain_soon
 
             # robust: a broker outage must not fail the member's request; the beat task
             # `dispatch_due_deliveries` picks the row up later (the row is its own outbox).
-            def enqueue(delivery_id: str = str(delivery.id)) -> None:
-                deliver_share.delay(delivery_id)
-
-            transaction.on_commit(enqueue, robust=True)
+            transaction.on_commit(drain_soon, robust=True)
         _record_share_status(share=share, actor=actor)
     return share
 

@@ -306,8 +306,13 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # sized for I/O (threads) while the default queue keeps prefork's enforced time limits.
 # Empty (development, tests): the default queue.
 CELERY_WHATSAPP_QUEUE = env("CELERY_WHATSAPP_QUEUE", default="")
+WHATSAPP_TASKS = [
+    "vendors.tasks.deliver_share",
+    "vendors.tasks.drain_deliveries",
+    "vendors.tasks.send_deliveries",
+]
 CELERY_TASK_ROUTES = (
-    {"vendors.tasks.deliver_share": {"queue": CELERY_WHATSAPP_QUEUE}}
+    {task: {"queue": CELERY_WHATSAPP_QUEUE} for task in WHATSAPP_TASKS}
     if CELERY_WHATSAPP_QUEUE
     else {}
 )
@@ -389,6 +394,11 @@ WHATSAPP_RETRY_BACKOFF_MAX_SECONDS = env.float("WHATSAPP_RETRY_BACKOFF_MAX_SECON
 # A due send handed to a worker is not handed out again for this long: its task is
 # queued or running. Past it, the task was lost (a dead worker) and the sweep re-sends it.
 WHATSAPP_DISPATCH_LEASE_SECONDS = env.float("WHATSAPP_DISPATCH_LEASE_SECONDS", default=60)
+# One drain task hands out this many due sends and sends them side by side on its
+# process's pool of WHATSAPP_SEND_THREADS threads (vendors/tasks.py): one Celery message
+# per batch instead of one per send.
+WHATSAPP_DRAIN_BATCH = env.int("WHATSAPP_DRAIN_BATCH", default=32)
+WHATSAPP_SEND_THREADS = env.int("WHATSAPP_SEND_THREADS", default=32)
 # Where vendor links point (the scheme and host the vendor's phone can reach). Empty:
 # taken from the request that shares the list.
 GROCER_BASE_URL = env("GROCER_BASE_URL", default="")

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from grocer.logs import logging_config
 
 from .base import *
-from .base import AWS_STORAGE_BUCKET_NAME, DATABASES, REDIS_URL, env
+from .base import AWS_STORAGE_BUCKET_NAME, DATABASES, REDIS_URL, WHATSAPP_TASKS, env
 
 DEBUG = False
 # One JSON object per line, for the log collector.
@@ -44,7 +44,7 @@ if not AWS_STORAGE_BUCKET_NAME and not env.bool("GROCER_ALLOW_LOCAL_MEDIA", defa
 
 # WhatsApp sends go to their own worker (docker-compose.yml, worker-whatsapp.yaml).
 CELERY_WHATSAPP_QUEUE = env("CELERY_WHATSAPP_QUEUE", default="whatsapp")
-CELERY_TASK_ROUTES = {"vendors.tasks.deliver_share": {"queue": CELERY_WHATSAPP_QUEUE}}
+CELERY_TASK_ROUTES = {task: {"queue": CELERY_WHATSAPP_QUEUE} for task in WHATSAPP_TASKS}
 
 # TLS terminates at the proxy / ingress, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

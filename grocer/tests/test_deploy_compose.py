@@ -249,7 +249,8 @@ def test_whatsapp_sends_have_their_own_worker(compose):
     """Sends are I/O-bound: a thread pool on their own queue; the rest stays on prefork,
     which enforces hard time limits."""
     queues = _production_queues()
-    assert queues["routes"]["vendors.tasks.deliver_share"]["queue"] == queues["whatsapp"]
+    for task in ("deliver_share", "drain_deliveries", "send_deliveries"):
+        assert queues["routes"][f"vendors.tasks.{task}"]["queue"] == queues["whatsapp"]
     services = compose["services"]
     whatsapp = services["worker-whatsapp"]["command"]
     default = services["worker"]["command"]

@@ -78,6 +78,49 @@ def test_a_dead_cache_lets_requests_through(settings):
     assert [limited_view(_post()).status_code for _ in range(5)] == [200] * 5
 
 
+@pytest.mark.redis
+def test_a_dead_grocer_cache_lets_requests_through(settings):
+    """The same with the project's backend, whose counting is one pipelined round trip."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "grocer.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert [limited_view(_post()).status_code for _ in range(5)] == [200] * 5
+
+
+@pytest.mark.redis
+def test_on_redis_a_hit_is_counted_in_one_pipeline_and_its_counter_expires(monkeypatch):
+    from django.core.cache import cache
+
+    assert hasattr(cache, "count_hit")
+
+    def no_single_commands(*args, **kwargs):
+        raise AssertionError("counted with add/incr/get instead of one pipeline")
+
+    for name in ("add", "get"):
+        monkeypatch.setattr(cache, name, no_single_commands)
+    incr = cache.incr
+
+    def only_give_back(key, delta=1, version=None):
+        assert delta < 0, "counted with incr instead of one pipeline"
+        return incr(key, delta, version)
+
+    # A refused hit is given back with decr (incr by -1).
+    monkeypatch.setattr(cache, "incr", only_give_back)
+    with time_machine.travel(START + 10, tick=False):
+        statuses = [limited_view(_post(ip="10.0.0.9")).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    window = ratelimit._Window.at("test-view", "10.0.0.9", ratelimit.Rate.parse("3/m"), START + 10)
+    client = cache._cache.get_client(write=True)
+    key = cache.make_and_validate_key(window.current_key)
+    # The refused fourth hit was given back.
+    assert int(client.get(key)) == 3
+    assert 0 < client.ttl(key) <= 2 * 60 + 1
+
+
 # --- the sliding window, on a frozen clock -----------------------------------------------
 
 # 10:00:00 UTC: the start of a one-minute and of a fifteen-minute window.

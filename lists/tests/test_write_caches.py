@@ -99,3 +99,48 @@ def test_the_cached_members_carry_no_password_hash(ana):
     (member,) = selectors.family_members(family_id=ana.family_id)
     assert "password" in member.get_deferred_fields()
     assert member.name == "Ana"
+
+
+def test_an_htmx_add_and_check_off_render_their_rows_without_reading_the_members(
+    ana, client, monkeypatch
+):
+    """The light row has no assign control (its menu loads on open): reading the family's
+    members for it was a cache round trip per write, twice per add."""
+    from django.urls import reverse
+
+    from lists import rendering
+
+    def no_members(**kwargs):
+        raise AssertionError("the row read the family's members")
+
+    monkeypatch.setattr(rendering, "family_members", no_members)
+    monkeypatch.setattr(selectors, "family_members", no_members)
+    grocery_list = GroceryListFactory(family=ana.family)
+    client.force_login(ana.user)
+    added = client.post(
+        reverse("lists:item_add", kwargs={"list_id": grocery_list.id}),
+        {"text": "2 milk"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert added.status_code == 200
+    item = grocery_list.items.get()
+    assert f'id="item-{item.id}"' in added.content.decode()
+    checked = client.post(
+        reverse("lists:item_status", kwargs={"list_id": grocery_list.id, "item_id": item.id}),
+        {"status": "in_cart"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert checked.status_code == 200
+    assert "status-in_cart" in checked.content.decode()
+
+
+def test_a_row_that_shows_the_members_still_reads_them(ana):
+    """Lazily, not never: a template that lists the members gets them."""
+    from django.template import engines
+
+    from lists.rendering import item_row_context
+
+    MembershipFactory(family=ana.family, user__display_name="Ben")
+    item = ListItemFactory(grocery_list=GroceryListFactory(family=ana.family))
+    template = engines["django"].from_string("{% for m in members %}{{ m.name }};{% endfor %}")
+    assert template.render(item_row_context(item=item)) == "Ana;Ben;"

@@ -22,6 +22,13 @@ from typing import Any
 from grocer.testing import free_port
 
 
+class _Server(ThreadingHTTPServer):
+    # The real API takes bursts of connections; socketserver's listen backlog of 5 reset
+    # them when a drain's batch of sends connected at once (bench/README.md).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class Reply:
     """One scripted answer. `delay` seconds pass before it is written."""
@@ -106,8 +113,7 @@ class FakeGraph:
             def do_GET(self) -> None:
                 fake._write(self, 400, _error_body(100, "Unsupported get request."))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

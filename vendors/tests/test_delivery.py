@@ -15,7 +15,7 @@ from lists.tests.factories import ListItemFactory
 from vendors import services, whatsapp
 from vendors.delivery import deliveries_due, delivery_send
 from vendors.models import ShareDelivery, VendorShare
-from vendors.tasks import deliver_share, requeue_stuck_deliveries
+from vendors.tasks import deliver_share, drain_deliveries, requeue_stuck_deliveries
 from vendors.tests.factories import ShareDeliveryFactory, VendorFactory
 from vendors.tests.fake_graph import error, http_status, ok
 from vendors.webhook import webhook_status_apply
@@ -395,7 +395,7 @@ def test_a_broker_outage_at_commit_does_not_fail_the_share(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(deliver_share, "delay", broker_down)
+    monkeypatch.setattr(drain_deliveries, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         share = services.share_send(
             grocery_list=item.grocery_list,

@@ -56,3 +56,44 @@ def test_a_hung_api_call_is_cut_by_the_client_timeout_in_the_threads_pool(fake_g
     # Ended by the 2 s read timeout (the loop's deadline is half the API's 120 s delay).
     assert row.last_error.startswith("timeout"), row.last_error
     assert len(fake_graph.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_in_the_threads_pool_sends_its_batch_and_a_hung_call_is_cut(fake_graph):
+    """The drain's sends run on the process's own pool: each is still bounded by the
+    client's timeout, and the rest of the batch goes out once each."""
+    deliveries = [ShareDeliveryFactory() for _ in range(6)]
+    fake_graph.script(ok(delay=120))  # the first send hangs, the others are answered
+    env = worker_env(
+        WHATSAPP_API_BASE=fake_graph.url,
+        WHATSAPP_API_VERSION=fake_graph.version,
+        WHATSAPP_TOKEN=fake_graph.token,
+        WHATSAPP_PHONE_NUMBER_ID=fake_graph.phone_number_id,
+        WHATSAPP_TEMPLATE_NAME=fake_graph.template_name,
+        WHATSAPP_READ_TIMEOUT="2",
+        WHATSAPP_MAX_RETRIES="0",
+        WHATSAPP_DRAIN_BATCH="4",
+        WHATSAPP_SEND_THREADS="4",
+        CELERY_WHATSAPP_QUEUE=QUEUE,
+    )
+    with Worker(env, pool="threads", concurrency=2) as worker:
+        worker.wait_ready()
+        send_task("vendors.tasks.drain_deliveries")
+
+        def settled() -> bool:
+            rows = ShareDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
+            return all(
+                row.state in (ShareDelivery.State.SENT, ShareDelivery.State.FAILED) for row in rows
+            )
+
+        deadline = time.monotonic() + 60
+        while not settled():
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.2)
+    rows = ShareDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    [hung] = [row for row in rows if row.state == ShareDelivery.State.FAILED]
+    assert hung.last_error.startswith("timeout"), hung.last_error
+    assert sum(row.state == ShareDelivery.State.SENT for row in rows) == 5
+    assert len(fake_graph.requests) == 6
+    sent = [r.body["biz_opaque_callback_data"] for r in fake_graph.sent]
+    assert sorted(sent) == sorted(str(row.pk) for row in rows if row.state == "sent")

@@ -1,0 +1,149 @@
+"""The pub/sub channel layer tells its channels about Redis outages (grocer.channel_layers).
+
+channels-redis' own pub/sub layer does not: a `receive()` waits on an in-process queue
+through an outage, and messages published while its subscriber connection was down are
+lost without a sign. Runs against a redis-server these tests stop and start themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from families.tests.factories import MembershipFactory
+from grocer import channel_layers
+from grocer.channel_layers import RESUMED, PubSubChannelLayer
+from lists import consumers
+from lists.models import GroceryList
+from lists.tests.factories import GroceryListFactory
+from lists.tests.realtime import communicator, receive, run, session_cookie
+
+WAIT = 10  # seconds any one step may take on a loaded machine
+
+
+def layer_on(server, **config) -> PubSubChannelLayer:
+    return PubSubChannelLayer(hosts=[{"address": server.url}], prefix="t", **config)
+
+
+async def published_to(layer, group: str, message: dict) -> None:
+    """Send from another process's layer (fresh connections, as after a restart)."""
+    await layer.group_send(group, message)
+    await layer.flush()
+
+
+async def next_message(layer, channel: str) -> dict:
+    return await asyncio.wait_for(layer.receive(channel), WAIT)
+
+
+def subscriptions(server) -> set[str]:
+    client = redis.Redis.from_url(server.url)
+    try:
+        return {name.decode() for name in client.pubsub_channels()}
+    finally:
+        client.close()
+
+
+def test_a_restart_within_the_grace_keeps_channels_and_says_so(private_redis):
+    async def scenario():
+        layer = layer_on(private_redis, outage_grace=WAIT * 3)
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        await published_to(layer_on(private_redis), "g", {"type": "m", "n": 1})
+        assert (await next_message(layer, channel))["n"] == 1
+
+        private_redis.stop()
+        private_redis.start()  # empty: the subscriptions are made again
+
+        # What was published during the break reached no one: the channel is told.
+        assert (await next_message(layer, channel))["type"] == RESUMED
+        await published_to(layer_on(private_redis), "g", {"type": "m", "n": 2})
+        assert (await next_message(layer, channel))["n"] == 2
+        await layer.flush()
+
+    run(scenario)
+
+
+def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
+    async def scenario():
+        layer = layer_on(private_redis, outage_grace=0.5)
+        channel = await layer.new_channel()
+        await layer.group_add("old", channel)
+        private_redis.stop()
+
+        # As the list-based layer's blocking pop does when Redis is down.
+        with pytest.raises(RedisConnectionError):
+            await next_message(layer, channel)
+        # The consumer then leaves its groups: no error while Redis is down.
+        await layer.group_discard("old", channel)
+        # A channel made during the outage fails on its first receive, too.
+        during = await layer.new_channel()
+        with pytest.raises(RedisConnectionError):
+            await next_message(layer, during)
+
+        private_redis.start()
+        fresh = await layer.new_channel()
+        await layer.group_add("new", fresh)
+        await published_to(layer_on(private_redis), "new", {"type": "m", "n": 3})
+        message = await next_message(layer, fresh)
+        if message["type"] == RESUMED:  # made before the receive task saw Redis back
+            message = await next_message(layer, fresh)
+        assert message["n"] == 3
+
+        # What went away during the outage is unsubscribed once Redis is back.
+        wanted = {fresh, layer._get_layer()._get_group_channel_name("new")}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while subscriptions(private_redis) != wanted and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        assert subscriptions(private_redis) == wanted
+        await layer.flush()
+
+    run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sockets_told_the_layer_resumed_get_the_lists_seq(private_redis, settings, monkeypatch):
+    """The list socket answers "resumed" with a heartbeat carrying the list's seq, read
+    once per list for all the process's sockets (they all hear of it at the same time)."""
+    monkeypatch.setenv("GROCER_CHANNEL_LAYER", "pubsub")
+    from grocer.env import redis_channel_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(private_redis.url, prefix="t:asgi")}
+    reads = []
+    list_seq = consumers._list_seq
+
+    def counted_list_seq(list_id):
+        reads.append(list_id)
+        return list_seq(list_id)
+
+    monkeypatch.setattr(consumers, "_list_seq", counted_list_seq)
+    ana = MembershipFactory()
+    grocery_list = GroceryListFactory(family=ana.family)
+    cookie = session_cookie(ana.user)
+
+    async def scenario():
+        sockets = []
+        for _ in range(3):
+            comm = communicator(grocery_list.pk, cookie=cookie)
+            assert (await comm.connect())[0]
+            await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+            await receive(comm, "caught_up")
+            sockets.append(comm)
+        # Two events committed while the subscription was broken: never delivered.
+        await database_sync_to_async(GroceryList.objects.filter(pk=grocery_list.pk).update)(
+            last_seq=2
+        )
+        reads.clear()
+        get_channel_layer()._get_layer().tell_channels(channel_layers._Resumed())
+        beats = [await receive(comm, "heartbeat") for comm in sockets]
+        for comm in sockets:
+            await comm.disconnect()
+        return beats
+
+    assert run(scenario) == [{"type": "heartbeat", "seq": 2}] * 3
+    assert reads == [str(grocery_list.pk)]
