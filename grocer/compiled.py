@@ -8,8 +8,10 @@ SQL, finds where the sentinels landed among its parameters, and then only swaps 
 real ids and turns the rows into instances as `ModelIterable` does. The queryset stays the
 one definition of the query (scoping, soft delete), compiled by Django for each backend.
 
-Only UUID arguments, only model instances, no prefetching: anything else, or a sentinel
-Django did not pass as a parameter, runs the queryset as usual.
+UUID arguments, and text arguments named in `text`; model instances or `values_list()`
+tuples; no prefetching. Anything else, or a sentinel Django did not pass as a parameter
+unchanged (a lookup that escapes its text, as `iexact` does on SQLite: the text sentinel
+holds the characters LIKE escapes), runs the queryset as usual.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class _Compiled:
     annotation_col_map: dict
     col_count: int
     has_extra_select: bool
+    tuples: bool  # values_list() rows, not instances
 
 
 def _same(value: uuid.UUID) -> uuid.UUID:
@@ -55,18 +58,27 @@ _NOT_COMPILABLE = object()
 
 
 class CompiledQuery:
-    def __init__(self, model: type[Model], build: Callable[..., QuerySet]) -> None:
-        """`build(**ids)` returns the queryset for those ids (UUIDs, by keyword)."""
+    def __init__(
+        self, model: type[Model], build: Callable[..., QuerySet], *, text: tuple[str, ...] = ()
+    ) -> None:
+        """`build(**args)` returns the queryset for those arguments: UUIDs by keyword, and
+        strings for the names in `text`."""
         self.model = model
         self._build = build
+        self._text = frozenset(text)
         self._compiled: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def run(self, **ids: Any) -> list[Model]:
-        """The queryset's instances for these ids. A value that is not a UUID: ValueError."""
+    def run(self, **args: Any) -> list:
+        """The queryset's instances (or tuples) for these arguments.
+
+        An id that is not a UUID raises ValueError.
+        """
         values = {
-            name: value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-            for name, value in ids.items()
+            name: value
+            if name in self._text or isinstance(value, uuid.UUID)
+            else uuid.UUID(str(value))
+            for name, value in args.items()
         }
         using = router.db_for_read(self.model)
         compiled = self._compiled.get(using)
@@ -90,10 +102,13 @@ class CompiledQuery:
         return _instances(compiled, connection, using, rows)
 
     def _compile(self, using: str, names: list[str]) -> _Compiled | object:
-        sentinels = {name: uuid.uuid4() for name in names}
+        sentinels: dict[str, Any] = {
+            name: f"%_\\{uuid.uuid4().hex}" if name in self._text else uuid.uuid4()
+            for name in names
+        }
         queryset = self._build(**sentinels).using(using)
         if (
-            queryset._iterable_class is not ModelIterable
+            queryset._iterable_class not in (ModelIterable, ValuesListIterable)
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
         ):
@@ -103,11 +118,15 @@ class CompiledQuery:
         slots = []
         for index, param in enumerate(params):
             for name, sentinel in sentinels.items():
-                for form in (_same, _hex, _text):
+                forms = (_same,) if name in self._text else (_same, _hex, _text)
+                for form in forms:
                     if param == form(sentinel):
                         slots.append((index, name, form))
         placed = {name for _, name, _ in slots}
-        in_text = any(form(s) in sql for s in sentinels.values() for form in (_hex, _text))
+        in_text = any(
+            str(s)[3:] in sql or (isinstance(s, uuid.UUID) and s.hex in sql)
+            for s in sentinels.values()
+        )
         if placed != set(sentinels) or in_text or not sql:
             return _NOT_COMPILABLE
         return _Compiled(
@@ -120,11 +139,13 @@ class CompiledQuery:
             annotation_col_map=compiler.annotation_col_map,
             col_count=compiler.col_count,
             has_extra_select=compiler.has_extra_select,
+            tuples=queryset._iterable_class is ValuesListIterable,
         )
 
 
-def _instances(compiled: _Compiled, connection, using: str, rows: list) -> list[Model]:
-    """What `ModelIterable` makes of the rows (less known related objects, never set here)."""
+def _instances(compiled: _Compiled, connection, using: str, rows: list) -> list:
+    """What `ModelIterable` (less known related objects, never set here) or
+    `ValuesListIterable` makes of the rows."""
     # A compiler of this thread's connection, told what compiling found: its converters
     # (SQLite's for UUIDs and datetimes) run with the right connection.
     compiler = compiled.query.get_compiler(using=using, connection=connection)
@@ -133,6 +154,8 @@ def _instances(compiled: _Compiled, connection, using: str, rows: list) -> list[
     compiler.annotation_col_map = compiled.annotation_col_map
     compiler.col_count = compiled.col_count
     compiler.has_extra_select = compiled.has_extra_select
+    if compiled.tuples:
+        return list(compiler.results_iter(results=[rows], tuple_expected=True))
     klass_info, select = compiled.klass_info, compiled.select
     model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from families.models import Family, Membership, User
+from grocer.compiled import CompiledQuery
 from grocer.transactions import retry_on_conflict
 
 from . import hooks
@@ -119,16 +120,9 @@ def _check_new_item(item: ListItem) -> None:
         )
 
 
-def _needed_twin_and_counts(
-    *, grocery_list: GroceryList, name: str
-) -> tuple[str | None, dict[str, int]]:
-    """The id of the needed item with this name (if any) and the live items by status.
-
-    One statement. Precondition: the caller holds the list's row lock, so neither can
-    change before commit (every item write takes that lock first).
-    """
-    rows = (
-        ListItem.objects.filter(grocery_list=grocery_list)
+def _twin_and_counts_query(*, list_id: UUID, name: str):
+    return (
+        ListItem.objects.filter(grocery_list_id=list_id)
         .values("status")
         .annotate(
             n=Count("id"),
@@ -139,6 +133,22 @@ def _needed_twin_and_counts(
         )
         .values_list("status", "n", "twin")
     )
+
+
+# Compiled once per database (grocer/compiled.py): every add runs it. On SQLite, whose
+# `iexact` escapes the name for LIKE, it is built each time.
+_TWIN_AND_COUNTS = CompiledQuery(ListItem, _twin_and_counts_query, text=("name",))
+
+
+def _needed_twin_and_counts(
+    *, grocery_list: GroceryList, name: str
+) -> tuple[str | None, dict[str, int]]:
+    """The id of the needed item with this name (if any) and the live items by status.
+
+    One statement. Precondition: the caller holds the list's row lock, so neither can
+    change before commit (every item write takes that lock first).
+    """
+    rows = _TWIN_AND_COUNTS.run(list_id=grocery_list.pk, name=name)
     counts = {status: 0 for status in ListItem.Status.values}
     twin = None
     for status, n, twin_id in rows:

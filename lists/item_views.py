@@ -36,7 +36,7 @@ from .forms import (
     SyncForm,
 )
 from .models import GroceryList, ListItem
-from .rendering import item_row_context, render_item_row
+from .rendering import item_row_context, page_rows, render_item_row
 from .views import detail_page, detail_url, page_for, set_undo
 
 # --- Items -----------------------------------------------------------------------------
@@ -367,6 +367,7 @@ def _items_area(
 ) -> TemplateResponse:
     """The whole grouped item area (after bulk changes), plus the toast out of band."""
     page, _seq = page_for(grocery_list)
+    page_rows(page=page, request=request)
     return TemplateResponse(
         request,
         "lists/detail.html#items-area-oob",

@@ -6,17 +6,30 @@ real-time layer pushes, so they can never drift apart.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import logging
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from families.models import User
 
 from .models import ListEvent, ListItem
-from .selectors import family_members
+from .selectors import ListPage, family_members
+
+logger = logging.getLogger(__name__)
 
 ITEM_ROW = "lists/detail.html#item-row"
 ACTIVITY_ENTRY = "lists/detail.html#activity-entry"
@@ -64,3 +77,136 @@ def written_row(item: ListItem) -> str:
 def render_activity_entry(*, event: ListEvent) -> str:
     """One `<li>` of the activity feed ("Ana put milk in the cart, 2 minutes ago")."""
     return render_to_string(ACTIVITY_ENTRY, {"event": event})
+
+
+# --- the page's rows, cached by what they show ---------------------------------------------
+#
+# Rendering a row is most of the list page's server time (~0.25 ms each, bench/README.md).
+# A row's HTML is a function of the item's own values, its assignee's name, its photo, the
+# language, the URL prefix and the code that renders it, and of nothing about the viewer
+# but the no-JS form's CSRF token. So a rendered row is kept under a digest of exactly
+# those inputs, with a placeholder where the token goes: any change to an input is a new
+# key (nothing to invalidate, an old entry just expires), and one MGET fetches the page.
+
+PAGE_ROW_TTL = 6 * 3600
+# Stands where the CSRF token goes in a kept row; substituted with the viewer's own.
+_CSRF_SLOT = "csrf-slot-7c1d2e9a"
+# What renders a row (partial, tags, quantity steps, photo figure) and its translations:
+# a deploy that changes any of them renders rows anew instead of trusting old ones.
+_ROW_SOURCES = (
+    "templates/lists/detail.html",
+    "templates/photos/_photo.html",
+    "lists/templatetags/lists_tags.py",
+    "lists/quantity.py",
+    "lists/rendering.py",
+    "photos/templatetags/photos.py",
+)
+
+
+@functools.cache
+def _code_generation() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    paths = [Path(settings.BASE_DIR) / name for name in _ROW_SOURCES]
+    for locale in getattr(settings, "LOCALE_PATHS", ()):
+        paths.extend(sorted(Path(locale).glob("*/LC_MESSAGES/django.mo")))
+    for path in paths:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:  # not shipped (an installed build): its name still counts
+            digest.update(str(path).encode())
+    return digest.hexdigest()
+
+
+def row_inputs(item: ListItem) -> tuple:
+    """Everything `#item-row` reads from the item when rendered for the page.
+
+    Precondition: the assignee and photo were loaded with the item (the page's selector
+    does), so reading them here costs no query. `test_page_rows.py` changes each field in
+    turn and fails if the row's HTML changes while this tuple does not.
+    """
+    try:
+        photo = item.photo
+    except ObjectDoesNotExist:
+        photo = None
+    assignee = item.assigned_to if item.assigned_to_id else None
+    return (
+        str(item.pk),
+        str(item.grocery_list_id),
+        item.version,
+        item.status,
+        item.category,
+        item.name,
+        item.quantity_text,
+        item.note,
+        str(item.assigned_to_id) if assignee else None,
+        assignee.name if assignee else None,
+        (str(photo.pk), photo.status, photo.thumbnail_width, photo.thumbnail_height)
+        if photo
+        else None,
+    )
+
+
+def _key_context() -> tuple:
+    """What every row of one page shares and a row's HTML depends on."""
+    return (_code_generation(), get_language(), get_script_prefix(), get_urlconf())
+
+
+def page_row_key(item: ListItem, context: tuple | None = None) -> str:
+    context = context or _key_context()
+    digest = hashlib.blake2b(repr((context, row_inputs(item))).encode(), digest_size=16)
+    return f"page-row:{digest.hexdigest()}"
+
+
+def _render_page_row(item: ListItem) -> str:
+    return render_to_string(ITEM_ROW, {"item": item, "csrf_token": _CSRF_SLOT})
+
+
+def page_rows(*, page: ListPage, request: HttpRequest) -> None:
+    """Give each of the page's groups its rows as one piece of HTML (`rows_html`), kept
+    rows fetched with one MGET, the others rendered and kept (one pipelined write).
+
+    Redis is an optimisation: any cache error renders the rows, never fails the page.
+    """
+    items = page.items()
+    if not items:
+        return
+    context = _key_context()
+    keys = {item.pk: page_row_key(item, context) for item in items}
+    try:
+        kept = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.warning("Row cache unavailable; rendering the page's rows", exc_info=True)
+        kept, store = {}, False
+    else:
+        store = True
+    fresh: dict[str, str] = {}
+
+    def rows(group: list[ListItem]) -> SafeString:
+        html = []
+        for item in group:
+            key = keys[item.pk]
+            row = kept.get(key)
+            if not isinstance(row, str):
+                row = fresh[key] = _render_page_row(item)
+            html.append(row)
+        return _with_token("".join(html), token)
+
+    token = get_token(request)
+    for group in page.groups:
+        group.rows_html = rows(group.items)
+    page.done_html = rows(page.done)
+    if fresh and store:
+        try:
+            cache.set_many(fresh, PAGE_ROW_TTL)
+        except Exception:
+            logger.warning("Could not keep the page's rows", exc_info=True)
+
+
+# The whole attribute: text from people is escaped (no raw quote), so it never matches.
+_CSRF_INPUT = 'name="csrfmiddlewaretoken" value="{}"'
+
+
+def _with_token(html: str, token: str) -> SafeString:
+    # The kept HTML was escaped when rendered; the token is [A-Za-z0-9] only.
+    slot, filled = _CSRF_INPUT.format(_CSRF_SLOT), _CSRF_INPUT.format(token)
+    return mark_safe(html.replace(slot, filled))

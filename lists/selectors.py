@@ -64,6 +64,8 @@ class CategoryGroup:
     value: str
     label: str
     items: list[ListItem] = field(default_factory=list)
+    # The items' rows, ready (lists.rendering.page_rows); else the template renders them.
+    rows_html: str | None = None
 
 
 @dataclass
@@ -75,6 +77,11 @@ class ListPage:
     counts: dict[str, int]
     # While shopping at a store: items already in the cart or bought, shown apart.
     done: list[ListItem] = field(default_factory=list)
+    done_html: str | None = None
+
+    def items(self) -> list[ListItem]:
+        """Every item the page shows, in no particular order."""
+        return [item for group in self.groups for item in group.items] + self.done
 
 
 def list_items(*, grocery_list: GroceryList) -> list[ListItem]:
@@ -136,6 +143,13 @@ def list_for_page(
         encode=items_to_json,
         decode=items_from_json,
     )
+    members = family_members(family_id=grocery_list.family_id)
+    # Assignees as the members cache has them: it is dropped when a member is renamed,
+    # the list's cached items only when the list changes.
+    by_id = {member.pk: member for member in members}
+    for item in items:
+        if item.assigned_to_id in by_id:
+            item.assigned_to = by_id[item.assigned_to_id]
     done: list[ListItem] = []
     shown = items
     if split_done:
@@ -144,7 +158,7 @@ def list_for_page(
     return ListPage(
         done=done,
         groups=group_by_category(shown, order),
-        members=family_members(family_id=grocery_list.family_id),
+        members=members,
         events=list_activity(grocery_list=grocery_list, limit=ACTIVITY_ON_PAGE),
         suggestions=item_suggestions(family_id=grocery_list.family_id),
         counts=_counts(item.status for item in items),

@@ -28,6 +28,7 @@ from .forms import (
     ShoppingForm,
 )
 from .models import GroceryList
+from .rendering import page_rows
 
 UNDO_SESSION_KEY = "lists.undo"
 
@@ -131,6 +132,7 @@ def detail_page(
     bulk_form=None,
 ) -> TemplateResponse:
     page, shopping = page_for(grocery_list)
+    page_rows(page=page, request=request)
     return TemplateResponse(
         request,
         "lists/detail.html",

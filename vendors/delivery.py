@@ -348,6 +348,25 @@ def deliveries_due(*, limit: int = 500) -> list[str]:
     return [str(pk) for pk in ids]
 
 
+def deliveries_waiting_until(*, delivery_ids: Sequence[str]) -> float | None:
+    """Seconds until the last of these rows that wait for their next attempt is due
+    (None: none of them waits)."""
+    last = (
+        ShareDelivery.objects.filter(
+            pk__in=delivery_ids,
+            state=ShareDelivery.State.QUEUED,
+            dispatched_at__isnull=True,
+            next_attempt_at__isnull=False,
+        )
+        .order_by("-next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return max(0.0, (last - timezone.now()).total_seconds())
+
+
 def _to_hand_out(*, now: datetime) -> Q:
     not_handed_out = Q(dispatched_at__isnull=True) | Q(
         dispatched_at__lt=now - timedelta(seconds=settings.WHATSAPP_DISPATCH_LEASE_SECONDS)

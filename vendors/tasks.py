@@ -4,7 +4,8 @@ A send that must wait (retry backoff, open breaker) keeps its due time in Postgr
 (`ShareDelivery.next_attempt_at`) and no task at all: `dispatch_due_deliveries`, on beat
 every WHATSAPP_DUE_SWEEP_SECONDS, enqueues the sends that are due. A countdown task would
 sit unacknowledged in a worker that dies, and come back only after the broker's one-hour
-visibility timeout.
+visibility timeout. (A drain may ask for a wake-up when a retry is due before the next
+sweep: only a wake-up, the wait itself stays in the row.)
 
 Sends go out in batches (`drain_deliveries`): one Celery message hands out up to
 WHATSAPP_DRAIN_BATCH due rows and sends them on the process's thread pool. Celery's
@@ -24,6 +25,7 @@ from .delivery import (
     Wait,
     deliveries_due,
     deliveries_send,
+    deliveries_waiting_until,
     delivery_send,
 )
 from .webhook import webhook_process
@@ -76,11 +78,27 @@ def _hand_out_batch() -> list[str]:
 # side. A pool busy with another drain's batch can make this one wait a batch's time
 # more, still well inside WHATSAPP_CLAIM_STALE_SECONDS, as a row is claimed only when
 # its send starts.
+def _wake_for_retries(*, delivery_ids: list[str], outcomes: list[str]) -> None:
+    """A retry waits in PostgreSQL for the sweep (every WHATSAPP_DUE_SWEEP_SECONDS); when
+    a batch's retries are all due before that, one drain is asked for when the last is
+    due. Only a wake-up: the wait is the row's, and a wake-up lost with its worker costs
+    nothing (the sweep finds the rows; a drain that finds nothing due does nothing)."""
+    if "retrying" not in outcomes:
+        return
+    wait = deliveries_waiting_until(delivery_ids=delivery_ids)
+    if wait is not None and wait < settings.WHATSAPP_DUE_SWEEP_SECONDS:
+        drain_deliveries.apply_async(countdown=wait)
+
+
+def _send(ids: list[str]) -> None:
+    _wake_for_retries(delivery_ids=ids, outcomes=deliveries_send(delivery_ids=ids))
+
+
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def drain_deliveries() -> int:
     """Send a batch of due sends (see `_hand_out_batch`); the outbox is the table."""
     ids = _hand_out_batch()
-    deliveries_send(delivery_ids=ids)
+    _send(ids)
     sent = len(ids)
     for _ in range(DRAIN_LAST_LOOKS):
         if len(ids) >= settings.WHATSAPP_DRAIN_BATCH:
@@ -91,7 +109,7 @@ def drain_deliveries() -> int:
         ids = _hand_out_batch()
         if not ids:
             break
-        deliveries_send(delivery_ids=ids)
+        _send(ids)
         sent += len(ids)
     else:
         if ids:
@@ -106,7 +124,7 @@ DRAIN_LAST_LOOKS = 10
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
 def send_deliveries(delivery_ids: list[str]) -> int:
     """Send rows the sweep handed out, as a drain sends its batch."""
-    deliveries_send(delivery_ids=delivery_ids)
+    _send(delivery_ids)
     return len(delivery_ids)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import F
 
 from families.models import Membership, User
 from families.tests.factories import MembershipFactory
 from grocer.compiled import CompiledQuery
-from lists.models import GroceryList
-from lists.tests.factories import GroceryListFactory
+from lists.models import GroceryList, ListItem
+from lists.tests.factories import GroceryListFactory, ListItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,42 @@ def test_a_query_it_cannot_reuse_runs_as_a_queryset_every_time():
         (user,) = compiled.run(user_id=ana.user_id)
         assert [m.family_id for m in user.memberships.all()] == [grocery_list.family_id]
     assert len(calls) == 3  # the attempt to compile, then each run
+
+
+def _needed_named(*, list_id, name):
+    return (
+        ListItem.objects.filter(grocery_list_id=list_id, status="needed", name__iexact=name)
+        .order_by("name")
+        .values_list("name", "quantity_text")
+    )
+
+
+@pytest.mark.parametrize("name", ["MILK", "50%_off", "back\\slash"])
+def test_text_arguments_and_values_list_rows(name):
+    """A text argument goes in as a parameter; where Django escapes it (iexact is LIKE on
+    SQLite) the query is built every time instead, so `%` and `_` never match anything."""
+    grocery_list = GroceryListFactory()
+    for text in ("milk", "50%_off", "50xyoff", "back\\slash", "backXslash"):
+        ListItemFactory(grocery_list=grocery_list, name=text, quantity_text="1")
+    build, calls = _counting(_needed_named)
+    compiled = CompiledQuery(ListItem, build, text=("name",))
+    for _ in range(2):
+        assert compiled.run(list_id=grocery_list.id, name=name) == list(
+            _needed_named(list_id=grocery_list.id, name=name)
+        )
+        assert len(compiled.run(list_id=grocery_list.id, name=name)) == 1
+    # PostgreSQL's iexact takes the text as it is: compiled once. SQLite's escapes it.
+    assert len(calls) == (1 if connection.vendor == "postgresql" else 5)
+
+
+def test_an_add_finds_its_twin_by_the_exact_name_whatever_the_case():
+    from lists import item_services
+
+    member = MembershipFactory()
+    grocery_list = GroceryListFactory(family=member.family)
+    add = dict(grocery_list=grocery_list, actor=member.user)
+    assert item_services.item_add(**add, name="50xyoff").created
+    assert item_services.item_add(**add, name="50%_off").created  # no wildcard match
+    again = item_services.item_add(**add, name="50%_OFF")
+    assert not again.created and again.item.name == "50%_off"
+    assert again.counts["needed"] == 2

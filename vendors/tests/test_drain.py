@@ -253,3 +253,36 @@ def test_a_share_committed_while_the_last_batch_goes_out_is_sent_by_that_drain(
         assert len(follow_ups) == 2
     finally:
         cache.delete(tasks.DRAIN_PENDING_KEY)
+
+
+@pytest.fixture
+def wake_ups(monkeypatch):
+    requested: list[dict] = []
+    monkeypatch.setattr(
+        tasks.drain_deliveries, "apply_async", lambda *a, **kw: requested.append(kw)
+    )
+    return requested
+
+
+def test_a_retry_due_before_the_next_sweep_gets_a_wake_up(whatsapp_on, settings, wake_ups):
+    settings.WHATSAPP_RETRY_BACKOFF_SECONDS = 2
+    settings.WHATSAPP_DUE_SWEEP_SECONDS = 15
+    delivery = ShareDeliveryFactory()
+    whatsapp_on.script(error(131000, status=500))
+    assert tasks.drain_deliveries.apply(throw=True).get() == 1
+    waiting = ShareDelivery.objects.get(pk=delivery.pk)
+    assert waiting.state == ShareDelivery.State.QUEUED and waiting.retries == 1
+    [wake_up] = wake_ups
+    # When the batch's last retry is due (the backoff is 1 to 2 s), not at the next sweep.
+    assert 0 < wake_up["countdown"] <= 2
+
+
+def test_a_retry_due_after_the_next_sweep_is_left_to_the_sweep(whatsapp_on, settings, wake_ups):
+    settings.WHATSAPP_RETRY_BACKOFF_SECONDS = 60
+    ShareDeliveryFactory()
+    whatsapp_on.script(error(131000, status=500))
+    assert tasks.drain_deliveries.apply(throw=True).get() == 1
+    assert wake_ups == []
+    ShareDeliveryFactory()  # a send that goes out asks for nothing either
+    assert tasks.drain_deliveries.apply(throw=True).get() == 1
+    assert wake_ups == []
