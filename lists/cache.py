@@ -1,10 +1,12 @@
 """Cache-aside for an active list's items, keyed `family:{fid}:list:{lid}`.
 
-Every item change records a ListEvent, which bumps the list's `last_seq`; the cached
-value is stamped with the seq it was loaded at, and a reader whose list row shows a
-newer seq treats it as a miss. Publishing an event also deletes the key. So a page
-loaded after a write never sees the state before it, even if a slow reader stored an
-old value after the invalidation.
+Every item change records a ListEvent, which bumps the list's `last_seq` in the same
+transaction; the cached value is stamped with the seq it was loaded at, and a reader
+whose list row shows a newer seq treats it as a miss. So a page loaded after a write
+never sees the state before it, even if a slow reader stores an old value meanwhile,
+and a write spends no Redis round trip on the cache (the next page load overwrites the
+old value). What changes rows without an event (a finished photo thumbnail) deletes
+the key with `invalidate_list_items`.
 
 Redis is an optimisation here: any cache error is a miss (logged), never a 500. The
 value is stored as JSON (`{"seq": ..., "value": ...}`), never a pickle: `encode` turns

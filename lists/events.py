@@ -257,19 +257,18 @@ def publish_list_event(
 ) -> None:
     """Send a committed event to every open page of its list (called on commit).
 
-    The list's cached items are dropped first, so a page loaded after this event
-    never renders the state before it. `event` and `item`, as the write left them in
-    memory (the item with its relations the row shows already set), spare reading
-    them back: the hot paths publish without a query.
+    The list's cached items need no deleting: they are stamped with the seq they were
+    read at, and this event's seq, committed with it, already makes them a miss for
+    every page loaded after it (lists/cache.py). That was a Redis round trip per write.
+    `event` and `item`, as the write left them in memory (the item with its relations
+    the row shows already set), spare reading them back: the hot paths publish without
+    a query.
     """
-    from .cache import invalidate_list_items
-
     committed = time.perf_counter()  # called on commit: this is the commit's moment
     if event is None:
         event = ListEvent.objects.select_related("grocery_list").filter(pk=event_id).first()
         if event is None:
             return
-    invalidate_list_items(family_id=event.grocery_list.family_id, list_id=event.grocery_list_id)
     try:
         # Only the event's own item: a row missing from `items` would be removed from pages.
         own = item is not None and str(item.pk) == _item_id(event)

@@ -258,6 +258,24 @@ def test_add_without_js_redirects_back_to_the_item(client_in, grocery_list):
     assert response.url == f"{detail_url(grocery_list)}#item-{item.id}"
 
 
+def test_the_add_answer_writes_its_key_input_without_the_form_renderer(
+    client_in, grocery_list, monkeypatch
+):
+    """A widget renders through Django's form templates (0.7 ms per add); the one hidden
+    input is written in the partial. A refused add keeps the key it was sent."""
+    from django.forms.widgets import HiddenInput
+
+    def no_widget(*args, **kwargs):
+        raise AssertionError("rendered through the form renderer")
+
+    monkeypatch.setattr(HiddenInput, "render", no_widget)
+    url = reverse("lists:item_add", kwargs={"list_id": grocery_list.id})
+    assert client_in.post(url, {"text": "milk"}, **HTMX).status_code == 200
+    refused = client_in.post(url, {"text": " ", "idempotency_key": "<b>k</b>"}, **HTMX)
+    assert refused.status_code == 400
+    assert 'name="idempotency_key" value="&lt;b&gt;k&lt;/b&gt;"' in refused.content.decode()
+
+
 def test_add_with_htmx_returns_the_form_and_the_row_out_of_band(client_in, grocery_list):
     response = client_in.post(
         reverse("lists:item_add", kwargs={"list_id": grocery_list.id}), {"text": "milk x2"}, **HTMX
