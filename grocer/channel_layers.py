@@ -149,10 +149,20 @@ class PubSubLoopLayer(RedisPubSubLoopLayer):
         if message is _LOST:
             # Redis is down: unsubscribing would fail; _prune drops it on recovery.
             await self._forget(channel, unsubscribe=False)
+            # A consumer ended by this error does not get to leave its groups (the
+            # list-based layer's memberships expire in Redis; these are in memory).
+            self._leave_groups(channel)
             raise RedisConnectionError("Channel layer lost its Redis subscriber connection")
         if isinstance(message, _Resumed):
             return {"type": RESUMED, "resumption": message.id}
         return self.channel_layer.deserialize(message)
+
+    def _leave_groups(self, channel: str) -> None:
+        """Take `channel` out of every group; a group left empty is unsubscribed by _prune."""
+        for name in [name for name, members in self.groups.items() if channel in members]:
+            self.groups[name].discard(channel)
+            if not self.groups[name]:
+                del self.groups[name]
 
     async def _forget(self, channel: str, *, unsubscribe: bool) -> None:
         if self.channels.pop(channel, None) is None or not unsubscribe:

@@ -392,9 +392,22 @@ def _send_pool() -> ThreadPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(
-                max_workers=settings.WHATSAPP_SEND_THREADS, thread_name_prefix="whatsapp-send"
+                max_workers=send_threads(), thread_name_prefix="whatsapp-send"
             )
         return _pool
+
+
+def send_threads(database: dict[str, Any] | None = None) -> int:
+    """WHATSAPP_SEND_THREADS, within the process's psycopg pool when it has one: a sending
+    thread holds a connection from its claim to its record, and a thread waiting longer
+    than the pool's timeout for one fails its send. Half the pool, so the Celery
+    threads' own queries (handing out batches) still find connections."""
+    database = settings.DATABASES["default"] if database is None else database
+    threads = settings.WHATSAPP_SEND_THREADS
+    pool = database.get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict) and pool.get("max_size"):
+        threads = min(threads, max(1, pool["max_size"] // 2))
+    return threads
 
 
 def _send_outcome(delivery_id: str) -> str:

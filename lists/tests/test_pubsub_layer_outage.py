@@ -71,15 +71,20 @@ def test_a_restart_within_the_grace_keeps_channels_and_says_so(private_redis):
 def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
     async def scenario():
         layer = layer_on(private_redis, outage_grace=0.5)
-        channel = await layer.new_channel()
-        await layer.group_add("old", channel)
+        leaving, ended = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("old", leaving)
+        await layer.group_add("old", ended)
+        await layer.group_add("older", ended)
         private_redis.stop()
 
         # As the list-based layer's blocking pop does when Redis is down.
-        with pytest.raises(RedisConnectionError):
-            await next_message(layer, channel)
-        # The consumer then leaves its groups: no error while Redis is down.
-        await layer.group_discard("old", channel)
+        for channel in (leaving, ended):
+            with pytest.raises(RedisConnectionError):
+                await next_message(layer, channel)
+        # A consumer that leaves its groups then gets no error while Redis is down; one
+        # ended by the error (`ended`) is out of its groups anyway.
+        await layer.group_discard("old", leaving)
+        assert layer._get_layer().groups == {}
         # A channel made during the outage fails on its first receive, too.
         during = await layer.new_channel()
         with pytest.raises(RedisConnectionError):

@@ -286,3 +286,14 @@ def test_a_retry_due_after_the_next_sweep_is_left_to_the_sweep(whatsapp_on, sett
     ShareDeliveryFactory()  # a send that goes out asks for nothing either
     assert tasks.drain_deliveries.apply(throw=True).get() == 1
     assert wake_ups == []
+
+
+def test_sending_threads_fit_in_the_process_database_pool(settings):
+    """A prefork child or a worker without CONN_MAX_AGE shares Django's psycopg pool:
+    more sending threads than connections would wait, and fail, at its timeout."""
+    from vendors.delivery import send_threads
+
+    settings.WHATSAPP_SEND_THREADS = 32
+    assert send_threads({"OPTIONS": {"pool": {"min_size": 2, "max_size": 16}}}) == 8
+    # Persistent connections (CONN_MAX_AGE), one per thread: the setting as it is.
+    assert send_threads({"CONN_MAX_AGE": 60, "OPTIONS": {}}) == 32
