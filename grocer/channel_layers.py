@@ -18,7 +18,9 @@ This subclass watches the subscriber connection and tells every channel of the p
   its consumer can find out what was published meanwhile (the list socket sends the
   list's seq; the page catches up). Sockets stay open across a restart.
 
-A channel created while Redis is down fails on its first `receive()` the same way.
+A connection that goes quiet is PINGed, so one whose peer vanished without a reset is
+noticed too. A channel created while Redis is down fails on its first `receive()` the
+same way.
 Subscriptions left behind by channels and groups that went away during an outage are
 dropped once the connection is back.
 """
@@ -67,9 +69,12 @@ class _Shard(RedisSingleShardConnection):
         super().__init__(host, channel_layer)
         self._failed_at: float | None = None  # loop time of the first failure of a break
         self._lost = False  # the break outlasted the grace and the channels were told
+        self._heard_at = 0.0  # loop time the subscriber connection last delivered anything
+        self._pinged_at: float | None = None  # a PING is waiting for its answer since
 
     async def _do_receiving(self) -> None:
         loop = asyncio.get_running_loop()
+        self._heard_at = loop.time()
         while True:
             try:
                 if self._pubsub and self._pubsub.subscribed:
@@ -77,9 +82,12 @@ class _Shard(RedisSingleShardConnection):
                     message = await self._pubsub.get_message(
                         ignore_subscribe_messages=True, timeout=0.1
                     )
+                    if message is not None:  # a publication or the answer to a PING
+                        self._heard_at, self._pinged_at = loop.time(), None
                     if self._failed_at is not None:
                         await self._recovered()
                     self._receive_message(message)
+                    await self._check_alive(loop.time())
                 else:
                     await asyncio.sleep(0.1)
             except (asyncio.CancelledError, GeneratorExit):
@@ -96,6 +104,25 @@ class _Shard(RedisSingleShardConnection):
                     logger.warning("Redis still unreachable: closing this process's sockets")
                     self.channel_layer.tell_channels(_LOST)
                 await asyncio.sleep(RECONNECT_INTERVAL)
+
+    async def _check_alive(self, now: float) -> None:
+        """PING a quiet subscriber connection; no answer in time counts as a break.
+
+        A connection whose peer vanished without a reset (a host gone, a NAT or load
+        balancer dropping an idle flow) never fails a read: the process would wait for
+        publications forever. The list-based layer notices through its pop's read timeout.
+        """
+        layer = self.channel_layer
+        if self._pinged_at is None:
+            if now - self._heard_at >= layer.ping_interval:
+                self._pinged_at = now
+                async with self._lock:
+                    await self._pubsub.ping()
+        elif now - self._pinged_at >= layer.ping_timeout:
+            self._heard_at, self._pinged_at = now, None
+            # Reconnected (and re-subscribed) by the next read, or failed like any break.
+            await self._pubsub.connection.disconnect()
+            raise RedisConnectionError("No answer to a PING on the subscriber connection")
 
     async def _recovered(self) -> None:
         await self._prune()
@@ -118,9 +145,19 @@ class _Shard(RedisSingleShardConnection):
 class PubSubLoopLayer(RedisPubSubLoopLayer):
     """The layer of one event loop: channels' queues, groups and the shards."""
 
-    def __init__(self, hosts=None, *, outage_grace: float = 2.0, **kwargs) -> None:
+    def __init__(
+        self,
+        hosts=None,
+        *,
+        outage_grace: float = 2.0,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 5.0,
+        **kwargs,
+    ) -> None:
         super().__init__(hosts, **kwargs)
         self.outage_grace = outage_grace
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
         self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
 
     def tell_channels(self, signal: object) -> None:
@@ -187,7 +224,9 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
     """`RedisPubSubChannelLayer` whose channels hear of a Redis outage (module docstring).
 
     CONFIG as for channels-redis' pub/sub layer, plus `outage_grace` (seconds a broken
-    subscriber connection may take to come back before the sockets are closed).
+    subscriber connection may take to come back before the sockets are closed), and
+    `ping_interval` / `ping_timeout` (a subscriber connection quiet for `ping_interval`
+    seconds is sent a PING; no answer within `ping_timeout` is a break).
     """
 
     def _get_layer(self) -> PubSubLoopLayer:

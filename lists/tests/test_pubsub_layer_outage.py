@@ -111,6 +111,92 @@ def test_an_outage_beyond_the_grace_fails_receive_then_recovers(private_redis):
     run(scenario)
 
 
+class FreezingProxy:
+    """A TCP proxy to Redis that can go silent without closing anything.
+
+    Frozen, it stops relaying on the connections it has (as a vanished host or a NAT
+    that dropped the flow would: no reset, reads just never complete) and closes new
+    ones at once (nothing listens there any more).
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.running = asyncio.Event()
+        self.running.set()
+        self.pipes: list[asyncio.Task] = []
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"redis://127.0.0.1:{port}/0"
+
+    def freeze(self) -> None:
+        self.running.clear()
+
+    def thaw(self) -> None:
+        self.running.set()
+
+    async def _relay(self, reader, writer) -> None:
+        if not self.running.is_set():
+            writer.close()
+            return
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+
+        async def pipe(source, sink) -> None:
+            while data := await source.read(65536):
+                await self.running.wait()  # frozen: held, never delivered
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        self.pipes += [
+            asyncio.ensure_future(pipe(reader, up_writer)),
+            asyncio.ensure_future(pipe(up_reader, writer)),
+        ]
+
+    async def close(self) -> None:
+        self.server.close()
+        for task in self.pipes:
+            task.cancel()
+        await asyncio.gather(*self.pipes, return_exceptions=True)
+
+
+def test_a_subscriber_connection_gone_silent_is_noticed(private_redis):
+    """No reset, no error: only the PING the layer sends a quiet connection finds out."""
+
+    async def scenario():
+        proxy = FreezingProxy(private_redis.port)
+        url = await proxy.start()
+        layer = PubSubChannelLayer(
+            hosts=[{"address": url, "socket_connect_timeout": 1}],
+            prefix="t",
+            outage_grace=0.5,
+            ping_interval=0.5,
+            ping_timeout=0.5,
+        )
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        await published_to(layer_on(private_redis), "g", {"type": "m", "n": 1})
+        assert (await next_message(layer, channel))["n"] == 1
+
+        proxy.freeze()
+        with pytest.raises(RedisConnectionError):
+            await next_message(layer, channel)
+
+        proxy.thaw()
+        fresh = await layer.new_channel()
+        await layer.group_add("g", fresh)
+        await published_to(layer_on(private_redis), "g", {"type": "m", "n": 2})
+        message = await next_message(layer, fresh)
+        if message["type"] == RESUMED:
+            message = await next_message(layer, fresh)
+        assert message["n"] == 2
+        await layer.flush()
+        await proxy.close()
+
+    run(scenario)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sockets_told_the_layer_resumed_get_the_lists_seq(private_redis, settings, monkeypatch):
     """The list socket answers "resumed" with a heartbeat carrying the list's seq, read
