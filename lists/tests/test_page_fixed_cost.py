@@ -81,3 +81,32 @@ def test_page_queries_stay_constant(client_in, member, grocery_list, django_asse
     client_in.get(url)
     with django_assert_max_num_queries(7):
         assert client_in.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["/", "/grocer/"])
+def test_list_url_writes_what_the_url_tag_writes(grocery_list, prefix):
+    """`{% list_url %}` (reversed once per name) for every list URL the page writes."""
+    from django.template import Context, Template
+    from django.urls import get_resolver, set_script_prefix
+
+    names = [
+        f"{namespace}:{name}"
+        for namespace in ("lists", "shop")
+        for name, (possibilities, *_) in get_resolver()
+        .namespace_dict[namespace][1]
+        .reverse_dict.items()
+        if isinstance(name, str) and possibilities[0][1] == ["list_id"]
+    ]
+    assert "lists:item_add" in names and "lists:add_set" in names
+    try:
+        set_script_prefix(prefix)
+        for name in names:
+            html = Template("{% load lists_tags %}{% list_url name grocery_list %}").render(
+                Context({"name": name, "grocery_list": grocery_list})
+            )
+            assert html == Template("{% url name list_id=grocery_list.id %}").render(
+                Context({"name": name, "grocery_list": grocery_list})
+            )
+            assert html.startswith(prefix) and str(grocery_list.id) in html
+    finally:
+        set_script_prefix("/")
