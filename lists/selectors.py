@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Lower
 
 from families.models import Family, User
+from grocer.compiled import CompiledQuery
 
 from .cache import cached_family_members, cached_list_items, items_from_json, items_to_json
 from .categories import complete_order
@@ -108,10 +109,21 @@ def group_by_category(items: list[ListItem], order: list[str] | None = None) -> 
     return list(groups.values())
 
 
+def _page_activity_query(*, list_id: Any) -> QuerySet[ListEvent]:
+    return ListEvent.objects.filter(grocery_list_id=list_id).order_by("-seq")[:ACTIVITY_ON_PAGE]
+
+
+# The list page's feed, compiled once (grocer/compiled.py): building and compiling the
+# queryset cost several times the statement's own time on every page.
+_PAGE_ACTIVITY = CompiledQuery(ListEvent, _page_activity_query)
+
+
 def list_activity(
     *, grocery_list: GroceryList, limit: int = ACTIVITY_LIMIT, before: int | None = None
 ) -> list[ListEvent]:
     """The newest `limit` events (older than seq `before` when given), newest first."""
+    if before is None and limit == ACTIVITY_ON_PAGE:
+        return _PAGE_ACTIVITY.run(list_id=grocery_list.pk)
     events = grocery_list.events.order_by("-seq")
     if before is not None:
         events = events.filter(seq__lt=before)
@@ -188,6 +200,25 @@ def list_counts(*, grocery_list: GroceryList) -> dict[str, int]:
     return counts
 
 
+def _suggestions_query(*, family_id: Any, query: str = "", limit: int = SUGGESTION_LIMIT):
+    # The item's own family_id: no join to the lists, and `item_family_name_idx` leads
+    # with it (docs/scaling.md, index review).
+    items = ListItem.all_objects.filter(family_id=family_id)
+    if query:
+        # Names starting with the text first, then names containing it.
+        items = items.filter(name__icontains=query)
+    return (
+        items.annotate(key=Lower("name"))
+        .values_list("key")
+        .annotate(times=Count("id"), last_added=Max("created_at"), label=Max("name"))
+        .order_by("-times", "-last_added", "key")[: limit * 3 if query else limit]
+    )
+
+
+# The list page's suggestions (no text typed), compiled once like its feed.
+_PAGE_SUGGESTIONS = CompiledQuery(ListItem, _suggestions_query)
+
+
 def item_suggestions(
     *, family_id: Any, query: str = "", limit: int = SUGGESTION_LIMIT
 ) -> list[str]:
@@ -196,22 +227,14 @@ def item_suggestions(
     Names are compared case-insensitively; of several spellings the greatest in
     collation order is shown (in practice the lower-case one people type most).
     """
-    # The item's own family_id: no join to the lists, and `item_family_name_idx` leads
-    # with it (docs/scaling.md, index review).
-    items = ListItem.all_objects.filter(family_id=family_id)
     query = query.strip()
-    if query:
-        # Names starting with the text first, then names containing it.
-        items = items.filter(name__icontains=query)
-    rows = (
-        items.annotate(key=Lower("name"))
-        .values("key")
-        .annotate(times=Count("id"), last_added=Max("created_at"), label=Max("name"))
-        .order_by("-times", "-last_added", "key")[: limit * 3 if query else limit]
-    )
-    rows = list(rows)
+    if not query and limit == SUGGESTION_LIMIT:
+        rows = _PAGE_SUGGESTIONS.run(family_id=family_id)
+    else:
+        rows = list(_suggestions_query(family_id=family_id, query=query, limit=limit))
     if query:
         needle = query.casefold()
-        rows.sort(key=lambda row: not row["key"].startswith(needle))  # stable: keeps frequency
+        rows.sort(key=lambda row: not row[0].startswith(needle))  # stable: keeps frequency
         rows = rows[:limit]
-    return [row["label"] for row in rows]
+    # (key, times, last_added, label)
+    return [row[3] for row in rows]

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from families.models import Family
+from grocer.compiled import CompiledQuery
 
 from . import hooks
 from .aisles import learn_order
@@ -41,15 +42,29 @@ class ShoppingAt:
     template: str = "shop/_shopping_at.html"
 
 
+def _choice_query(*, family_id):
+    return (
+        ShoppingChoice.objects.filter(family_id=family_id, store__deleted_at=None)
+        .select_related("store")
+        .order_by("pk")[:1]
+    )
+
+
+def _stores_query(*, family_id):
+    return Store.objects.filter(family_id=family_id).order_by(Lower("name"))
+
+
+# Compiled once (grocer/compiled.py): every list page asks both, and building and
+# compiling the querysets cost more CPU than the statements themselves.
+_CHOICE = CompiledQuery(ShoppingChoice, _choice_query)
+_STORES = CompiledQuery(Store, _stores_query)
+
+
 def shopping_at(*, family: Family) -> ShoppingAt:
     """The family's current store with its learned order (four queries, three without one)."""
-    choice = (
-        ShoppingChoice.objects.filter(family=family, store__deleted_at=None)
-        .select_related("store")
-        .first()
-    )
-    store = choice.store if choice else None
-    stores = list(Store.objects.filter(family=family).order_by(Lower("name")))
+    choices = _CHOICE.run(family_id=family.pk)
+    store = choices[0].store if choices else None
+    stores = _STORES.run(family_id=family.pk)
     with_store = {s.vendor_id for s in stores if s.vendor_id}
     vendors = [v for v in hooks.vendors_for(family=family) if v.pk not in with_store]
     return ShoppingAt(
