@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from unittest import mock
@@ -111,5 +112,66 @@ def test_presence_is_encoded_once_per_change_and_each_viewer_is_you_only_on_its_
             ]
         # 3 entries once, then each viewer's own entry with "you": not 3 per socket.
         assert dumps.call_count == 3 + 3
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_of_presence_changes_reaches_a_socket_as_its_first_and_its_latest():
+    """200 members opening a list at once must not cost each socket 200 frames of viewers."""
+
+    async def scenario():
+        sent: list = []
+        socket = _consumer(sent)
+        viewers: list[dict] = []
+        for n in range(50):
+            viewers = [*viewers, {"id": f"user-{n}", "name": f"Member {n}"}]
+            message = {"type": "presence.changed", "viewers": viewers, "id": uuid.uuid4().hex}
+            await socket.presence_changed(message)
+        # The first change went out at once; the other 49 wait for the window's end.
+        assert len(sent) == 1
+        assert len(json.loads(sent[0][1]["text"])["viewers"]) == 1
+        assert socket.last_viewers == viewers  # the heartbeat compares against the latest
+
+        await asyncio.wait_for(asyncio.shield(socket._presence_window), timeout=30)
+        assert len(sent) == 2
+        latest = json.loads(sent[1][1]["text"])["viewers"]
+        assert [viewer["id"] for viewer in latest] == [viewer["id"] for viewer in viewers]
+
+        # A change after a quiet window is sent at once again.
+        await socket.presence_changed({"type": "presence.changed", "viewers": viewers[:1]})
+        assert len(sent) == 3
+
+    asyncio.run(scenario())
+
+
+def test_a_socket_that_disconnects_sends_no_presence_left_in_its_window():
+    async def scenario():
+        sent: list = []
+        socket = _consumer(sent)
+        viewers = [{"id": "a", "name": "Ana"}]
+        await socket.presence_changed({"type": "presence.changed", "viewers": viewers})
+        await socket.presence_changed({"type": "presence.changed", "viewers": viewers * 2})
+        window = socket._presence_window
+        await socket.disconnect(1000)
+        with contextlib.suppress(asyncio.CancelledError):
+            await window
+        assert len(sent) == 1
+
+    asyncio.run(scenario())
+
+
+def test_delivering_an_event_does_not_hop_to_the_sync_thread_per_socket():
+    """channels' dispatch closes old connections in the one sync thread before every
+    handler; the list socket's handlers hold no connection there."""
+
+    async def scenario():
+        sent: list = []
+        sockets = [_consumer(sent) for _ in range(3)]
+        message = _event()
+        with mock.patch("channels.consumer.aclose_old_connections") as hop:
+            for socket in sockets:
+                await socket.dispatch(dict(message))
+        assert hop.call_count == 0
+        assert len(sent) == 3
 
     asyncio.run(scenario())
