@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -222,6 +224,60 @@ def client_event(message: dict) -> dict:
         "type": "event",
         **{key: value for key, value in message.items() if key not in ("type", "list_id")},
     }
+
+
+# --- frames encoded once per process ----------------------------------------------------
+#
+# A daphne process gets a group message once and hands it to every local socket: encoding
+# the frame per socket was most of a delivery's CPU (bench/README.md, "Fan-out: encode
+# once"). Frames are kept per (event, language) and per presence change, shared by the
+# sockets of the process (they all run on its one event loop).
+_FRAMES_LIMIT = 256
+_event_frames: OrderedDict[tuple[str, str], str] = OrderedDict()
+_presence_frames: OrderedDict[str, tuple[list[str], dict[str, int]]] = OrderedDict()
+
+
+def _kept(cache: OrderedDict, key, make):
+    """`cache[key]`, made by `make()` the first time; the oldest entries go past the limit."""
+    try:
+        value = cache[key]
+    except KeyError:
+        value = cache[key] = make()
+        while len(cache) > _FRAMES_LIMIT:
+            cache.popitem(last=False)
+    return value
+
+
+def event_frame(message: dict, language: str) -> str:
+    """The text frame of a live event for pages in `language` (after `_in_page_language`).
+
+    Keyed by the event's id: a live event is published once. Catch-up's messages may be
+    rendered again from the item's current state, so they are never taken from here.
+    """
+    event_id = message.get("event_id")
+    if not event_id:
+        return json.dumps(client_event(message))
+    return _kept(_event_frames, (event_id, language), lambda: json.dumps(client_event(message)))
+
+
+def presence_frame(message: dict, you: str) -> str:
+    """The presence frame for the viewer `you`: the same for every socket but "you".
+
+    Each viewer's entry is encoded once per presence change (`id`); a socket only joins
+    them, with its own viewer's entry encoded again with "you": true.
+    """
+    viewers = message["viewers"]
+    change = message.get("id")
+
+    def parts() -> tuple[list[str], dict[str, int]]:
+        entries = [json.dumps({**viewer, "you": False}) for viewer in viewers]
+        return entries, {viewer["id"]: n for n, viewer in enumerate(viewers)}
+
+    entries, index = _kept(_presence_frames, change, parts) if change else parts()
+    if (n := index.get(you)) is not None:
+        entries = entries.copy()
+        entries[n] = json.dumps({**viewers[n], "you": True})
+    return '{"type": "presence", "viewers": [' + ", ".join(entries) + "]}"
 
 
 class ListConsumer(AsyncJsonWebsocketConsumer):
@@ -420,7 +476,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
 
     async def _broadcast_presence(self, viewers: list[dict]) -> None:
         await self.channel_layer.group_send(
-            list_group_name(self.list_id), {"type": "presence.changed", "viewers": viewers}
+            list_group_name(self.list_id),
+            # `id` lets each process encode the frame once for all its sockets.
+            {"type": "presence.changed", "viewers": viewers, "id": uuid.uuid4().hex},
         )
 
     # --- channel-layer handlers -------------------------------------------------------
@@ -448,14 +506,12 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         message = await self._in_page_language(message)
         # Lines logged while forwarding carry the id of the request that made the change.
         with structlog.contextvars.bound_contextvars(request_id=message.get("request_id")):
-            await self.send_json(client_event(message))
+            await self.send(text_data=event_frame(message, self.language))
         metrics.event_propagation.labels("deliver").observe(time.perf_counter() - received)
 
     async def presence_changed(self, message: dict) -> None:
         self.last_viewers = message["viewers"]
-        you = str(self.user.pk)
-        viewers = [{**viewer, "you": viewer["id"] == you} for viewer in message["viewers"]]
-        await self.send_json({"type": "presence", "viewers": viewers})
+        await self.send(text_data=presence_frame(message, str(self.user.pk)))
 
     async def membership_revoked(self, message: dict) -> None:
         await self._leave()
