@@ -18,6 +18,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 
 def _plain(value: Any) -> Any:
@@ -95,6 +99,38 @@ def _loaders(model: type[models.Model]) -> tuple[tuple[str, Any, Any], ...]:
     return tuple(loaders)
 
 
+@functools.cache
+def _plain_init(model: type[models.Model]) -> bool:
+    """Whether `Model.from_db` on `model` only stores the values in the instance's
+    `__dict__`: Django's own `__init__` and `from_db`, and each field's attribute a
+    plain deferred-loading descriptor (whose `__set__`, for a foreign key's id, only
+    drops a cached related row a new instance does not have)."""
+    return (
+        model.__init__ is models.Model.__init__
+        and model.from_db.__func__ is models.Model.from_db.__func__
+        and all(
+            type(model.__dict__.get(field.attname))
+            in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for field in model._meta.concrete_fields
+        )
+    )
+
+
+def _from_db(model: type[models.Model], db: str | None, names: list[str], values: list) -> Any:
+    """`model.from_db(db, names, values)`, without `Model.__init__`'s per-field setattr
+    when it would do nothing else (no init signal receivers): about half of rebuilding
+    a list page's cached items."""
+    if not _plain_init(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(db, names, values)
+    instance = model.__new__(model)
+    state = ModelState()
+    state.adding = False
+    state.db = db
+    instance._state = state
+    instance.__dict__.update(zip(names, values, strict=True))
+    return instance
+
+
 def row_load(model: type[models.Model], data: Mapping[str, Any]) -> models.Model:
     """The instance `row_dump` described, its related rows attached as select_related
     would attach them."""
@@ -109,7 +145,7 @@ def row_load(model: type[models.Model], data: Mapping[str, Any]) -> models.Model
                 values.append(value)
             else:
                 values.append(convert(value))
-    instance = model.from_db(data.get("db"), names, values)
+    instance = _from_db(model, data.get("db"), names, values)
     for name, related in data.items():
         if name in ("db", "fields"):
             continue

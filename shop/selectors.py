@@ -66,7 +66,7 @@ def shopping_at(*, family: Family) -> ShoppingAt:
     store = choices[0].store if choices else None
     stores = _STORES.run(family_id=family.pk)
     with_store = {s.vendor_id for s in stores if s.vendor_id}
-    vendors = [v for v in hooks.vendors_for(family=family) if v.pk not in with_store]
+    vendors = [v for v in hooks.vendors_list_for(family=family) if v.pk not in with_store]
     return ShoppingAt(
         store=store,
         stores=stores,

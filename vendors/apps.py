@@ -10,10 +10,10 @@ class VendorsConfig(AppConfig):
         from shop import hooks as shop_hooks
 
         from . import metrics
-        from .selectors import vendors_for_family
+        from .selectors import vendors_for_family, vendors_list_for_family
 
         # A vendor the family can see is a store it can shop at (shop.hooks).
-        shop_hooks.vendor_source(vendors_for_family)
+        shop_hooks.vendor_source(vendors_for_family, listing=vendors_list_for_family)
         # The breaker and the send backlog, read when Prometheus scrapes (grocer.metrics).
         register_scrape_reader("whatsapp_breaker", metrics.breaker_state)
         register_scrape_reader("whatsapp_deliveries", metrics.deliveries_pending)

@@ -93,6 +93,8 @@ TEMPLATES = [
             ],
             # The one money format (grocer/money.py), usable in every template.
             "builtins": ["grocer.templatetags.money"],
+            # `{% id_url %}`, `{% url %}` reversed once per name (grocer/templatetags).
+            "libraries": {"urls_once": "grocer.templatetags.urls_once"},
         },
     },
 ]

@@ -51,3 +51,46 @@ def test_values_of_another_type_still_go_through_the_fields_conversion():
     data["fields"]["id"] = "not a uuid"
     with pytest.raises(Exception):  # noqa: B017 (callers treat any error as a miss)
         row_load(User, data)
+
+
+def test_the_fast_build_is_what_from_db_builds():
+    """`row_load` stores the values without `Model.__init__` when nothing else would
+    happen there: the same instance as `from_db`, deferred fields and all."""
+    from grocer import rows
+
+    member = MembershipFactory(user__display_name="Ana")
+    item = ListItemFactory(grocery_list=GroceryListFactory(family=member.family), name="tea")
+    data = row_dump(item, fields=["id", "name", "grocery_list", "version"])
+    assert rows._plain_init(ListItem)
+    fast = row_load(ListItem, data)
+    names = list(data["fields"])
+    values = [fast.__dict__[name] for name in names]
+    slow = ListItem.from_db(data["db"], names, values)
+    assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+        k: v for k, v in slow.__dict__.items() if k != "_state"
+    }
+    assert (fast._state.adding, fast._state.db) == (slow._state.adding, slow._state.db)
+    assert fast.get_deferred_fields() == slow.get_deferred_fields()
+    assert "note" in fast.get_deferred_fields()
+    assert fast.note == item.note  # a deferred field loads as from_db's would
+    assert fast.grocery_list.pk == item.grocery_list_id  # the relation loads too
+    fast.name = "green tea"
+    fast.save(update_fields=["name"])
+    assert ListItem.objects.get(pk=item.pk).name == "green tea"
+
+
+def test_init_signal_receivers_still_run():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    user = MembershipFactory().user
+    post_init.connect(receiver, sender=User)
+    try:
+        loaded = row_load(User, row_dump(user))
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == [user.pk] and loaded.pk == user.pk

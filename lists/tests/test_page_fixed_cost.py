@@ -110,3 +110,27 @@ def test_list_url_writes_what_the_url_tag_writes(grocery_list, prefix):
             assert html.startswith(prefix) and str(grocery_list.id) in html
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"text": "", "idempotency_key": "<b>k"}, {"text": ""}],
+    ids=["page", "bound with a key", "bound without one"],
+)
+def test_the_bulk_boxs_key_is_what_the_forms_widget_writes(data, monkeypatch):
+    """The bulk box's idempotency key is written in the template (no form renderer)."""
+    from django.forms.boundfield import BoundField
+    from django.template.loader import render_to_string
+
+    from lists.forms import BulkAddForm
+
+    form = BulkAddForm(data)
+    widget = str(form["idempotency_key"])
+
+    def no_renderer(*args, **kwargs):
+        raise AssertionError("rendered through the form renderer")
+
+    monkeypatch.setattr(BoundField, "as_widget", no_renderer)
+    html = render_to_string("lists/_bulk.html#bulk-errors", {"bulk_form": form})
+    assert widget in html, (widget, html)
+    assert html.count("<input") == 1
