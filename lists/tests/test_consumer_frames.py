@@ -46,6 +46,13 @@ def _event() -> dict:
     }
 
 
+def _inline(func):
+    async def call(**kwargs):
+        return func(**kwargs)
+
+    return call
+
+
 @pytest.fixture
 def dumps():
     with mock.patch.object(consumers.json, "dumps", wraps=json.dumps) as counted:
@@ -77,7 +84,12 @@ def test_a_socket_in_another_language_gets_its_own_frame(dumps):
         message = _event()
         translated = {"html": "<li>leche</li>", "summary": "Ana añadió leche.", "lang": "es"}
 
-        with mock.patch.object(consumers, "event_texts_in", return_value=translated):
+        with (
+            mock.patch.object(consumers, "event_texts_in", return_value=translated),
+            # The socket pool's thread would recycle whatever connection an earlier test
+            # left in it; this test reads no database.
+            mock.patch.object(consumers, "socket_db", _inline),
+        ):
             await english.list_event(dict(message))
             await spanish.list_event(dict(message))
             await _consumer(sent, "es").list_event(dict(message))
