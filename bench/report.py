@@ -330,6 +330,11 @@ def table(results: dict) -> str:
                 f"delivered {run['delivered']}/{run['shares']}, sent twice {run['duplicates']}, "
                 f"API calls {run['api_calls']}"
             )
+            if run.get("first_attempts_per_second"):
+                lines.append(
+                    f"{'':15}every share's first attempt at"
+                    f" {run['first_attempts_per_second']} msgs/s (the rest is retries' backoff)"
+                )
             cpu = run.get("cpu")
             if cpu:
                 lines.append(

@@ -152,9 +152,9 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
     }
     writer_headers = [{**auth_headers(writer.session_key), **page_headers} for writer in writers]
     writer_ms: list[float] = []
-    samples: list[float] = []
+    starts: dict[int, float] = {}  # seq -> its add's start, for the sampled adds
     statuses: dict[str, int] = {}
-    late = 0
+    late = late_warmup = 0
     seq = base_seq
     async with httpx.AsyncClient(base_url=web_urls[0], timeout=30) as http:
         for n in range(adds + WARMUP):
@@ -179,14 +179,23 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
                     waiting.done.wait(),
                     timeout=max(0.01, start + EVENT_TIMEOUT - time.perf_counter()),
                 )
-            if not waiting.done.is_set():
-                late += 1
             if n < WARMUP:
+                late_warmup += not waiting.done.is_set()
                 continue
+            late += not waiting.done.is_set()
             writer_ms.append(elapsed)
-            samples.extend(lst.received[seq] - start for lst in listeners if seq in lst.received)
+            starts[seq] = start
     state["waiting"] = None
     await asyncio.sleep(0.3)  # stragglers
+    # Taken at the end, not when the add stopped waiting: an event that came after
+    # EVENT_TIMEOUT counts with its real delay (it used to be left out, which capped the
+    # samples just under EVENT_TIMEOUT).
+    samples = [
+        lst.received[seq] - start
+        for seq, start in starts.items()
+        for lst in listeners
+        if seq in lst.received
+    ]
     closed = [lst for lst in listeners if lst.closed_code is not None]
     for reader in readers:
         reader.cancel()
@@ -201,6 +210,7 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
         "writer_http_ms": summary_ms(writer_ms),
         "propagation_ms": summary_ms(samples),
         "late_adds": late,
+        "late_warmup_adds": late_warmup,
         "closed_early": len(closed),
         "close_codes": sorted({lst.closed_code for lst in closed}),
         "first_errors": [lst.error for lst in closed if lst.error][:3],

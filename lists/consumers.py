@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from asgiref.sync import SyncToAsync
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import connections
@@ -76,6 +77,8 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_UNAVAILABLE = 4503
 # Replaying more than this costs more than reloading the page.
 CATCH_UP_LIMIT = 200
+# Seconds after a presence frame during which further changes are folded into one.
+PRESENCE_WINDOW = 0.25
 
 # --- database work off the event loop ---------------------------------------------------
 #
@@ -289,6 +292,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     # Set once a send found the client gone: nothing more is sent to it.
     gone = False
     language = ""  # the page's, set by connect()
+    # presence_changed(): the task that sends the changes folded during a window, if any.
+    _presence_window: asyncio.Future | None = None
+    _presence_pending: dict | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         async def send_unless_gone(message) -> None:
@@ -318,6 +324,21 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Channel layer failed; closing a list socket", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
+    async def dispatch(self, message) -> None:
+        """channels' dispatch without its `aclose_old_connections()` before every handler.
+
+        That call is a hop to the one thread-sensitive sync thread of the process, for
+        every message of every socket: a list event to 200 sockets queued 200 hops
+        through that thread (bench/README.md, "A 5-second-late event"). This consumer
+        holds no connection there: its queries run in `socket_db`'s pool, which recycles
+        its own connections, and channels' `database_sync_to_async` (the session and user
+        at connect) closes old connections around each call already.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.joined = []
@@ -370,6 +391,8 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         self.joined.append(group)
 
     async def disconnect(self, code: int) -> None:
+        if self._presence_window is not None:
+            self._presence_window.cancel()
         if self.counted:
             self.counted = False
             metrics.websockets_open.dec()
@@ -510,7 +533,37 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         metrics.event_propagation.labels("deliver").observe(time.perf_counter() - received)
 
     async def presence_changed(self, message: dict) -> None:
+        """Send the viewers at once, then at most one frame per PRESENCE_WINDOW.
+
+        Each frame is the whole set of viewers, so only the latest matters. When N
+        members open a list at once every join is a change: N frames of N viewers to each
+        of N sockets. At 200 that backlog took daphne ~20 s to send and the list's events
+        queued behind it (bench/README.md, "A 5-second-late event"). Changes that come
+        within the window of the last frame are folded into one frame at its end.
+        """
         self.last_viewers = message["viewers"]
+        if self._presence_window is not None:
+            self._presence_pending = message
+            return
+        await self._send_presence(message)
+        self._presence_window = asyncio.ensure_future(self._presence_trailing())
+
+    async def _presence_trailing(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(PRESENCE_WINDOW)
+                message, self._presence_pending = self._presence_pending, None
+                if message is None:
+                    return
+                await self._send_presence(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the next change or heartbeat sends the viewers again
+            logger.warning("Could not send a list socket's presence", exc_info=True)
+        finally:
+            self._presence_window = None
+
+    async def _send_presence(self, message: dict) -> None:
         await self.send(text_data=presence_frame(message, str(self.user.pk)))
 
     async def membership_revoked(self, message: dict) -> None:

@@ -119,6 +119,7 @@ def test_smoke_run_completes_with_well_formed_results(tmp_path):
         assert run["delivered"] == run["shares"]
         assert run["duplicates"] == 0
         assert not run["timed_out"]
+        assert run["first_attempts_per_second"] > 0
 
     assert all(set(row) == {"target", "goal", "value", "met"} for row in results["targets"])
     assert "Targets" in completed.stdout or not results["targets"]
