@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
@@ -57,6 +58,9 @@ class _Resumed:
     def __init__(self) -> None:
         self.id = uuid.uuid4().hex
 
+
+# Publications whose decoded message is kept for the other channels of the process.
+DECODED_LIMIT = 64
 
 # Seconds between attempts to get the subscriber connection back.
 RECONNECT_INTERVAL = 0.25
@@ -177,6 +181,7 @@ class PubSubLoopLayer(RedisPubSubLoopLayer):
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
+        self._decoded: OrderedDict[int, tuple[bytes, dict]] = OrderedDict()
 
     def tell_channels(self, signal: object) -> None:
         for queue in self.channels.values():
@@ -210,7 +215,24 @@ class PubSubLoopLayer(RedisPubSubLoopLayer):
             raise RedisConnectionError("Channel layer lost its Redis subscriber connection")
         if isinstance(message, _Resumed):
             return {"type": RESUMED, "resumption": message.id}
-        return self.channel_layer.deserialize(message)
+        return self._deserialize(message)
+
+    def _deserialize(self, raw: bytes) -> dict:
+        """The message, decoded once per publication for all the channels of the process.
+
+        A group message's bytes are put as they are into every member channel's queue;
+        decoding them per channel was most of a fan-out's cost in a presence storm
+        (bench/README.md, "A 5-second-late event"). Each channel gets its own copy of the
+        top-level dict; nested values are shared (consumers only read them).
+        """
+        kept = self._decoded.get(id(raw))
+        if kept is None or kept[0] is not raw:
+            kept = (raw, self.channel_layer.deserialize(raw))
+            # Keeping `raw` keeps its id from being reused while the entry lives.
+            self._decoded[id(raw)] = kept
+            while len(self._decoded) > DECODED_LIMIT:
+                self._decoded.popitem(last=False)
+        return dict(kept[1])
 
     def _leave_groups(self, channel: str) -> None:
         """Take `channel` out of every group; a group left empty is unsubscribed by _prune."""

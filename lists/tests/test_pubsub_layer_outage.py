@@ -263,3 +263,28 @@ def test_the_first_publish_after_a_restart_is_sent_not_left_to_catch_up(private_
         await receiver.flush()
 
     run(scenario)
+
+
+def test_a_group_message_is_decoded_once_for_all_channels_of_the_process(private_redis):
+    async def scenario():
+        layer = layer_on(private_redis)
+        channels = [await layer.new_channel() for _ in range(5)]
+        for channel in channels:
+            await layer.group_add("g", channel)
+        decoded = []
+        real = layer.deserialize
+
+        def counted(raw):
+            decoded.append(raw)
+            return real(raw)
+
+        layer.deserialize = counted
+        await published_to(layer_on(private_redis), "g", {"type": "m", "viewers": [{"id": "a"}]})
+        got = [await next_message(layer, channel) for channel in channels]
+        assert len(decoded) == 1
+        assert all(message == {"type": "m", "viewers": [{"id": "a"}]} for message in got)
+        got[0]["type"] = "changed by one consumer"
+        assert got[1]["type"] == "m"  # each channel has its own message
+        await layer.flush()
+
+    run(scenario)
