@@ -72,6 +72,24 @@ class _Shard(RedisSingleShardConnection):
         self._heard_at = 0.0  # loop time the subscriber connection last delivered anything
         self._pinged_at: float | None = None  # a PING is waiting for its answer since
 
+    async def publish(self, channel, message) -> None:
+        """PUBLISH, once more on a new connection if the pooled one was dropped.
+
+        After a Redis restart the process's idle publishing connections are closed by the
+        server; the first publish on each used to fail, and its event waited for the pages'
+        catch-up. Only a connection error is retried (a slow Redis is not waited for
+        twice); a second PUBLISH of a message that did get through is harmless (pages drop
+        a seq they have, presence is the whole set of viewers).
+        """
+        async with self._lock:
+            self._ensure_redis()
+            try:
+                await self._redis.publish(channel, message)
+            except RedisConnectionError:
+                # Not the subscriber's connection (in use): only the idle pooled ones.
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
+                await self._redis.publish(channel, message)
+
     async def _do_receiving(self) -> None:
         loop = asyncio.get_running_loop()
         self._heard_at = loop.time()

@@ -238,3 +238,28 @@ def test_sockets_told_the_layer_resumed_get_the_lists_seq(private_redis, setting
 
     assert run(scenario) == [{"type": "heartbeat", "seq": 2}] * 3
     assert reads == [str(grocery_list.pk)]
+
+
+def test_the_first_publish_after_a_restart_is_sent_not_left_to_catch_up(private_redis):
+    """A process's pooled publishing connection is stale after a Redis restart: the
+    publish is tried once more on a new one instead of failing (and leaving the event to
+    the pages' catch-up)."""
+
+    async def scenario():
+        receiver = layer_on(private_redis, outage_grace=WAIT * 3)
+        channel = await receiver.new_channel()
+        await receiver.group_add("g", channel)
+        sender = layer_on(private_redis)
+        await sender.group_send("g", {"type": "m", "n": 1})  # its pooled connection is open
+        assert (await next_message(receiver, channel))["n"] == 1
+
+        private_redis.stop()
+        private_redis.start()
+        assert (await next_message(receiver, channel))["type"] == RESUMED  # re-subscribed
+
+        await sender.group_send("g", {"type": "m", "n": 2})
+        assert (await next_message(receiver, channel))["n"] == 2
+        await sender.flush()
+        await receiver.flush()
+
+    run(scenario)
