@@ -74,7 +74,9 @@ def _area(html: str) -> str:
 def _kept_rows() -> int:
     """Rows kept in the cache: Redis with services, the local-memory cache without them."""
     store = cache._cache
-    keys = store.get_client().scan_iter("*page-row:*") if hasattr(store, "get_client") else store
+    # This run's keys only: other runs on the same Redis keep theirs for hours.
+    pattern = cache.make_key("page-row:*")
+    keys = store.get_client().scan_iter(pattern) if hasattr(store, "get_client") else store
     return sum(1 for key in keys if "page-row:" in str(key))
 
 
