@@ -2,7 +2,7 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocer.settings.local")
 
@@ -12,7 +12,11 @@ from grocer import serverlimits
 serverlimits.install()
 
 # Django must be set up before anything imports models (the consumers do).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what get_asgi_application() does, with our handler below
+
+from grocer.asgi_handler import OneHopASGIHandler
+
+django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter
 from django.conf import settings
