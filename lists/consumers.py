@@ -46,6 +46,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import RedisError
 
 from grocer import metrics
+from grocer.dbcheck import closed_while_idle
 from grocer.i18n import supported_language
 from grocer.jsonbody import parse_json
 from grocer.problems import ProblemError
@@ -104,6 +105,15 @@ def _recycle_connections() -> None:
             # Django set close_at from CONN_MAX_AGE (0: "now") when it connected.
             conn.close_at = time.monotonic() + SOCKET_CONN_MAX_AGE
             conn.socket_pool_conn = conn.connection
+        if (
+            conn.connection is not None
+            and conn.vendor == "postgresql"
+            and not conn.in_atomic_block
+            and closed_while_idle(conn.connection)
+        ):
+            # The server closed it while it was kept (a restart): drop it now rather than
+            # fail the socket that would use it next.
+            conn.close()
         conn.close_if_unusable_or_obsolete()
 
 
