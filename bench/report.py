@@ -144,6 +144,15 @@ def targets(results: dict) -> list[dict]:
         for run in vendor["runs"]:
             label = f"vendor msgs/s ({run['failure_rate']:.0%} failing)"
             add(label, ">= 80/s", run["per_second"], _ge(run["per_second"], 80))
+            if run["failure_rate"] and run.get("first_attempts_per_second"):
+                # The figure above runs until the last retry, which waits out its backoff:
+                # this one is the rate the workers sent at.
+                add(
+                    f"vendor send rate, each share tried once ({run['failure_rate']:.0%} failing)",
+                    ">= 80/s",
+                    run["first_attempts_per_second"],
+                    _ge(run["first_attempts_per_second"], 80),
+                )
             add(
                 f"vendor all delivered once ({run['failure_rate']:.0%} failing)",
                 "all, 0 twice",
