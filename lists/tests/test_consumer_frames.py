@@ -12,6 +12,7 @@ import pytest
 
 from lists import consumers
 from lists.consumers import ListConsumer
+from lists.tests.realtime import run
 
 
 class _User:
@@ -74,7 +75,7 @@ def test_a_live_event_is_encoded_once_for_every_socket_of_the_process(dumps):
         assert frame["type"] == "event" and frame["seq"] == 7 and frame["html"] == "<li>milk</li>"
         assert "list_id" not in frame and frame["summary"] == "Ana added milk."
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_socket_in_another_language_gets_its_own_frame(dumps):
@@ -102,7 +103,7 @@ def test_a_socket_in_another_language_gets_its_own_frame(dumps):
         ]
         assert dumps.call_count == 2  # once per language
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_presence_is_encoded_once_per_change_and_each_viewer_is_you_only_on_its_own(dumps):
@@ -125,7 +126,7 @@ def test_presence_is_encoded_once_per_change_and_each_viewer_is_you_only_on_its_
         # 3 entries once, then each viewer's own entry with "you": not 3 per socket.
         assert dumps.call_count == 3 + 3
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_burst_of_presence_changes_reaches_a_socket_as_its_first_and_its_latest():
@@ -153,7 +154,7 @@ def test_a_burst_of_presence_changes_reaches_a_socket_as_its_first_and_its_lates
         await socket.presence_changed({"type": "presence.changed", "viewers": viewers[:1]})
         assert len(sent) == 3
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_socket_that_disconnects_sends_no_presence_left_in_its_window():
@@ -169,7 +170,7 @@ def test_a_socket_that_disconnects_sends_no_presence_left_in_its_window():
             await window
         assert len(sent) == 1
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_delivering_an_event_does_not_hop_to_the_sync_thread_per_socket():
@@ -186,4 +187,4 @@ def test_delivering_an_event_does_not_hop_to_the_sync_thread_per_socket():
         assert hop.call_count == 0
         assert len(sent) == 3
 
-    asyncio.run(scenario())
+    run(scenario)

@@ -29,9 +29,15 @@ def celery_broker(url: str):
     saved = (app.conf.broker_url, app.conf.task_always_eager)
 
     def reset_pools() -> None:
+        from kombu import pools
+
         app.pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu's process-wide producer pools too: closed but still registered, they
+        # fail every later eager .delay() of this process ("Acquire on closed pool":
+        # Celery takes a producer for the serializer even when it runs a task eagerly).
+        pools.reset()
 
     reset_pools()
     app.conf.broker_url, app.conf.task_always_eager = url, False
