@@ -368,9 +368,7 @@ def item_add(
     )
     _check_new_item(item)
     insert = (
-        _NewItemInsert(
-            item=item, grocery_list=grocery_list, actor=actor, remembered=category is None
-        )
+        _NewItemInsert(item=item, grocery_list=grocery_list, actor=actor, remembered=not category)
         if in_one
         else None
     )
