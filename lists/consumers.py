@@ -328,6 +328,10 @@ async def serve_messages(sources, dispatch) -> None:
                 await task
 
 
+# The propagation histogram's "deliver" series, looked up once (a lock per lookup).
+_delivered = metrics.event_propagation.labels("deliver")
+
+
 class ListConsumer(AsyncJsonWebsocketConsumer):
     # Set by connect(); disconnect() may run without it (a socket dropped mid-handshake).
     joined: list[str] = []
@@ -586,9 +590,14 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         received = time.perf_counter()
         message = await self._in_page_language(message)
         # Lines logged while forwarding carry the id of the request that made the change.
-        with structlog.contextvars.bound_contextvars(request_id=message.get("request_id")):
+        # Set and reset by token: `bound_contextvars` copies the whole context to save
+        # and restore one key, per socket and event (a tenth of a delivery's CPU).
+        tokens = structlog.contextvars.bind_contextvars(request_id=message.get("request_id"))
+        try:
             await self.send(text_data=event_frame(message, self.language))
-        metrics.event_propagation.labels("deliver").observe(time.perf_counter() - received)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+        _delivered.observe(time.perf_counter() - received)
 
     async def presence_changed(self, message: dict) -> None:
         """Send the viewers at once, then at most one frame per PRESENCE_WINDOW.

@@ -94,3 +94,27 @@ def test_cancelling_the_consumer_cancels_its_sources():
         return cancelled
 
     assert asyncio.run(main()) == 2
+
+
+def test_a_forwarded_event_is_sent_with_its_request_id_bound_then_the_context_is_restored():
+    import structlog
+
+    from lists.consumers import ListConsumer
+
+    seen: list = []
+
+    async def base_send(message) -> None:
+        seen.append(structlog.contextvars.get_contextvars().get("request_id"))
+
+    async def main() -> dict:
+        consumer = ListConsumer()
+        consumer.base_send = base_send
+        consumer.language = "en"
+        structlog.contextvars.bind_contextvars(request_id="the socket's own")
+        message = {"type": "list.event", "event_id": "e1", "seq": 1, "request_id": "r1"}
+        await consumer.dispatch({**message, "lang": "en"})
+        return structlog.contextvars.get_contextvars()
+
+    after = asyncio.run(main())
+    assert seen == ["r1"]  # lines logged while forwarding name the write's request
+    assert after["request_id"] == "the socket's own"
