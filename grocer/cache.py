@@ -203,3 +203,46 @@ def cache_forget(key: str) -> None:
         cache.delete(key)
     except Exception:
         logger.warning("Could not invalidate %s", key, exc_info=True)
+
+
+# --- large text kept as it is --------------------------------------------------------------
+#
+# JSON is the wrong coat for a big piece of HTML: every quote is escaped on the way in, and
+# `json.loads` takes ~30 ms on a 1 MB page area full of `\"` (bench/README.md). These store
+# bytes as they are, for values only their own code reads.
+
+
+def cache_get_bytes(key: str) -> bytes | None:
+    """The bytes kept under `key` by `cache_set_bytes`, or None. Raises on cache errors."""
+    from django.core.cache import caches
+
+    cache = caches["default"]  # the backend itself (`django.core.cache.cache` is a proxy)
+
+    if not isinstance(cache, RedisCache):
+        value = cache.get(key)
+        return value if isinstance(value, bytes) else None
+    try:
+        value = cache._cache.get_client(key).get(cache.make_and_validate_key(key))
+    except Exception:
+        metrics.cache_errors.labels("get").inc()
+        raise
+    metrics.cache_requests.labels("miss" if value is None else "hit").inc()
+    return value
+
+
+def cache_set_bytes(key: str, value: bytes, *, ttl: int) -> None:
+    """Keep `value` under `key` for `ttl` seconds, not serialized. Raises on cache errors."""
+    from django.core.cache import caches
+
+    cache = caches["default"]
+
+    if not isinstance(cache, RedisCache):
+        cache.set(key, value, ttl)
+        return
+    try:
+        cache._cache.get_client(key, write=True).set(
+            cache.make_and_validate_key(key), value, ex=ttl
+        )
+    except Exception:
+        metrics.cache_errors.labels("set").inc()
+        raise

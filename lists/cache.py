@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+from django.conf import settings
 from django.core.cache import cache
 
 from families.models import User
@@ -88,10 +89,21 @@ def items_from_json(data: list[dict[str, Any]]) -> list[ListItem]:
     return [row_load(ListItem, row) for row in data]
 
 
+def list_area_key(*, family_id: UUID | str, list_id: UUID | str, language: str) -> str:
+    """The list page's rendered item area in one language (`lists.rendering.items_area`)."""
+    return f"family:{family_id}:list:{list_id}:area:{language}"
+
+
 def invalidate_list_items(*, family_id: UUID | str, list_id: UUID | str) -> None:
+    """Drop the list's cached items and its rendered item areas (what changed rows without
+    an event: both are stamped with the seq, which did not move)."""
     key = list_items_key(family_id=family_id, list_id=list_id)
+    areas = [
+        list_area_key(family_id=family_id, list_id=list_id, language=code)
+        for code, _name in settings.LANGUAGES
+    ]
     try:
-        cache.delete(key)
+        cache.delete_many([key, *areas])
     except Exception:  # the seq stamp still keeps readers from trusting the old value
         logger.warning("Could not invalidate %s", key, exc_info=True)
 

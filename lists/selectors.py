@@ -79,6 +79,8 @@ class ListPage:
     # While shopping at a store: items already in the cart or bought, shown apart.
     done: list[ListItem] = field(default_factory=list)
     done_html: str | None = None
+    # The whole item area, ready (lists.rendering.kept_items_area); else rendered here.
+    items_html: str | None = None
 
     def items(self) -> list[ListItem]:
         """Every item the page shows, in no particular order."""
@@ -140,7 +142,11 @@ def list_activity_page(
 
 
 def list_for_page(
-    *, grocery_list: GroceryList, order: list[str] | None = None, split_done: bool = False
+    *,
+    grocery_list: GroceryList,
+    order: list[str] | None = None,
+    split_done: bool = False,
+    members: list[User] | None = None,
 ) -> ListPage:
     """Everything the list page shows, in four queries (three when the items are cached).
 
@@ -148,6 +154,7 @@ def list_for_page(
     items already in the cart or bought leave their aisles for a "done" section, so
     what is left to find stays in walking order. (Rows checked on an open page stay
     where they are until the next render: nothing jumps under the shopper's finger.)
+    `members` are the family's, when the caller has read them already.
     """
     items = cached_list_items(
         grocery_list=grocery_list,
@@ -155,7 +162,8 @@ def list_for_page(
         encode=items_to_json,
         decode=items_from_json,
     )
-    members = family_members(family_id=grocery_list.family_id)
+    if members is None:
+        members = family_members(family_id=grocery_list.family_id)
     # Assignees as the members cache has them: it is dropped when a member is renamed,
     # the list's cached items only when the list changes.
     by_id = {member.pk: member for member in members}
@@ -174,6 +182,20 @@ def list_for_page(
         events=list_activity(grocery_list=grocery_list, limit=ACTIVITY_ON_PAGE),
         suggestions=item_suggestions(family_id=grocery_list.family_id),
         counts=_counts(item.status for item in items),
+    )
+
+
+def list_page_around_items(
+    *, grocery_list: GroceryList, members: list[User], counts: dict[str, int]
+) -> ListPage:
+    """The list page without its items, for a page whose item area is kept rendered
+    (`lists.rendering.kept_items_area`, which gives the `counts` it shows): two queries."""
+    return ListPage(
+        groups=[],
+        members=members,
+        events=list_activity(grocery_list=grocery_list, limit=ACTIVITY_ON_PAGE),
+        suggestions=item_suggestions(family_id=grocery_list.family_id),
+        counts=counts,
     )
 
 

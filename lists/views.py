@@ -28,7 +28,7 @@ from .forms import (
     ShoppingForm,
 )
 from .models import GroceryList
-from .rendering import page_rows
+from .rendering import keep_items_area, kept_items_area
 
 UNDO_SESSION_KEY = "lists.undo"
 
@@ -122,6 +122,41 @@ def page_for(grocery_list: GroceryList) -> tuple[selectors.ListPage, hooks.Shopp
     return page, shopping
 
 
+def _page_with_items_area(
+    request: HttpRequest, grocery_list: GroceryList
+) -> tuple[selectors.ListPage, hooks.Shopping | None]:
+    """`page_for`, with the item area as HTML: kept (the items are not even loaded) or
+    rendered and kept for the next page (lists.rendering)."""
+    shopping = hooks.shopping_for(family=grocery_list.family)
+    order = shopping.order if shopping else None
+    split_done = shopping is not None and shopping.store is not None
+    members = selectors.family_members(family_id=grocery_list.family_id)
+    area = kept_items_area(
+        grocery_list=grocery_list,
+        members=members,
+        order=order,
+        split_done=split_done,
+        request=request,
+    )
+    if area is not None:
+        page = selectors.list_page_around_items(
+            grocery_list=grocery_list, members=members, counts=area.counts
+        )
+    else:
+        page = selectors.list_for_page(
+            grocery_list=grocery_list, order=order, split_done=split_done, members=members
+        )
+        area = keep_items_area(
+            page=page,
+            grocery_list=grocery_list,
+            order=order,
+            split_done=split_done,
+            request=request,
+        )
+    page.items_html = area.html
+    return page, shopping
+
+
 def detail_page(
     request: HttpRequest,
     grocery_list: GroceryList,
@@ -131,8 +166,7 @@ def detail_page(
     store_form=None,
     bulk_form=None,
 ) -> TemplateResponse:
-    page, shopping = page_for(grocery_list)
-    page_rows(page=page, request=request)
+    page, shopping = _page_with_items_area(request, grocery_list)
     return TemplateResponse(
         request,
         "lists/detail.html",

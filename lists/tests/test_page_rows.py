@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 from families import services as family_services
 from families.tests.factories import MembershipFactory
 from lists import item_services, rendering
-from lists.cache import list_items_key
+from lists.cache import invalidate_list_items
 from lists.models import ListItem
 from lists.rendering import ITEM_ROW, page_row_key
 from lists.tests.factories import GroceryListFactory
+from lists.views import page_for
 from photos.models import Photo
 from photos.services import photo_mark_failed
 from photos.tests.factories import ItemPhotoFactory
@@ -93,7 +94,8 @@ def test_the_second_page_comes_from_kept_rows_and_is_the_same_html(
         second = client_in.get(_url(grocery_list)).content.decode()
     assert renders == []
     # The same bytes as the partial rendered in the page's own template, token aside.
-    monkeypatch.setattr("lists.views.page_rows", lambda **kwargs: None)
+    # The page as before any keeping: items loaded, rows rendered in the template.
+    monkeypatch.setattr("lists.views._page_with_items_area", lambda request, lst: page_for(lst))
     plain = client_in.get(_url(grocery_list)).content.decode()
     assert _area(second) == _area(plain) == _area(first)
     assert second.count('class="item status-') == 2
@@ -148,16 +150,17 @@ def test_every_change_to_a_row_shows_on_the_next_page(client_in, member, grocery
 def test_a_photo_and_its_thumbnail_show_on_the_next_page(client_in, grocery_list, milk):
     assert "photo-figure" not in _row(client_in, grocery_list, milk)
     photo = ItemPhotoFactory(item=milk)
-    # A new photo goes through a service that drops the list's cached items; here the
-    # row is added straight to the database, so drop them as that service does.
-    cache.delete(list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.id))
+    # A new photo goes through a service that drops the list's cached items (and kept
+    # item areas); here the row is added straight to the database, so drop them as that
+    # service does.
+    invalidate_list_items(family_id=grocery_list.family_id, list_id=grocery_list.id)
     assert 'data-photo-status="pending"' in _row(client_in, grocery_list, milk)
     photo_mark_failed(photo_id=photo.pk, error="not an image")
     assert 'data-photo-status="failed"' in _row(client_in, grocery_list, milk)
     Photo.objects.filter(pk=photo.pk).update(
         status=Photo.Status.READY, thumbnail_width=120, thumbnail_height=90
     )
-    cache.delete(list_items_key(family_id=grocery_list.family_id, list_id=grocery_list.id))
+    invalidate_list_items(family_id=grocery_list.family_id, list_id=grocery_list.id)
     row = _row(client_in, grocery_list, milk)
     assert 'data-photo-status="ready"' in row and 'width="120"' in row
 
