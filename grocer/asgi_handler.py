@@ -93,9 +93,7 @@ class OneHopASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=True)(
-                scope, body_file
-            )
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
             await self.send_response(response, send)
             if response.streaming:
                 # Its content was read while sending: only now may it be closed.
