@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import httpx
 import websockets
 
-from .stats import summary_ms
+from . import wsclient
+from .stats import client_cpu_seconds, summary_ms
 from .web import auth_headers, url_or_none, websocket_path
 
 EVENT_TIMEOUT = 5.0  # a write whose event has not reached every subscriber by then is late
@@ -80,10 +81,44 @@ class LagMonitor:
         return summary_ms(self.samples)
 
 
-async def _subscribe(sub: Subscriber, state: ListState, *, connect_sem: asyncio.Semaphore):
+def _on_frame(sub: Subscriber, state: ListState, counter: list[int], text: str, arrived: float):
+    """One whole text frame from the server, complete at `arrived` (perf_counter)."""
+    counter[0] += 1
+    seq = wsclient.event_seq(text)
+    if seq is None:
+        if json.loads(text).get("type") in ("caught_up", "reload"):
+            sub.ready.set()
+        return
+    if seq in sub.received:
+        sub.duplicates += 1
+        return
+    sub.received[seq] = arrived
+    sub.max_seq = max(sub.max_seq, seq)
+    if seq not in state.seq_start and state.pending_start is not None:
+        state.seq_start[seq] = state.pending_start
+    state.progress.set()
+
+
+async def _subscribe(
+    sub: Subscriber,
+    state: ListState,
+    *,
+    connect_sem: asyncio.Semaphore,
+    client: str,
+    frames: list[int],
+):
     headers = {**auth_headers(sub.session_key, htmx=False), "Origin": sub.origin}
     headers.pop("X-CSRFToken")
+    catch_up = json.dumps({"type": "catch_up", "last_seq": state.base_seq})
     async with connect_sem:
+        if client == "lean":
+            sock = await wsclient.connect(
+                sub.ws_url,
+                headers=headers,
+                on_text=lambda text, arrived: _on_frame(sub, state, frames, text, arrived),
+            )
+            sock.send_text(catch_up)
+            return sock
         ws = await websockets.connect(
             sub.ws_url,
             additional_headers=headers,
@@ -92,28 +127,18 @@ async def _subscribe(sub: Subscriber, state: ListState, *, connect_sem: asyncio.
             max_size=2**22,
             compression=None,
         )
-        await ws.send(json.dumps({"type": "catch_up", "last_seq": state.base_seq}))
+        await ws.send(catch_up)
     return ws
 
 
-async def _read(ws, sub: Subscriber, state: ListState) -> None:
+async def _read(ws, sub: Subscriber, state: ListState, frames: list[int]) -> None:
     try:
+        if isinstance(ws, wsclient.LeanSocket):
+            await asyncio.shield(ws.closed)  # the frames are read by its callback
+            sub.closed_code = ws.close_code
+            return
         async for raw in ws:
-            arrived = time.perf_counter()
-            message = json.loads(raw)
-            kind = message.get("type")
-            if kind == "event":
-                seq = message["seq"]
-                if seq in sub.received:
-                    sub.duplicates += 1
-                    continue
-                sub.received[seq] = arrived
-                sub.max_seq = max(sub.max_seq, seq)
-                if seq not in state.seq_start and state.pending_start is not None:
-                    state.seq_start[seq] = state.pending_start
-                state.progress.set()
-            elif kind in ("caught_up", "reload"):
-                sub.ready.set()
+            _on_frame(sub, state, frames, raw, time.perf_counter())
     except websockets.ConnectionClosed as closed:
         sub.closed_code = closed.rcvd.code if closed.rcvd else None
     finally:
@@ -162,18 +187,25 @@ async def _run(
     lists: list[ListState],
     write_rate: float,
     duration: float,
+    client: str = "lean",
 ) -> dict:
     connect_sem = asyncio.Semaphore(50)
+    frames = [0]
     subscribers = [sub for state in lists for sub in state.subscribers]
     by_list = {state.list_id: state for state in lists}
     started = time.perf_counter()
     sockets = await asyncio.gather(
-        *(_subscribe(sub, by_list[sub.list_id], connect_sem=connect_sem) for sub in subscribers),
+        *(
+            _subscribe(
+                sub, by_list[sub.list_id], connect_sem=connect_sem, client=client, frames=frames
+            )
+            for sub in subscribers
+        ),
         return_exceptions=True,
     )
     failed = [error for error in sockets if isinstance(error, BaseException)]
     readers = [
-        asyncio.create_task(_read(ws, sub, by_list[sub.list_id]))
+        asyncio.create_task(_read(ws, sub, by_list[sub.list_id], frames))
         for ws, sub in zip(sockets, subscribers, strict=True)
         if not isinstance(ws, BaseException)
     ]
@@ -193,6 +225,7 @@ async def _run(
     clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
     monitor = LagMonitor()
     monitor.start()
+    frames_before, cpu_before = frames[0], client_cpu_seconds()
     write_times: list[float] = []
     statuses: dict[str, int] = {}
     late_writes = 0
@@ -236,6 +269,8 @@ async def _run(
     if tasks:
         await asyncio.wait(tasks, timeout=EVENT_TIMEOUT + 35)
     lag = await monitor.stop()
+    client_cpu = client_cpu_seconds() - cpu_before
+    received = frames[0] - frames_before
     for http in clients:
         await http.aclose()
     await asyncio.sleep(0.5)  # stragglers
@@ -257,6 +292,10 @@ async def _run(
         "late_writes": late_writes,
         "skipped_ticks": skipped,
         "client_loop_lag_ms": lag,
+        "client": client,
+        # This process's CPU (subscribers, writers' HTTP clients, the scheduler) per frame
+        # received while the writes ran: the bench's own share of the two cores.
+        "client_cpu_us_per_frame": round(client_cpu / received * 1e6, 1) if received else None,
     }
 
 
@@ -268,6 +307,7 @@ def measure(
     write_rate: float,
     duration: float,
     seed_items: int = 20,
+    client: str = "lean",
 ) -> dict:
     if websocket_path("00000000-0000-0000-0000-000000000000") is None:
         return {"skipped": "the list socket is not on this branch yet"}
@@ -317,7 +357,13 @@ def measure(
         states.append(state)
 
     result = asyncio.run(
-        _run(web_urls=web_urls, lists=states, write_rate=write_rate, duration=duration)
+        _run(
+            web_urls=web_urls,
+            lists=states,
+            write_rate=write_rate,
+            duration=duration,
+            client=client,
+        )
     )
 
     final = {

@@ -219,6 +219,11 @@ def table(results: dict) -> str:
                 f"   lost {run['events_lost']}/{run['events_expected']}, late adds"
                 f" {run['late_adds']}, statuses {run['statuses']}"
             )
+            if run.get("client_cpu_us_per_frame") is not None:
+                lines.append(
+                    f"  {'':>26}client ({run.get('client')}) CPU"
+                    f" {run['client_cpu_us_per_frame']} µs per frame received"
+                )
         floor = sequential.get("healthz_floor")
         if floor:
             lines.append(
@@ -238,6 +243,11 @@ def table(results: dict) -> str:
         lines.append(f"  write start -> event (ms)            {_ms(prop['latency_ms'])}")
         lines.append(f"  write HTTP response (ms)             {_ms(prop['write_http_ms'])}")
         lines.append(f"  client event-loop lag (ms)           {_ms(prop['client_loop_lag_ms'])}")
+        if prop.get("client_cpu_us_per_frame") is not None:
+            lines.append(
+                f"  client ({prop.get('client')}) CPU per frame      "
+                f"{prop['client_cpu_us_per_frame']} µs"
+            )
         lines.append(
             f"  events expected {prop['events_expected']}, lost {prop['events_lost']}, "
             f"duplicates {prop['duplicates']}, connect failures {prop['connect_failures']}"

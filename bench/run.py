@@ -62,6 +62,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--whatsapp-concurrency", type=int, default=4, help="their Celery --concurrency"
     )
+    parser.add_argument(
+        "--ws-client",
+        choices=("lean", "websockets"),
+        default="lean",
+        help="listeners' WebSocket client: bench.wsclient, or the websockets library (before)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
     parser.add_argument(
@@ -229,7 +235,10 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
             sequential.SMOKE_FLOOR_REQUESTS if args.smoke else sequential.FLOOR_REQUESTS
         )
         return sequential.measure(
-            web_urls=stack.web_urls, sizes=sizes, floor_requests=floor_requests
+            web_urls=stack.web_urls,
+            sizes=sizes,
+            floor_requests=floor_requests,
+            client=args.ws_client,
         )
     if part == "propagation":
         from . import propagation
@@ -240,6 +249,7 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
             families=args.families,
             write_rate=args.write_rate,
             duration=args.propagation_seconds,
+            client=args.ws_client,
         )
     if part == "churn":
         from . import churn

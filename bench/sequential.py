@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import httpx
 import websockets
 
-from .stats import summary_ms
+from . import wsclient
+from .stats import client_cpu_seconds, summary_ms
 from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
 
 SIZES = ((1, 500), (50, 500), (200, 200))  # (listeners, adds)
@@ -73,37 +74,56 @@ class Waiting:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _listen(listener: Listener, base_seq: int, state: dict) -> None:
+def _on_frame(listener: Listener, state: dict, text: str, arrived: float) -> None:
+    """One whole text frame from the server, complete at `arrived` (perf_counter)."""
+    state["frames"] += 1
+    seq = wsclient.event_seq(text)
+    if seq is None:
+        if json.loads(text).get("type") in ("caught_up", "reload"):
+            listener.ready.set()
+        return
+    if seq in listener.received:
+        listener.duplicates += 1
+        return
+    listener.received[seq] = arrived
+    waiting: Waiting | None = state.get("waiting")
+    if waiting is not None and seq == waiting.seq:
+        waiting.remaining -= 1
+        if waiting.remaining <= 0:
+            waiting.done.set()
+
+
+async def _listen(listener: Listener, base_seq: int, state: dict, *, client: str) -> None:
     headers = {**auth_headers(listener.session_key, htmx=False), "Origin": listener.origin}
     headers.pop("X-CSRFToken")
+    catch_up = json.dumps({"type": "catch_up", "last_seq": base_seq})
     try:
-        async with websockets.connect(
-            listener.ws_url,
-            additional_headers=headers,
-            open_timeout=30,
-            ping_interval=None,
-            max_size=2**22,
-            compression=None,
-        ) as ws:
-            await ws.send(json.dumps({"type": "catch_up", "last_seq": base_seq}))
-            async for raw in ws:
-                arrived = time.perf_counter()
-                message = json.loads(raw)
-                kind = message.get("type")
-                if kind == "event":
-                    seq = message["seq"]
-                    if seq in listener.received:
-                        listener.duplicates += 1
-                        continue
-                    listener.received[seq] = arrived
-                    waiting: Waiting | None = state.get("waiting")
-                    if waiting is not None and seq == waiting.seq:
-                        waiting.remaining -= 1
-                        if waiting.remaining <= 0:
-                            waiting.done.set()
-                elif kind in ("caught_up", "reload"):
-                    listener.ready.set()
-            listener.closed_code = ws.close_code or 1000  # closed by the server
+        if client == "lean":
+            sock = await wsclient.connect(
+                listener.ws_url,
+                headers=headers,
+                on_text=lambda text, arrived: _on_frame(listener, state, text, arrived),
+            )
+            try:
+                sock.send_text(catch_up)
+                await asyncio.shield(sock.closed)
+                listener.closed_code = sock.close_code  # closed by the server
+            finally:
+                if not sock.closed.done():
+                    await sock.close()
+        else:
+            async with websockets.connect(
+                listener.ws_url,
+                additional_headers=headers,
+                open_timeout=30,
+                ping_interval=None,
+                max_size=2**22,
+                compression=None,
+            ) as ws:
+                await ws.send(catch_up)
+                async for raw in ws:
+                    _on_frame(listener, state, raw, time.perf_counter())
+                listener.closed_code = ws.close_code or 1000  # closed by the server
     except websockets.ConnectionClosed as closed:
         listener.closed_code = closed.rcvd.code if closed.rcvd else 1006
     except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
@@ -120,7 +140,7 @@ async def _listen(listener: Listener, base_seq: int, state: dict) -> None:
                 waiting.done.set()
 
 
-async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
+async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) -> dict:
     list_id = family.list_ids[0]
     count = writers_needed(adds)
     writers, others = family.members[:count], family.members[count:]
@@ -133,8 +153,10 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
         )
         for i, member in enumerate(others)
     ]
-    state: dict = {"waiting": None}
-    readers = [asyncio.create_task(_listen(lst, base_seq, state)) for lst in listeners]
+    state: dict = {"waiting": None, "frames": 0}
+    readers = [
+        asyncio.create_task(_listen(lst, base_seq, state, client=client)) for lst in listeners
+    ]
     started = time.perf_counter()
     await asyncio.wait_for(
         asyncio.gather(*(lst.ready.wait() for lst in listeners)),
@@ -156,8 +178,11 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
     statuses: dict[str, int] = {}
     late = late_warmup = 0
     seq = base_seq
+    frames_before, cpu_before = state["frames"], client_cpu_seconds()
     async with httpx.AsyncClient(base_url=web_urls[0], timeout=30) as http:
         for n in range(adds + WARMUP):
+            if n == WARMUP:
+                frames_before, cpu_before = state["frames"], client_cpu_seconds()
             seq += 1
             open_listeners = sum(1 for lst in listeners if lst.closed_code is None)
             waiting = state["waiting"] = Waiting(seq=seq, remaining=open_listeners)
@@ -186,6 +211,8 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
             writer_ms.append(elapsed)
             starts[seq] = start
     state["waiting"] = None
+    client_cpu = client_cpu_seconds() - cpu_before
+    frames = state["frames"] - frames_before
     await asyncio.sleep(0.3)  # stragglers
     # Taken at the end, not when the add stopped waiting: an event that came after
     # EVENT_TIMEOUT counts with its real delay (it used to be left out, which capped the
@@ -209,6 +236,10 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int) -> dict:
         "statuses": statuses,
         "writer_http_ms": summary_ms(writer_ms),
         "propagation_ms": summary_ms(samples),
+        "client": client,
+        # This process's CPU (listeners and the writer's HTTP client) per frame received
+        # during the sampled adds: the bench's own share of the two cores.
+        "client_cpu_us_per_frame": round(client_cpu / frames * 1e6, 1) if frames else None,
         "late_adds": late,
         "late_warmup_adds": late_warmup,
         "closed_early": len(closed),
@@ -237,7 +268,13 @@ async def _stack_floor(*, web_url: str, requests: int) -> dict:
     return {"requests": requests, "http_ms": summary_ms(samples)}
 
 
-def measure(*, web_urls: list[str], sizes=SIZES, floor_requests: int = FLOOR_REQUESTS) -> dict:
+def measure(
+    *,
+    web_urls: list[str],
+    sizes=SIZES,
+    floor_requests: int = FLOOR_REQUESTS,
+    client: str = "lean",
+) -> dict:
     if websocket_path("00000000-0000-0000-0000-000000000000") is None:
         return {"skipped": "the list socket is not on this branch yet"}
     from lists.models import GroceryList
@@ -254,7 +291,9 @@ def measure(*, web_urls: list[str], sizes=SIZES, floor_requests: int = FLOOR_REQ
         )
         list_id = family.list_ids[0]
         base_seq = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
-        run = asyncio.run(_run_size(web_urls=web_urls, family=family, base_seq=base_seq, adds=adds))
+        run = asyncio.run(
+            _run_size(web_urls=web_urls, family=family, base_seq=base_seq, adds=adds, client=client)
+        )
         final = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
         want = set(range(base_seq + 1, final + 1))
         listener_rows = run.pop("_listeners")

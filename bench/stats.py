@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import resource
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -25,3 +26,9 @@ def summary_ms(samples_s: list[float]) -> dict[str, float | int]:
         "p99": round(percentile(values, 99) * 1000, 3),
         "max": round(values[-1] * 1000, 3),
     }
+
+
+def client_cpu_seconds() -> float:
+    """CPU time (user + system) of this process so far: the bench client's own cost."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

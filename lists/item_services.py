@@ -34,6 +34,7 @@ from .services import (  # the list lock comes first
     _lock_list,
     give_back_seq,
     list_event_record,
+    list_event_written,
     lock_list_next_seq,
 )
 
@@ -170,6 +171,126 @@ def _no_photo(item: ListItem) -> None:
     relation.set_cached_value(item, None)
 
 
+def _new_item_sql(connection) -> str:
+    """The add's second statement (PostgreSQL), built from the models' names once.
+
+    In one round trip, under the list's row lock the caller took: the list's live items
+    by status and the needed item with the same name (the snapshot is taken after the
+    lock, so a concurrent add of that name has committed and is seen); the aisle (the
+    family's remembered one, else the built-in guess); and, only when no such item is
+    needed, the item's INSERT and its event's. Every sub-statement sees the same
+    snapshot, so the counts do not include the new item.
+    """
+    sql = _NEW_ITEM_SQL.get(connection.alias)
+    if sql is not None:
+        return sql
+    quote = connection.ops.quote_name
+
+    def col(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    item_cols = [quote(f.column) for f in _new_item_fields()]
+    event_cols = [quote(f.column) for f in _new_event_fields()]
+    status, item_id = col(ListItem, "status"), col(ListItem, "id")
+    sql = (
+        f"WITH tc AS (SELECT {status} AS s, COUNT(*) AS n, "  # noqa: S608 - names from the models
+        f"MAX({item_id}::text) FILTER (WHERE {status} = %s "
+        f"AND UPPER({col(ListItem, 'name')}::text) = UPPER(%s)) AS twin "
+        f"FROM {table(ListItem)} WHERE {col(ListItem, 'grocery_list')} = %s "
+        f"AND {col(ListItem, 'deleted_at')} IS NULL GROUP BY {status}), "
+        f"cat AS (SELECT COALESCE(%s, (SELECT NULLIF({col(CategoryPreference, 'category')}, '') "
+        f"FROM {table(CategoryPreference)} WHERE {col(CategoryPreference, 'family')} = %s "
+        f"AND {col(CategoryPreference, 'name_key')} = %s), %s) AS c), "
+        f"new AS (INSERT INTO {table(ListItem)} ({', '.join(item_cols)}, "
+        f"{col(ListItem, 'category')}, {col(ListItem, 'position')}) "
+        f"SELECT {', '.join(['%s'] * len(item_cols))}, cat.c, %s FROM cat "
+        "WHERE NOT EXISTS (SELECT 1 FROM tc WHERE tc.twin IS NOT NULL) "
+        f"RETURNING {col(ListItem, 'created_at')} AS created, {col(ListItem, 'updated_at')} "
+        f"AS updated, {col(ListItem, 'category')} AS category), "
+        f"ev AS (INSERT INTO {table(ListEvent)} ({', '.join(event_cols)}, "
+        f"{col(ListEvent, 'payload')}) "
+        f"SELECT {', '.join(['%s'] * len(event_cols))}, "
+        "%s || jsonb_build_object('category', new.category) FROM new "
+        f"RETURNING {col(ListEvent, 'created_at')} AS created, "
+        f"{col(ListEvent, 'updated_at')} AS updated) "
+        "SELECT (SELECT COALESCE(json_object_agg(s, n), '{}') FROM tc), "
+        "(SELECT MAX(twin) FROM tc), new.created, new.updated, new.category, "
+        "ev.created, ev.updated "
+        "FROM (SELECT 1) AS one LEFT JOIN new ON TRUE LEFT JOIN ev ON TRUE"
+    )
+    _NEW_ITEM_SQL[connection.alias] = sql
+    return sql
+
+
+_NEW_ITEM_SQL: dict[str, str] = {}
+# Filled by the database: the timestamps (`db_default`), and the aisle and position (in
+# the statement itself); the payload takes the aisle in the statement too.
+_FILLED_IN_SQL = frozenset({"created_at", "updated_at", "category", "position", "payload"})
+
+
+def _new_item_fields() -> list:
+    return [f for f in ListItem._meta.concrete_fields if f.name not in _FILLED_IN_SQL]
+
+
+def _new_event_fields() -> list:
+    return [f for f in ListEvent._meta.concrete_fields if f.name not in _FILLED_IN_SQL]
+
+
+def _insert_if_new(
+    *, item: ListItem, grocery_list: GroceryList, actor: User | None, seq: int, category: str | None
+) -> tuple[str | None, dict[str, int], ListEvent | None]:
+    """Run `_new_item_sql`: the needed twin's id (nothing was written then), the list's
+    live items by status before the add, and the new item's event (None if not added).
+
+    Fills `item` as the INSERT left it (aisle, position, timestamps, saved state).
+    """
+    connection = transaction.get_connection()
+    key = normalize_name(item.name)[:200]
+    payload = _item_payload(item, quantity=item.quantity_text, version=item.version)
+    event = ListEvent(
+        grocery_list=grocery_list,
+        family_id=grocery_list.family_id,
+        seq=seq,
+        type="item.added",
+        actor=actor,
+        actor_label=actor.name if actor else "",
+    )
+
+    def prep(instance, fields) -> list:
+        return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+
+    list_pk = ListItem._meta.pk.get_db_prep_value(grocery_list.pk, connection)
+    family_pk = ListItem._meta.pk.get_db_prep_value(grocery_list.family_id, connection)
+    params = [
+        ListItem.Status.NEEDED,
+        item.name,
+        list_pk,
+        category,
+        family_pk,
+        key,
+        guess_category(item.name) if category is None else category,
+        *prep(item, _new_item_fields()),
+        seq,
+        *prep(event, _new_event_fields()),
+        ListEvent._meta.get_field("payload").get_db_prep_save(payload, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_new_item_sql(connection), params)
+        counts_row, twin, created, updated, aisle, event_created, event_updated = cursor.fetchone()
+    counts = {value: int(counts_row.get(value, 0)) for value in ListItem.Status.values}
+    if twin is not None or created is None:
+        return twin, counts, None
+    item.created_at, item.updated_at, item.category, item.position = created, updated, aisle, seq
+    item._state.adding, item._state.db = False, connection.alias
+    event.payload = {**payload, "category": aisle}
+    event.created_at, event.updated_at = event_created, event_updated
+    event._state.adding, event._state.db = False, connection.alias
+    return None, counts, event
+
+
 @retry_on_conflict
 def item_add(
     *,
@@ -198,20 +319,33 @@ def item_add(
     """
     name = normalize_spaces(name)
     quantity_text = normalize_spaces(quantity_text)
+    # On PostgreSQL the remembered aisle is read in the add's own statement.
+    in_one = transaction.get_connection().vendor == "postgresql"
     item = ListItem(
         grocery_list=grocery_list,
         family_id=grocery_list.family_id,
         name=name,
         quantity_text=quantity_text,
         note=note.strip(),
-        category=category or _aisle_for(family_id=grocery_list.family_id, name=name),
+        category=category
+        or (
+            guess_category(name)
+            if in_one
+            else _aisle_for(family_id=grocery_list.family_id, name=name)
+        ),
         position=1,
         created_by=actor,
     )
     _check_new_item(item)
     with transaction.atomic(savepoint=False):
         seq = lock_list_next_seq(grocery_list)
-        twin_id, counts = _needed_twin_and_counts(grocery_list=grocery_list, name=name)
+        event = None
+        if in_one:
+            twin_id, counts, event = _insert_if_new(
+                item=item, grocery_list=grocery_list, actor=actor, seq=seq, category=category
+            )
+        else:
+            twin_id, counts = _needed_twin_and_counts(grocery_list=grocery_list, name=name)
         if twin_id is not None:
             existing = _lock_item(grocery_list=grocery_list, item_id=twin_id)
             merged = (
@@ -226,20 +360,24 @@ def item_add(
             return ItemAddResult(
                 item=existing, created=False, merged=True, counts=_with_total(counts)
             )
-        # Seqs only grow: the new item sorts after every other one of the list.
-        item.position = seq
-        item.save(force_insert=True)
         _no_photo(item)
-        list_event_record(
-            grocery_list=grocery_list,
-            type="item.added",
-            actor=actor,
-            seq=seq,
-            item=item,
-            payload=_item_payload(
-                item, quantity=item.quantity_text, category=item.category, version=item.version
-            ),
-        )
+        if event is not None:  # inserted with the item
+            grocery_list.last_seq = seq
+            list_event_written(event=event, item=item)
+        else:
+            # Seqs only grow: the new item sorts after every other one of the list.
+            item.position = seq
+            item.save(force_insert=True)
+            list_event_record(
+                grocery_list=grocery_list,
+                type="item.added",
+                actor=actor,
+                seq=seq,
+                item=item,
+                payload=_item_payload(
+                    item, quantity=item.quantity_text, category=item.category, version=item.version
+                ),
+            )
     counts[ListItem.Status.NEEDED] += 1
     return ItemAddResult(item=item, created=True, counts=_with_total(counts))
 
@@ -466,23 +604,21 @@ class StatusChange:
     counts: dict[str, int] | None = None
 
 
-def _write_status(
-    *, grocery_list: GroceryList, item_id: UUID | str, status: str
-) -> tuple[ListItem, str, dict[str, int], bool] | None:
-    """Move a live item of the list to `status` in one statement (PostgreSQL).
+_STATUS_SQL: dict[str, str] = {}
 
-    Returns the item as written, its previous status, the list's live items by status
-    before the change and whether the item has a photo; None when no row changed (no
-    such item, or it already has that status). The counts and the previous status are
-    read in the same statement (its snapshot precedes its own write).
 
-    Precondition: the caller holds the list's row lock, so no other write to the list's
-    items can run between the snapshot and the write.
+def _status_sql(connection) -> str:
+    """The status change's second statement (PostgreSQL), built from the models' names once.
+
+    Writes the item and inserts its event in one round trip, under the list's row lock
+    the caller took. The RETURNING reads the previous status and the list's counts from
+    the statement's snapshot (which precedes its own write).
     """
-    connection = transaction.get_connection()
+    sql = _STATUS_SQL.get(connection.alias)
+    if sql is not None:
+        return sql
     quote = connection.ops.quote_name
     meta = ListItem._meta
-    fields = meta.concrete_fields
 
     def col(name: str) -> str:
         return quote(meta.get_field(name).column)
@@ -497,17 +633,52 @@ def _write_status(
         )
     except FieldDoesNotExist:  # the photos app is not installed
         has_photo = "FALSE"
+    columns = [quote(f.column) for f in meta.concrete_fields]
+    event_cols = [quote(f.column) for f in _new_event_fields()]
+    event_meta = ListEvent._meta
     sql = (
-        f"UPDATE {table} AS i SET {status_col} = %s, "  # noqa: S608 - names from the model
+        f"WITH w AS (UPDATE {table} AS i SET {status_col} = %s, "  # noqa: S608 - names from the model
         f"{col('version')} = i.{col('version')} + 1, {col('updated_at')} = %s "
         f"FROM {table} AS old "
         f"WHERE i.{pk} = %s AND i.{list_col} = %s AND i.{deleted_col} IS NULL "
         f"AND i.{status_col} <> %s AND old.{pk} = i.{pk} "
-        f"RETURNING {', '.join(f'i.{quote(f.column)}' for f in fields)}, old.{status_col}, "
+        f"RETURNING {', '.join(f'i.{c} AS c{n}' for n, c in enumerate(columns))}, "
+        f"old.{status_col} AS previous, "
         f"(SELECT COALESCE(json_object_agg(c.s, c.n), '{{}}') FROM (SELECT {status_col} AS s, "
         f"COUNT(*) AS n FROM {table} WHERE {list_col} = %s AND {deleted_col} IS NULL "
-        f"GROUP BY {status_col}) AS c), {has_photo}"
+        f"GROUP BY {status_col}) AS c) AS counts, {has_photo} AS has_photo), "
+        f"ev AS (INSERT INTO {quote(event_meta.db_table)} ({', '.join(event_cols)}, "
+        f"{quote(event_meta.get_field('payload').column)}) "
+        f"SELECT {', '.join(['%s'] * len(event_cols))}, jsonb_build_object("
+        f"'item_id', w.c{[f.name for f in meta.concrete_fields].index('id')}::text, "
+        f"'name', w.c{[f.name for f in meta.concrete_fields].index('name')}, "
+        "'status', %s::text, 'previous', w.previous, "
+        f"'version', w.c{[f.name for f in meta.concrete_fields].index('version')}) FROM w "
+        f"RETURNING {quote(event_meta.get_field('created_at').column)} AS created, "
+        f"{quote(event_meta.get_field('updated_at').column)} AS updated) "
+        "SELECT w.*, ev.created, ev.updated FROM w, ev"
     )
+    _STATUS_SQL[connection.alias] = sql
+    return sql
+
+
+def _write_status(
+    *, grocery_list: GroceryList, item_id: UUID | str, status: str, event: ListEvent
+) -> tuple[ListItem, str, dict[str, int], bool] | None:
+    """Move a live item of the list to `status` and insert its `event`, in one statement
+    (PostgreSQL).
+
+    Returns the item as written, its previous status, the list's live items by status
+    before the change and whether the item has a photo, and fills `event` (its payload,
+    timestamps and saved state); None when no row changed (no such item, or it already
+    has that status), and then nothing was inserted either.
+
+    Precondition: the caller holds the list's row lock, so no other write to the list's
+    items can run between the snapshot and the write.
+    """
+    connection = transaction.get_connection()
+    meta = ListItem._meta
+    fields = meta.concrete_fields
     list_pk = meta.pk.get_db_prep_value(grocery_list.pk, connection)
     params = [
         status,
@@ -516,16 +687,21 @@ def _write_status(
         list_pk,
         status,
         list_pk,
+        *[f.get_db_prep_save(getattr(event, f.attname), connection) for f in _new_event_fields()],
+        status,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_status_sql(connection), params)
         row = cursor.fetchone()
     if row is None:
         return None
     n = len(fields)
     item = ListItem.from_db(connection.alias, [f.attname for f in fields], row[:n])
-    previous, counts, photo_exists = row[n], row[n + 1], row[n + 2]
+    previous, counts, photo_exists, created, updated = row[n : n + 5]
     counts = {value: int(counts.get(value, 0)) for value in ListItem.Status.values}
+    event.payload = _item_payload(item, status=status, previous=previous, version=item.version)
+    event.created_at, event.updated_at = created, updated
+    event._state.adding, event._state.db = False, connection.alias
     return item, previous, counts, photo_exists
 
 
@@ -560,9 +736,19 @@ def item_status_change(
         raise ValidationError({"status": f"Unknown status {status!r}."})
     with transaction.atomic():
         seq = lock_list_next_seq(grocery_list)
-        written = None
+        written = event = None
         if transaction.get_connection().vendor == "postgresql":
-            written = _write_status(grocery_list=grocery_list, item_id=item_id, status=status)
+            event = ListEvent(
+                grocery_list=grocery_list,
+                family_id=grocery_list.family_id,
+                seq=seq,
+                type="item.status_changed",
+                actor=actor,
+                actor_label=actor_label or (actor.name if actor else ""),
+            )
+            written = _write_status(
+                grocery_list=grocery_list, item_id=item_id, status=status, event=event
+            )
         counts = None
         if written is None:
             item = _lock_item(grocery_list=grocery_list, item_id=item_id)
@@ -582,15 +768,19 @@ def item_status_change(
         if previous == ListItem.Status.NEEDED:
             # Checked off while shopping (the shop app learns the aisle order from it).
             hooks.item_checked.send(sender=ListItem, grocery_list=grocery_list, item=item)
-        list_event_record(
-            grocery_list=grocery_list,
-            type="item.status_changed",
-            actor=actor,
-            actor_label=actor_label,
-            seq=seq,
-            item=item,
-            payload=_item_payload(item, status=status, previous=previous, version=item.version),
-        )
+        if written is not None:  # the event was inserted with the change
+            grocery_list.last_seq = seq
+            list_event_written(event=event, item=item)
+        else:
+            list_event_record(
+                grocery_list=grocery_list,
+                type="item.status_changed",
+                actor=actor,
+                actor_label=actor_label,
+                seq=seq,
+                item=item,
+                payload=_item_payload(item, status=status, previous=previous, version=item.version),
+            )
     return StatusChange(item=item, changed=True, counts=_with_total(counts) if counts else None)
 
 

@@ -1,6 +1,6 @@
 from channels.auth import AuthMiddleware, get_user
 from channels.routing import URLRouter
-from channels.sessions import CookieMiddleware, SessionMiddleware
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionMiddleware
 from django.urls import path
 
 from . import consumers
@@ -8,6 +8,22 @@ from . import consumers
 websocket_urlpatterns = [
     path("ws/lists/<uuid:list_id>/", consumers.ListConsumer.as_asgi(), name="list-socket"),
 ]
+
+
+class SocketSessionMiddleware(SessionMiddleware):
+    """Channels' SessionMiddleware without its wrapper around every frame the socket sends.
+
+    That wrapper saves a modified session on `http.response.start` only, which a socket
+    never sends; it still read the session's `modified` and `is_empty()` through a lazy
+    object for every frame, a live event to each of a list's sockets included.
+    """
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await super().__call__(scope, receive, send)
+        wrapper = InstanceSessionWrapper(scope, send)
+        await wrapper.resolve_session()
+        return await self.inner(wrapper.scope, receive, send)
 
 
 class SocketAuthMiddleware(AuthMiddleware):
@@ -24,7 +40,7 @@ class SocketAuthMiddleware(AuthMiddleware):
 
 
 def SocketAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' AuthMiddlewareStack
-    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
+    return CookieMiddleware(SocketSessionMiddleware(SocketAuthMiddleware(inner)))
 
 
 def websocket_application():

@@ -108,18 +108,28 @@ def list_event_record(
             actor_label=actor_label or (actor.name if actor else ""),
             payload=payload or {},
         )
-        transaction.on_commit(
-            partial(events.publish_list_event, event_id=event.id, event=event, item=item)
-        )
-        # Push notifications for the few event types people can subscribe to (on commit).
-        notifications.event_notify_later(
-            event_id=event.id,
-            event_type=type,
-            payload=event.payload,
-            family_id=grocery_list.family_id,
-            actor_id=actor.pk if actor is not None else None,
-        )
+        list_event_written(event=event, item=item)
     return event
+
+
+def list_event_written(*, event: ListEvent, item: ListItem | None = None) -> None:
+    """What follows an event's INSERT in its transaction: the publish on commit and the
+    push-subscription decision.
+
+    For the hot paths that insert the event in the same statement as their write
+    (`lists.item_services`); `list_event_record` calls it for every other write.
+    """
+    transaction.on_commit(
+        partial(events.publish_list_event, event_id=event.id, event=event, item=item)
+    )
+    # Push notifications for the few event types people can subscribe to (on commit).
+    notifications.event_notify_later(
+        event_id=event.id,
+        event_type=event.type,
+        payload=event.payload,
+        family_id=event.family_id,
+        actor_id=event.actor_id,
+    )
 
 
 def _clean_list(grocery_list: GroceryList) -> None:

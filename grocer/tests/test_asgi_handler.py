@@ -74,3 +74,127 @@ def test_an_unknown_path_is_still_the_sites_404():
     assert b"<html" in body
     assert status == 404
     assert b"x-request-id" in headers
+
+
+@pytest.mark.django_db
+def test_requests_reuse_their_threads_instead_of_starting_one_each():
+    """asgiref gives each fresh ThreadSensitiveContext a new thread; a request borrows an
+    idle one, and all of its sync work (signals, middleware, view, close) runs there."""
+    import threading
+
+    from django.core.signals import request_finished, request_started
+
+    handler = OneHopASGIHandler()
+    seen: list[tuple[str, int]] = []
+
+    def note(name):
+        def receiver(**kwargs):
+            seen.append((name, threading.get_ident()))
+
+        return receiver
+
+    started, finished = note("started"), note("finished")
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        for _ in range(5):
+            status, _headers, _body = _get(handler, "/healthz")
+            assert status == 200
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert handler.threads.started == 1
+    assert len({ident for _name, ident in seen}) == 1
+    assert [name for name, _ident in seen] == ["started", "finished"] * 5
+    assert threading.main_thread().ident not in {ident for _name, ident in seen}
+
+
+def test_a_burst_gets_new_threads_and_keeps_only_the_idle_limit():
+    from grocer.asgi_handler import RequestThreads
+
+    threads = RequestThreads(keep_idle=2)
+    lent = [threads.borrow() for _ in range(4)]
+    assert threads.started == 4
+    assert len({id(executor) for executor in lent}) == 4
+    for executor in lent:
+        threads.give_back(executor)
+    assert threads.borrow() is lent[1]  # the most recently returned of those kept
+    assert threads.started == 4
+    assert lent[0].submit(int).result(timeout=5) == 0  # kept ones still run work
+    for ended in lent[2:]:
+        with pytest.raises(RuntimeError, match="after shutdown"):
+            ended.submit(int)
+
+
+@pytest.mark.django_db
+def test_a_failing_request_gives_its_thread_back():
+    handler = OneHopASGIHandler()
+    status, _headers, _body = _get(handler, "/no-such-page/")
+    assert status == 404
+    status, _headers, _body = _get(handler, "/healthz")
+    assert status == 200
+    assert handler.threads.started == 1
+
+
+class _CountingThreads:
+    """RequestThreads whose one executor counts the work sent to it."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        outer = self
+        self.submitted = 0
+
+        class Counting(ThreadPoolExecutor):
+            def submit(self, *args, **kwargs):
+                outer.submitted += 1
+                return super().submit(*args, **kwargs)
+
+        self.executor = Counting(max_workers=1)
+        self.started = 1
+
+    def borrow(self):
+        return self.executor
+
+    def give_back(self, executor):
+        assert executor is self.executor
+
+
+@pytest.mark.django_db
+def test_a_request_is_one_hop_to_its_thread_signals_and_close_included():
+    threads = _CountingThreads()
+    handler = OneHopASGIHandler(threads=threads)
+    status, _headers, body = _get(handler, "/healthz")
+    assert status == 200
+    assert body == b'{"status": "ok"}'
+    # Django's handler sends request_started, the response, response.close() and
+    # request_finished to the thread in four hops.
+    assert threads.submitted == 1
+
+
+@pytest.mark.django_db
+# Django's own note that a sync iterator is read in a thread: the case tested here.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous")
+def test_a_streaming_response_is_sent_whole_and_closed_only_after_sending():
+    from django.http import StreamingHttpResponse
+
+    threads = _CountingThreads()
+    handler = OneHopASGIHandler(threads=threads)
+    events: list[str] = []
+
+    def parts():
+        events.append("first part read")
+        yield b"milk, "
+        events.append("second part read")
+        yield b"eggs"
+
+    def get_response(request):
+        response = StreamingHttpResponse(parts(), content_type="text/plain")
+        response._resource_closers.append(lambda: events.append("closed"))
+        return response
+
+    handler.get_response = get_response
+    status, _headers, body = _get(handler, "/streamed/")
+    assert status == 200
+    assert body == b"milk, eggs"
+    assert events == ["first part read", "second part read", "closed"]

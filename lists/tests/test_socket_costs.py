@@ -1,0 +1,103 @@
+"""What a list socket costs per frame and per connect: work that was there for nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import structlog
+from channels.sessions import InstanceSessionWrapper
+
+from families.tests.factories import MembershipFactory
+from grocer.env import BASE_DIR
+from lists.consumers import ListConsumer
+from lists.tests.factories import GroceryListFactory
+from lists.tests.realtime import communicator, receive, run, session_cookie
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_socket_frames_skip_the_session_saving_wrapper(monkeypatch):
+    """The session is loaded at the handshake; no frame goes through channels' wrapper.
+
+    That wrapper only ever saves on `http.response.start`, yet read the session through a
+    lazy object for every frame a socket sent.
+    """
+    ana = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=ana.family)
+    cookie = session_cookie(ana.user)
+
+    async def wrapped_send(self, message):
+        raise AssertionError(f"a socket frame went through the session wrapper: {message}")
+
+    monkeypatch.setattr(InstanceSessionWrapper, "send", wrapped_send)
+
+    async def scenario():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        connected, _ = await comm.connect()
+        assert connected
+        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+        caught_up = await receive(comm, "caught_up")
+        await comm.disconnect()
+        return caught_up
+
+    assert run(scenario) == {"type": "caught_up", "seq": 0}
+
+
+def test_a_forwarded_event_is_sent_with_its_request_id_bound_and_then_unbound():
+    """Lines logged while forwarding carry the writer's request id; later lines do not."""
+    seen: list[dict] = []
+    consumer = ListConsumer()
+
+    async def base_send(message: dict) -> None:
+        seen.append(structlog.contextvars.get_contextvars())
+
+    consumer.base_send = base_send
+    consumer.language = "en"
+    message = {
+        "type": "list.event",
+        "list_id": "list",
+        "event_id": str(uuid.uuid4()),
+        "seq": 3,
+        "lang": "en",
+        "request_id": "write-7",
+    }
+    structlog.contextvars.bind_contextvars(request_id="the-socket-s-own")
+    try:
+        asyncio.run(consumer.list_event(dict(message)))
+        assert structlog.contextvars.get_contextvars()["request_id"] == "the-socket-s-own"
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    assert [context.get("request_id") for context in seen] == ["write-7"]
+
+
+def test_autobahn_debug_lines_are_not_coloured_per_frame():
+    import autobahn.util
+
+    from grocer import wslogs
+
+    wslogs.install()
+    assert autobahn.util.hl("peer") == "peer"
+    assert autobahn.util.hltype(test_autobahn_debug_lines_are_not_coloured_per_frame).startswith(
+        "<lists.tests"
+    )
+
+
+def test_the_served_application_installs_the_autobahn_setting():
+    # In a process of its own: loading grocer.asgi freezes the collector's objects.
+    code = "import autobahn.util, grocer.asgi; print(autobahn.util._HAS_CLICK)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "grocer.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"
