@@ -134,3 +134,67 @@ def test_a_failing_request_gives_its_thread_back():
     status, _headers, _body = _get(handler, "/healthz")
     assert status == 200
     assert handler.threads.started == 1
+
+
+class _CountingThreads:
+    """RequestThreads whose one executor counts the work sent to it."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        outer = self
+        self.submitted = 0
+
+        class Counting(ThreadPoolExecutor):
+            def submit(self, *args, **kwargs):
+                outer.submitted += 1
+                return super().submit(*args, **kwargs)
+
+        self.executor = Counting(max_workers=1)
+        self.started = 1
+
+    def borrow(self):
+        return self.executor
+
+    def give_back(self, executor):
+        assert executor is self.executor
+
+
+@pytest.mark.django_db
+def test_a_request_is_one_hop_to_its_thread_signals_and_close_included():
+    threads = _CountingThreads()
+    handler = OneHopASGIHandler(threads=threads)
+    status, _headers, body = _get(handler, "/healthz")
+    assert status == 200
+    assert body == b'{"status": "ok"}'
+    # Django's handler sends request_started, the response, response.close() and
+    # request_finished to the thread in four hops.
+    assert threads.submitted == 1
+
+
+@pytest.mark.django_db
+# Django's own note that a sync iterator is read in a thread: the case tested here.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous")
+def test_a_streaming_response_is_sent_whole_and_closed_only_after_sending():
+    from django.http import StreamingHttpResponse
+
+    threads = _CountingThreads()
+    handler = OneHopASGIHandler(threads=threads)
+    events: list[str] = []
+
+    def parts():
+        events.append("first part read")
+        yield b"milk, "
+        events.append("second part read")
+        yield b"eggs"
+
+    def get_response(request):
+        response = StreamingHttpResponse(parts(), content_type="text/plain")
+        response._resource_closers.append(lambda: events.append("closed"))
+        return response
+
+    handler.get_response = get_response
+    status, _headers, body = _get(handler, "/streamed/")
+    assert status == 200
+    assert body == b"milk, eggs"
+    assert events == ["first part read", "second part read", "closed"]
