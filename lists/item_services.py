@@ -239,56 +239,86 @@ def _new_event_fields() -> list:
     return [f for f in ListEvent._meta.concrete_fields if f.name not in _FILLED_IN_SQL]
 
 
-def _insert_if_new(
-    *, item: ListItem, grocery_list: GroceryList, actor: User | None, seq: int, category: str | None
-) -> tuple[str | None, dict[str, int], ListEvent | None]:
-    """Run `_new_item_sql`: the needed twin's id (nothing was written then), the list's
-    live items by status before the add, and the new item's event (None if not added).
-
-    Fills `item` as the INSERT left it (aisle, position, timestamps, saved state).
+class _NewItemInsert:
+    """`_new_item_sql` with its parameters built before the list's lock is taken (only
+    the seq is filled in under it): the lock is held for the round trips, not for Python.
     """
-    connection = transaction.get_connection()
-    key = normalize_name(item.name)[:200]
-    payload = _item_payload(item, quantity=item.quantity_text, version=item.version)
-    event = ListEvent(
-        grocery_list=grocery_list,
-        family_id=grocery_list.family_id,
-        seq=seq,
-        type="item.added",
-        actor=actor,
-        actor_label=actor.name if actor else "",
-    )
 
-    def prep(instance, fields) -> list:
-        return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    def __init__(
+        self, *, item: ListItem, grocery_list: GroceryList, actor: User | None, remembered: bool
+    ) -> None:
+        """`remembered`: look for the family's remembered aisle (no aisle was chosen);
+        `item.category` is what to use otherwise."""
+        self.item = item
+        self.connection = connection = transaction.get_connection()
+        self.payload = _item_payload(item, quantity=item.quantity_text, version=item.version)
+        self.event = event = ListEvent(
+            grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
+            seq=0,
+            type="item.added",
+            actor=actor,
+            actor_label=actor.name if actor else "",
+        )
+        pk = ListItem._meta.pk
+        head = [
+            ListItem.Status.NEEDED,
+            item.name,
+            pk.get_db_prep_value(grocery_list.pk, connection),
+            None if remembered else item.category,
+            pk.get_db_prep_value(grocery_list.family_id, connection),
+            normalize_name(item.name)[:200],
+            item.category,
+        ]
+        item_params = [
+            f.get_db_prep_save(getattr(item, f.attname), connection) for f in _new_item_fields()
+        ]
+        event_fields = _new_event_fields()
+        event_params = [
+            f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields
+        ]
+        self.params = [
+            *head,
+            *item_params,
+            0,  # the position: the seq
+            *event_params,
+            ListEvent._meta.get_field("payload").get_db_prep_save(self.payload, connection),
+        ]
+        self.seq_slots = (
+            len(head) + len(item_params),
+            len(head) + len(item_params) + 1 + [f.name for f in event_fields].index("seq"),
+        )
 
-    list_pk = ListItem._meta.pk.get_db_prep_value(grocery_list.pk, connection)
-    family_pk = ListItem._meta.pk.get_db_prep_value(grocery_list.family_id, connection)
-    params = [
-        ListItem.Status.NEEDED,
-        item.name,
-        list_pk,
-        category,
-        family_pk,
-        key,
-        guess_category(item.name) if category is None else category,
-        *prep(item, _new_item_fields()),
-        seq,
-        *prep(event, _new_event_fields()),
-        ListEvent._meta.get_field("payload").get_db_prep_save(payload, connection),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_new_item_sql(connection), params)
-        counts_row, twin, created, updated, aisle, event_created, event_updated = cursor.fetchone()
-    counts = {value: int(counts_row.get(value, 0)) for value in ListItem.Status.values}
-    if twin is not None or created is None:
-        return twin, counts, None
-    item.created_at, item.updated_at, item.category, item.position = created, updated, aisle, seq
-    item._state.adding, item._state.db = False, connection.alias
-    event.payload = {**payload, "category": aisle}
-    event.created_at, event.updated_at = event_created, event_updated
-    event._state.adding, event._state.db = False, connection.alias
-    return None, counts, event
+    def run(self, *, seq: int) -> tuple[str | None, dict[str, int], ListEvent | None]:
+        """The needed twin's id (nothing was written then), the list's live items by status
+        before the add, and the new item's event (None if it was not added).
+
+        Precondition: the caller holds the list's row lock. Fills the item as the INSERT
+        left it (aisle, position, timestamps, saved state).
+        """
+        params = self.params
+        for slot in self.seq_slots:
+            params[slot] = seq
+        connection, item, event = self.connection, self.item, self.event
+        with connection.cursor() as cursor:
+            cursor.execute(_new_item_sql(connection), params)
+            counts_row, twin, created, updated, aisle, event_created, event_updated = (
+                cursor.fetchone()
+            )
+        counts = {value: int(counts_row.get(value, 0)) for value in ListItem.Status.values}
+        if twin is not None or created is None:
+            return twin, counts, None
+        item.created_at, item.updated_at, item.category, item.position = (
+            created,
+            updated,
+            aisle,
+            seq,
+        )
+        item._state.adding, item._state.db = False, connection.alias
+        event.seq, event.payload = seq, {**self.payload, "category": aisle}
+        event.created_at, event.updated_at = event_created, event_updated
+        event._state.adding, event._state.db = False, connection.alias
+        return None, counts, event
 
 
 @retry_on_conflict
@@ -337,13 +367,16 @@ def item_add(
         created_by=actor,
     )
     _check_new_item(item)
+    insert = (
+        _NewItemInsert(item=item, grocery_list=grocery_list, actor=actor, remembered=not category)
+        if in_one
+        else None
+    )
     with transaction.atomic(savepoint=False):
         seq = lock_list_next_seq(grocery_list)
         event = None
-        if in_one:
-            twin_id, counts, event = _insert_if_new(
-                item=item, grocery_list=grocery_list, actor=actor, seq=seq, category=category
-            )
+        if insert is not None:
+            twin_id, counts, event = insert.run(seq=seq)
         else:
             twin_id, counts = _needed_twin_and_counts(grocery_list=grocery_list, name=name)
         if twin_id is not None:
@@ -662,34 +695,48 @@ def _status_sql(connection) -> str:
     return sql
 
 
-def _write_status(
+def _status_params(
     *, grocery_list: GroceryList, item_id: UUID | str, status: str, event: ListEvent
+) -> tuple[list, int]:
+    """`_status_sql`'s parameters, built before the list's lock is taken, and where the
+    event's seq goes among them (filled in under the lock)."""
+    connection = transaction.get_connection()
+    pk = ListItem._meta.pk
+    list_pk = pk.get_db_prep_value(grocery_list.pk, connection)
+    event_fields = _new_event_fields()
+    head = [
+        status,
+        timezone.now(),
+        pk.get_db_prep_value(item_id, connection),
+        list_pk,
+        status,
+        list_pk,
+    ]
+    params = [
+        *head,
+        *[f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields],
+        status,
+    ]
+    return params, len(head) + [f.name for f in event_fields].index("seq")
+
+
+def _write_status(
+    *, params: list, seq_slot: int, seq: int, status: str, event: ListEvent
 ) -> tuple[ListItem, str, dict[str, int], bool] | None:
     """Move a live item of the list to `status` and insert its `event`, in one statement
-    (PostgreSQL).
+    (PostgreSQL), with the parameters from `_status_params` and the `seq` taken.
 
     Returns the item as written, its previous status, the list's live items by status
-    before the change and whether the item has a photo, and fills `event` (its payload,
-    timestamps and saved state); None when no row changed (no such item, or it already
-    has that status), and then nothing was inserted either.
+    before the change and whether the item has a photo, and fills `event` (its seq,
+    payload, timestamps and saved state); None when no row changed (no such item, or it
+    already has that status), and then nothing was inserted either.
 
     Precondition: the caller holds the list's row lock, so no other write to the list's
     items can run between the snapshot and the write.
     """
     connection = transaction.get_connection()
-    meta = ListItem._meta
-    fields = meta.concrete_fields
-    list_pk = meta.pk.get_db_prep_value(grocery_list.pk, connection)
-    params = [
-        status,
-        timezone.now(),
-        meta.pk.get_db_prep_value(item_id, connection),
-        list_pk,
-        status,
-        list_pk,
-        *[f.get_db_prep_save(getattr(event, f.attname), connection) for f in _new_event_fields()],
-        status,
-    ]
+    fields = ListItem._meta.concrete_fields
+    params[seq_slot] = seq
     with connection.cursor() as cursor:
         cursor.execute(_status_sql(connection), params)
         row = cursor.fetchone()
@@ -699,6 +746,7 @@ def _write_status(
     item = ListItem.from_db(connection.alias, [f.attname for f in fields], row[:n])
     previous, counts, photo_exists, created, updated = row[n : n + 5]
     counts = {value: int(counts.get(value, 0)) for value in ListItem.Status.values}
+    event.seq = seq
     event.payload = _item_payload(item, status=status, previous=previous, version=item.version)
     event.created_at, event.updated_at = created, updated
     event._state.adding, event._state.db = False, connection.alias
@@ -734,20 +782,27 @@ def item_status_change(
     """
     if status not in ListItem.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
+    event = prepared = None
+    if transaction.get_connection().vendor == "postgresql":
+        # Built before the list's lock: under it only the round trips remain.
+        event = ListEvent(
+            grocery_list=grocery_list,
+            family_id=grocery_list.family_id,
+            seq=0,
+            type="item.status_changed",
+            actor=actor,
+            actor_label=actor_label or (actor.name if actor else ""),
+        )
+        prepared = _status_params(
+            grocery_list=grocery_list, item_id=item_id, status=status, event=event
+        )
     with transaction.atomic():
         seq = lock_list_next_seq(grocery_list)
-        written = event = None
-        if transaction.get_connection().vendor == "postgresql":
-            event = ListEvent(
-                grocery_list=grocery_list,
-                family_id=grocery_list.family_id,
-                seq=seq,
-                type="item.status_changed",
-                actor=actor,
-                actor_label=actor_label or (actor.name if actor else ""),
-            )
+        written = None
+        if prepared is not None:
+            params, seq_slot = prepared
             written = _write_status(
-                grocery_list=grocery_list, item_id=item_id, status=status, event=event
+                params=params, seq_slot=seq_slot, seq=seq, status=status, event=event
             )
         counts = None
         if written is None:
