@@ -296,6 +296,10 @@ async def _run(
         # This process's CPU (subscribers, writers' HTTP clients, the scheduler) per frame
         # received while the writes ran: the bench's own share of the two cores.
         "client_cpu_us_per_frame": round(client_cpu / received * 1e6, 1) if received else None,
+        # The same CPU per write: with 5 subscribers a list, mostly the writers' HTTP client.
+        "client_cpu_ms_per_write": round(client_cpu / len(write_times) * 1e3, 2)
+        if write_times
+        else None,
     }
 
 

@@ -240,6 +240,8 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) 
         # This process's CPU (listeners and the writer's HTTP client) per frame received
         # during the sampled adds: the bench's own share of the two cores.
         "client_cpu_us_per_frame": round(client_cpu / frames * 1e6, 1) if frames else None,
+        # The same CPU per sampled add: at one listener, mostly the writer's HTTP client.
+        "client_cpu_ms_per_add": round(client_cpu / len(writer_ms) * 1e3, 2) if writer_ms else None,
         "late_adds": late,
         "late_warmup_adds": late_warmup,
         "closed_early": len(closed),

@@ -101,3 +101,31 @@ def test_the_served_application_installs_the_autobahn_setting():
         check=True,
     )
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_closing_socket_makes_no_hop_to_the_thread_sensitive_thread(monkeypatch):
+    """channels closes that thread's old connections on every disconnect; none are ours."""
+    import channels.generic.websocket
+
+    ana = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=ana.family)
+    cookie = session_cookie(ana.user)
+    hops: list[str] = []
+
+    async def close_old_connections():
+        hops.append("close_old_connections")
+
+    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", close_old_connections)
+
+    async def scenario():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+        await receive(comm, "caught_up")
+        await comm.disconnect()
+        await comm.wait(timeout=5)  # the consumer has finished
+
+    run(scenario)
+    assert hops == []
