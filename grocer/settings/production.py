@@ -63,5 +63,6 @@ X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's CompressedManifestStaticFilesStorage, each URL worked out once.
+    "staticfiles": {"BACKEND": "grocer.staticfiles.KeptURLsStaticFilesStorage"},
 }

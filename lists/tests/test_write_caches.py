@@ -144,3 +144,20 @@ def test_a_row_that_shows_the_members_still_reads_them(ana):
     item = ListItemFactory(grocery_list=GroceryListFactory(family=ana.family))
     template = engines["django"].from_string("{% for m in members %}{{ m.name }};{% endfor %}")
     assert template.render(item_row_context(item=item)) == "Ana;Ben;"
+
+
+def test_an_add_with_an_empty_aisle_takes_the_remembered_one(ana):
+    """Only a chosen aisle overrides the family's remembered one ("" is no choice)."""
+    grocery_list = GroceryListFactory(family=ana.family)
+    item_services.category_preference_remember(
+        family=ana.family, name="tofu", category=Category.DAIRY
+    )
+    added = item_services.item_add(
+        grocery_list=grocery_list, actor=ana.user, name="Tofu", category=""
+    )
+    assert added.item.category == Category.DAIRY
+    chosen = item_services.item_add(
+        grocery_list=grocery_list, actor=ana.user, name="Tofu", category=Category.FROZEN
+    )
+    assert chosen.item.category == Category.DAIRY  # already needed: the first one
+    assert chosen.created is False
