@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import httpx
 import websockets
 
+from . import httpclient
 from .stats import summary_ms
 from .web import auth_headers, url_or_none, websocket_path
 
@@ -271,7 +272,7 @@ async def _writer(
     writer_id: int,
     session_key: str,
     state: ListState,
-    http: httpx.AsyncClient,
+    http: httpclient.LeanClient | httpx.AsyncClient,
     statuses: dict[str, int],
     write_times: list[float],
     *,
@@ -348,7 +349,7 @@ async def _run(
     clock["start"] = begin = time.perf_counter()
     clock["stop_at"] = begin + args["seconds"]
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
+    clients = [httpclient.async_client(base_url=url, timeout=30, limits=limits) for url in web_urls]
     statuses: dict[str, int] = {}
     write_times: list[float] = []
     writer_tasks = [

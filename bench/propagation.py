@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import httpx
 import websockets
 
-from . import wsclient
+from . import httpclient, wsclient
 from .stats import client_cpu_seconds, summary_ms
 from .web import auth_headers, url_or_none, websocket_path
 
@@ -145,7 +145,9 @@ async def _read(ws, sub: Subscriber, state: ListState, frames: list[int]) -> Non
         sub.ready.set()
 
 
-async def _write(state: ListState, http: httpx.AsyncClient, counter: list[int]) -> tuple:
+async def _write(
+    state: ListState, http: httpclient.LeanClient | httpx.AsyncClient, counter: list[int]
+) -> tuple:
     """One add or check on the list; returns (kind, status, seconds)."""
     headers = auth_headers(state.writer_session)
     if state.needed_items and random.random() < 0.5:
@@ -222,7 +224,7 @@ async def _run(
     connect_seconds = time.perf_counter() - started
 
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
+    clients = [httpclient.async_client(base_url=url, timeout=30, limits=limits) for url in web_urls]
     monitor = LagMonitor()
     monitor.start()
     frames_before, cpu_before = frames[0], client_cpu_seconds()

@@ -68,6 +68,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="lean",
         help="listeners' WebSocket client: bench.wsclient, or the websockets library (before)",
     )
+    parser.add_argument(
+        "--http-client",
+        choices=("lean", "httpx"),
+        default="lean",
+        help="writers' HTTP client: bench.httpclient, or httpx (before)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
     parser.add_argument(
@@ -111,6 +117,9 @@ def _git_commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from . import httpclient
+
+    httpclient.KIND = args.http_client
     parts = [part for part in PARTS if part in args.parts.split(",")]
     started = datetime.now(tz=UTC)
     results: dict = {

@@ -27,10 +27,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-import httpx
 import websockets
 
-from . import wsclient
+from . import httpclient, wsclient
 from .stats import client_cpu_seconds, summary_ms
 from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
 
@@ -179,7 +178,7 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) 
     late = late_warmup = 0
     seq = base_seq
     frames_before, cpu_before = state["frames"], client_cpu_seconds()
-    async with httpx.AsyncClient(base_url=web_urls[0], timeout=30) as http:
+    async with httpclient.async_client(base_url=web_urls[0], timeout=30) as http:
         for n in range(adds + WARMUP):
             if n == WARMUP:
                 frames_before, cpu_before = state["frames"], client_cpu_seconds()
@@ -259,7 +258,7 @@ async def _stack_floor(*, web_url: str, requests: int) -> dict:
     own work (session, CSRF, the write, the event, the row).
     """
     samples: list[float] = []
-    async with httpx.AsyncClient(base_url=web_url, timeout=30) as http:
+    async with httpclient.async_client(base_url=web_url, timeout=30) as http:
         for n in range(requests + WARMUP):
             start = time.perf_counter()
             response = await http.get("/healthz")

@@ -170,6 +170,15 @@ def _family_id_if_member(*, user, list_id: str) -> str | None:
     return str(grocery_list.family_id)
 
 
+def _member_list_seq(*, user, list_id: str) -> int | None:
+    """The list's last seq if `user` may see the list (`lists.access`), else None."""
+    try:
+        grocery_list, _ = access_list(user=user, list_id=list_id)
+    except Http404:
+        return None
+    return grocery_list.last_seq
+
+
 def _heartbeat_state(*, user, list_id: str) -> tuple[bool, int]:
     """(still a member of the list's family, the list's last seq) in one query.
 
@@ -338,6 +347,8 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     tab: presence.Tab | None = None
     last_membership_check = 0.0
     counted = False  # in grocer_websockets_open
+    # The list's seq read by connect() after joining its group, for the first catch-up.
+    connect_seq: int | None = None
     # Set once a send found the client gone: nothing more is sent to it.
     gone = False
     language = ""  # the page's, set by connect()
@@ -422,13 +433,20 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         try:
-            # Join the revocation group before checking membership, so a removal that
-            # commits between the check and the join cannot be missed.
+            # Join the revocation group before checking membership again, so a removal
+            # that commits between the check and the join cannot be missed. The list's
+            # group too: every event after the seq this check reads then comes live, and
+            # the page's first catch-up replays up to that seq without asking for it
+            # again (`_missed_messages`). A refused socket is closed before it forwards
+            # anything: its handlers run one at a time, this one first.
             await self._join(member_group_name(user_id=user.pk, family_id=family_id))
-            if not await socket_db(_family_id_if_member)(user=user, list_id=self.list_id):
+            await self._join(list_group_name(self.list_id))
+            seq = await socket_db(_member_list_seq)(user=user, list_id=self.list_id)
+            if seq is None:
+                await self._leave()
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
-            await self._join(list_group_name(self.list_id))
+            self.connect_seq = seq
             self.tab = presence.Tab(
                 list_id=self.list_id,
                 user_id=str(user.pk),
@@ -557,7 +575,12 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         Costs one query for the list's seq when the stream has them all: no rendering,
         however many sockets catch up at once.
         """
-        current = await socket_db(_list_seq)(self.list_id)
+        # The first catch-up after connect replays up to the seq read then, after the
+        # socket had joined the list's group: what came later arrives live. A page ahead
+        # of that seq (it saw a later one in an answer of its own) reads it afresh.
+        current, self.connect_seq = self.connect_seq, None
+        if current is None or last_seq > current:
+            current = await socket_db(_list_seq)(self.list_id)
         if current is None or last_seq > current or current - last_seq > CATCH_UP_LIMIT:
             # Ahead of the database (restored backup, deleted list), or too far behind.
             return None

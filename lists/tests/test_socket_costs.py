@@ -129,3 +129,64 @@ def test_a_closing_socket_makes_no_hop_to_the_thread_sensitive_thread(monkeypatc
 
     run(scenario)
     assert hops == []
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_connect_and_its_first_catch_up_cost_three_hops_and_two_statements(monkeypatch):
+    """User (from the cache), access check, re-check after joining the groups: nothing more.
+
+    The first catch-up replays up to the seq the re-check read; its events come from the
+    stream kept in Redis, so it asks the database nothing.
+    """
+    from django.db import connection
+
+    from lists import consumers
+    from lists.services import list_event_record
+    from lists.tests.factories import ListItemFactory
+
+    ana = MembershipFactory(user__display_name="Ana")
+    grocery_list = GroceryListFactory(family=ana.family)
+    cookie = session_cookie(ana.user)
+    for name in ("milk", "eggs"):
+        item = ListItemFactory(grocery_list=grocery_list, name=name)
+        list_event_record(
+            grocery_list=grocery_list,
+            type="item.added",
+            actor=ana.user,
+            payload={"item_id": str(item.pk)},
+        )
+    real_socket_db = consumers.socket_db
+    hops: list[str] = []
+    statements: list[str] = []
+
+    def counted_socket_db(func):
+        def counted(*args, **kwargs):
+            hops.append(func.__name__)
+
+            def count(execute, sql, params, many, context):
+                statements.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
+                return func(*args, **kwargs)
+
+        return real_socket_db(counted)
+
+    async def connect_and_catch_up():
+        comm = communicator(grocery_list.pk, cookie=cookie)
+        await comm.connect()
+        await comm.send_json_to({"type": "catch_up", "last_seq": 0})
+        replayed = [(await receive(comm, "event"))["seq"] for _ in range(2)]
+        caught_up = await receive(comm, "caught_up")
+        await comm.disconnect()
+        await comm.wait(timeout=5)
+        return replayed, caught_up
+
+    run(connect_and_catch_up)  # the user row and the events' renders are kept now
+    monkeypatch.setattr(consumers, "socket_db", counted_socket_db)
+    replayed, caught_up = run(connect_and_catch_up)
+
+    assert replayed == [1, 2] and caught_up == {"type": "caught_up", "seq": 2}
+    assert hops == ["get_user", "_family_id_if_member", "_member_list_seq"]
+    assert len(statements) == 2, statements
