@@ -149,7 +149,8 @@ def test_writes_sockets_and_propagation_are_counted(pod):
     assert delta("grocer_http_requests_total", route="lists:item_add", status="302") == 1
     statements = delta("grocer_http_request_db_statements_sum", route="lists:item_add")
     assert delta("grocer_http_request_db_statements_count", route="lists:item_add") == 1
-    assert statements >= 5  # session, user, list, lock, insert, event...
+    # Counted, whatever the number: the access check, the lock and the write at least.
+    assert statements >= 3
     assert delta("grocer_list_events_published_total", type="item.added") == 1
     assert delta("grocer_event_propagation_seconds_count", stage="publish") == 1
     assert delta("grocer_event_propagation_seconds_count", stage="deliver") >= 1
