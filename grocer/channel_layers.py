@@ -269,6 +269,15 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
     seconds is sent a PING; no answer within `ping_timeout` is a break).
     """
 
+    def group_publish_channel(self, group: str) -> str | None:
+        """The Redis channel `group_send(group, ...)` PUBLISHes to, for a publisher that
+        is not on an event loop; None when messages are sharded over several hosts."""
+        hosts = self._kwargs.get("hosts") or (self._args[0] if self._args else None)
+        if not hosts or len(hosts) != 1:
+            return None
+        prefix = self._kwargs.get("prefix", "asgi")
+        return f"{prefix}__group__{group}"  # RedisPubSubLoopLayer._get_group_channel_name
+
     def _get_layer(self) -> PubSubLoopLayer:
         loop = asyncio.get_running_loop()
         try:

@@ -22,12 +22,14 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+import redis
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
 from grocer import logs, metrics
+from grocer.channel_layers import PubSubChannelLayer
 
 from .models import ListEvent, ListItem
 from .rendering import render_activity_entry, render_item_row
@@ -224,14 +226,54 @@ def stream_store(messages: Iterable[dict[str, Any]]) -> None:
         return
     try:
         pipe = _stream_redis().pipeline(transaction=False)
-        for list_id, batch in by_list.items():
-            key = stream_key(list_id)
-            pipe.zadd(key, {json.dumps(m, separators=(",", ":")): m["seq"] for m in batch})
-            pipe.zremrangebyrank(key, 0, -(STREAM_LENGTH + 1))
-            pipe.expire(key, STREAM_TTL)
+        _stream_commands(pipe, by_list)
         pipe.execute()
     except Exception:  # Redis down: catch-up falls back to rendering from ListEvent
         logger.warning("Could not keep rendered list events for catch-up", exc_info=True)
+
+
+def _stream_commands(pipe, by_list: dict[str, list[dict[str, Any]]]) -> None:
+    for list_id, batch in by_list.items():
+        key = stream_key(list_id)
+        pipe.zadd(key, {json.dumps(m, separators=(",", ":")): m["seq"] for m in batch})
+        pipe.zremrangebyrank(key, 0, -(STREAM_LENGTH + 1))
+        pipe.expire(key, STREAM_TTL)
+
+
+def store_and_publish(group: str, message: dict[str, Any]) -> None:
+    """Keep a list event for catch-ups and send it to the list's pages (raises if neither).
+
+    With the pub/sub layer on one Redis, both go out from this thread in one pipeline:
+    the ZADD first, so a page that hears the event and catches up finds it kept. That
+    is the PUBLISH `group_send` would make, without handing it to the server's event
+    loop (where it waited behind the frames that loop was sending, and the request's
+    thread waited for it) and without the layer's one publishing connection per
+    process, which serialized every write's publish. Anything else (the in-memory
+    layer of `make run`, the list-based layer, several Redis hosts) takes the layer's
+    own `group_send`.
+    """
+    layer = get_channel_layer()
+    channel = None
+    if settings.REDIS_URL and isinstance(layer, PubSubChannelLayer):
+        channel = layer.group_publish_channel(group)
+    if channel is None:
+        stream_store([message])
+        group_send(group, message)
+        return
+    payload = layer.serialize(message)
+    for attempt in (1, 2):
+        pipe = _stream_redis().pipeline(transaction=False)
+        _stream_commands(pipe, {message["list_id"]: [message]})
+        pipe.publish(channel, payload)
+        try:
+            pipe.execute()
+            return
+        except redis.ConnectionError:
+            # An idle pooled connection the server dropped (a Redis restart): once more
+            # on a new one. Kept twice or published twice is harmless (pages drop a seq
+            # they have; the stream keeps one member per message).
+            if attempt == 2:
+                raise
 
 
 async def stream_read(list_id: UUID | str, *, after: int) -> dict[int, dict[str, Any]]:
@@ -279,9 +321,8 @@ def publish_list_event(
         return
     # The write's request id, so the consumers' lines about this event carry it too.
     message["request_id"] = logs.current_request_id()
-    stream_store([message])
     try:
-        group_send(list_group_name(event.grocery_list_id), message)
+        store_and_publish(list_group_name(event.grocery_list_id), message)
     except Exception:  # Redis down or slow: pages catch up from ListEvent later
         metrics.channel_layer_errors.labels("group_send").inc()
         logger.warning("Could not publish list event %s", event_id, exc_info=True)

@@ -114,3 +114,77 @@ def test_publishing_outside_a_server_reuses_one_loop_and_delivers():
     assert received == [1, 2]
     assert loops[0] is loops[1]
     assert loops[0] is not test_loop and loops[0].is_running()
+
+
+@pytest.mark.redis
+def test_a_list_event_is_kept_and_published_from_the_writers_thread_in_one_round_trip(
+    monkeypatch,
+):
+    """With the pub/sub layer the catch-up copy and the PUBLISH leave in one pipeline from
+    the request's thread: the layer's group_send (a hop to the server's loop) is not
+    used, and a socket on the layer still receives exactly what group_send would send."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis as redis_client
+    from channels.layers import get_channel_layer
+
+    from grocer.channel_layers import PubSubChannelLayer
+    from lists import events
+
+    layer = get_channel_layer()
+    assert isinstance(layer, PubSubChannelLayer)
+    monkeypatch.setattr(
+        events, "group_send", lambda *a: pytest.fail("group_send used for a list event")
+    )
+    executed = []
+    real_execute = redis_client.client.Pipeline.execute
+
+    def counting_execute(self, *args, **kwargs):
+        executed.append([command[0][0] for command in self.command_stack])
+        return real_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis_client.client.Pipeline, "execute", counting_execute)
+    grocery_list = GroceryListFactory()
+    group = events.list_group_name(grocery_list.id)
+    message = {"type": "list.event", "list_id": str(grocery_list.id), "seq": 7, "n": "milk"}
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        await asyncio.to_thread(events.store_and_publish, group, message)
+        received = await asyncio.wait_for(layer.receive(channel), 5)
+        await layer.group_discard(group, channel)
+        return received
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        received = pool.submit(asyncio.run, scenario()).result(timeout=30)
+    assert received == message
+    assert executed == [["ZADD", "ZREMRANGEBYRANK", "EXPIRE", "PUBLISH"]]
+    kept = events._stream_redis().zrangebyscore(events.stream_key(grocery_list.id), 7, 7)
+    assert [json.loads(member) for member in kept] == [message]
+
+
+@pytest.mark.redis
+def test_a_dropped_redis_connection_is_retried_once_when_publishing(monkeypatch):
+    import redis as redis_client
+
+    from lists import events
+
+    attempts = []
+    real_execute = redis_client.client.Pipeline.execute
+
+    def flaky_execute(self, *args, **kwargs):
+        attempts.append(len(self.command_stack))
+        if len(attempts) == 1:
+            self.reset()
+            raise redis_client.ConnectionError("Connection closed by server.")
+        return real_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis_client.client.Pipeline, "execute", flaky_execute)
+    grocery_list = GroceryListFactory()
+    message = {"type": "list.event", "list_id": str(grocery_list.id), "seq": 3}
+    events.store_and_publish(events.list_group_name(grocery_list.id), message)
+    assert attempts == [4, 4]
+    kept = events._stream_redis().zrangebyscore(events.stream_key(grocery_list.id), 3, 3)
+    assert len(kept) == 1

@@ -168,7 +168,7 @@ def published(monkeypatch):
     from lists import events
 
     sent = []
-    monkeypatch.setattr(events, "group_send", lambda group, message: sent.append(message))
+    monkeypatch.setattr(events, "store_and_publish", lambda group, message: sent.append(message))
     return sent
 
 
