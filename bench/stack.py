@@ -164,7 +164,9 @@ class Stack:
             port = free_port()
             self._spawn(
                 f"daphne-{port}",
-                [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
+                # -v 0 as in the Dockerfile, compose and k8s: no plain-text access log line per
+                # request and per socket (Grocer logs requests itself).
+                [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0", ASGI_APP],
             )
             self.web_urls.append(f"http://127.0.0.1:{port}")
         self._spawn(
