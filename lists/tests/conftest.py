@@ -6,9 +6,28 @@ import shutil
 
 import pytest
 
+from families.tests.factories import MembershipFactory
 from grocer.env import redis_channel_layer
 from grocer.testing import missing_tool
+from lists.tests.factories import GroceryListFactory
 from lists.tests.redis_server import PrivateRedis
+
+
+# A member with a list, and a browser signed in as them: the page and write tests' cast.
+@pytest.fixture
+def member():
+    return MembershipFactory(user__display_name="Ana")
+
+
+@pytest.fixture
+def grocery_list(member):
+    return GroceryListFactory(family=member.family, name="Weekly shop")
+
+
+@pytest.fixture
+def client_in(client, member):
+    client.force_login(member.user)
+    return client
 
 
 @pytest.fixture

@@ -19,22 +19,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
-    return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def _names(grocery_list):
     return {
         (item.name, item.quantity_text)

@@ -16,7 +16,6 @@ from families import services as family_services
 from families.tests.factories import MembershipFactory
 from lists import item_services, rendering, selectors
 from lists.models import ListItem
-from lists.tests.factories import GroceryListFactory
 from lists.views import page_for
 from photos.services import photo_mark_failed
 from photos.tests.factories import ItemPhotoFactory
@@ -28,22 +27,6 @@ TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")
 # What differs between two loads of the same page: the CSRF tokens and the add and bulk
 # boxes' idempotency keys (new on every page).
 KEY = re.compile(r'name="idempotency_key" value="[0-9a-f-]{36}"')
-
-
-@pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
-    return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
 
 
 def _url(grocery_list) -> str:

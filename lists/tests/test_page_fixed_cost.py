@@ -14,22 +14,6 @@ from lists.tests.factories import GroceryListFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
-    return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def _add(grocery_list, member, name):
     return item_services.item_add(grocery_list=grocery_list, actor=member.user, name=name).item
 

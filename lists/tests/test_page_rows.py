@@ -22,7 +22,6 @@ from lists import item_services, rendering
 from lists.cache import invalidate_list_items
 from lists.models import ListItem
 from lists.rendering import ITEM_ROW, page_row_key
-from lists.tests.factories import GroceryListFactory
 from lists.views import page_for
 from photos.models import Photo
 from photos.services import photo_mark_failed
@@ -34,26 +33,10 @@ TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")
 
 
 @pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
-    return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
 def milk(member, grocery_list):
     return item_services.item_add(
         grocery_list=grocery_list, actor=member.user, name="milk", quantity_text="2"
     ).item
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
 
 
 def _url(grocery_list) -> str:

@@ -16,22 +16,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
-    return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def detail_url(grocery_list):
     return reverse("lists:detail", kwargs={"list_id": grocery_list.id})
 
