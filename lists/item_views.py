@@ -269,7 +269,13 @@ def _quantity_step(request: HttpRequest, *, grocery_list: GroceryList, item_id: 
     except item_services.StaleVersionError as stale:
         item = stale.item
         item.grocery_list = grocery_list
-        notice = f"{item.name} changed meanwhile: it is now {item.quantity_text or 'one'}."
+        if item.quantity_text:
+            notice = _("%(name)s changed meanwhile: it is now %(quantity)s.") % {
+                "name": item.name,
+                "quantity": item.quantity_text,
+            }
+        else:
+            notice = _("%(name)s changed meanwhile: it is now one.") % {"name": item.name}
         if not request.htmx:
             messages.warning(request, notice)
         return _row_response(request, item, status=409, row_errors={"version": [notice]})

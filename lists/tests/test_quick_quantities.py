@@ -195,6 +195,22 @@ class TestQuantityStep:
         item.refresh_from_db()
         assert item.quantity_text == "1.5 kg"
 
+    def test_the_conflict_notice_is_in_the_members_language(self, client, item):
+        user = item.grocery_list.family.memberships.get().user
+        user.language = "es"
+        user.save(update_fields=["language"])
+        client.force_login(user)
+        url = reverse(
+            "lists:item_quantity", kwargs={"list_id": item.grocery_list_id, "item_id": item.id}
+        )
+        assert client.post(url, {"direction": "up", "version": "1"}, **HTMX).status_code == 200
+        stale = client.post(url, {"direction": "up", "version": "1"}, **HTMX)
+        assert stale.status_code == 409
+        assert "flour cambió mientras tanto: ahora es 1 kg." in stale.content.decode()
+        ListItem.objects.filter(pk=item.pk).update(quantity_text="", version=5)
+        stale = client.post(url, {"direction": "up", "version": "1"}, **HTMX)
+        assert "flour cambió mientras tanto: ahora es uno." in stale.content.decode()
+
     def test_minus_is_disabled_at_the_smallest_step_on_the_page(self, client, item):
         ListItem.objects.filter(pk=item.pk).update(quantity_text="1")
         client.force_login(item.grocery_list.family.memberships.get().user)
