@@ -24,11 +24,9 @@ pytestmark = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_hung_api_call_is_cut_by_the_client_timeout_in_the_threads_pool(fake_graph):
-    delivery = ShareDeliveryFactory()
-    fake_graph.script(ok(delay=120))  # far beyond every limit involved
-    env = worker_env(
+def _whatsapp_worker_env(fake_graph, **extra: str) -> dict[str, str]:
+    """A worker talking to the fake Graph API, a send cut after 2 s, routed like production."""
+    return worker_env(
         WHATSAPP_API_BASE=fake_graph.url,
         WHATSAPP_API_VERSION=fake_graph.version,
         WHATSAPP_TOKEN=fake_graph.token,
@@ -37,9 +35,17 @@ def test_a_hung_api_call_is_cut_by_the_client_timeout_in_the_threads_pool(fake_g
         WHATSAPP_READ_TIMEOUT="2",
         # One attempt only: the retry would be the same story.
         WHATSAPP_MAX_RETRIES="0",
-        # Routed like production: the send task goes to the WhatsApp queue.
+        # The send task goes to the WhatsApp queue, as in production.
         CELERY_WHATSAPP_QUEUE=QUEUE,
+        **extra,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hung_api_call_is_cut_by_the_client_timeout_in_the_threads_pool(fake_graph):
+    delivery = ShareDeliveryFactory()
+    fake_graph.script(ok(delay=120))  # far beyond every limit involved
+    env = _whatsapp_worker_env(fake_graph)
     with Worker(env, pool="threads", concurrency=4) as worker:
         worker.wait_ready()
         started = time.monotonic()
@@ -64,18 +70,7 @@ def test_a_drain_in_the_threads_pool_sends_its_batch_and_a_hung_call_is_cut(fake
     client's timeout, and the rest of the batch goes out once each."""
     deliveries = [ShareDeliveryFactory() for _ in range(6)]
     fake_graph.script(ok(delay=120))  # the first send hangs, the others are answered
-    env = worker_env(
-        WHATSAPP_API_BASE=fake_graph.url,
-        WHATSAPP_API_VERSION=fake_graph.version,
-        WHATSAPP_TOKEN=fake_graph.token,
-        WHATSAPP_PHONE_NUMBER_ID=fake_graph.phone_number_id,
-        WHATSAPP_TEMPLATE_NAME=fake_graph.template_name,
-        WHATSAPP_READ_TIMEOUT="2",
-        WHATSAPP_MAX_RETRIES="0",
-        WHATSAPP_DRAIN_BATCH="4",
-        WHATSAPP_SEND_THREADS="4",
-        CELERY_WHATSAPP_QUEUE=QUEUE,
-    )
+    env = _whatsapp_worker_env(fake_graph, WHATSAPP_DRAIN_BATCH="4", WHATSAPP_SEND_THREADS="4")
     with Worker(env, pool="threads", concurrency=2) as worker:
         worker.wait_ready()
         send_task("vendors.tasks.drain_deliveries")
