@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-from . import seed
+from . import httpclient, seed
 from .stats import summary_ms
 from .web import auth_headers, url_or_none
 
@@ -55,7 +55,7 @@ async def _drive(*, requests, duration: float) -> dict:
 
 async def _run(*, web_urls: list[str], families, duration: float, concurrency: int) -> dict:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    clients = [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in web_urls]
+    clients = [httpclient.async_client(base_url=url, timeout=30, limits=limits) for url in web_urls]
     counter = itertools.count()
     try:
 
