@@ -268,3 +268,17 @@ def wait_until_true(page, expression: str, *, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{expression!r} still false after {timeout}s")
         page.wait_for_timeout(50)
+
+
+def run_coroutine(coroutine, *, timeout: float = 120.0):
+    """`asyncio.run(coroutine)` in a thread of its own.
+
+    Once a sync Playwright browser has run in a test process, the test thread has an
+    event loop marked as running and `asyncio.run` refuses to start there: a test that
+    calls it directly passes alone and fails after a browser test (suite order).
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=timeout)

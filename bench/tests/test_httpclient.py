@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bench.httpclient import LeanClient, LeanHTTPError
+from grocer.testing import run_coroutine
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -87,7 +88,7 @@ def test_a_form_post_arrives_as_httpx_sent_it_and_the_connection_is_kept(server)
             second = await http.get("/healthz")
             return first, second
 
-    first, second = asyncio.run(run())
+    first, second = run_coroutine(run())
     assert first.status_code == 200
     sent = json.loads(first.text)
     assert sent["form"] == {"text": "2 milk & eggs", "idempotency_key": "k1"}
@@ -107,7 +108,7 @@ def test_chunked_bodies_connection_close_and_errors(server):
             missing = await http.get("/missing")
             return chunked, closing, after, missing
 
-    chunked, closing, after, missing = asyncio.run(run())
+    chunked, closing, after, missing = run_coroutine(run())
     assert chunked.content == b"milk, eggs"
     assert closing.content == b"bye"
     assert json.loads(after.text) == {"path": "/after"}
@@ -135,7 +136,7 @@ def test_an_idle_connection_the_server_closed_is_replaced_once():
         server.close()
         return answers, len(accepted)
 
-    answers, connections = asyncio.run(run())
+    answers, connections = run_coroutine(run())
     assert [a.content for a in answers] == [b"ok", b"ok", b"ok"]
     assert connections == 3
 
@@ -146,5 +147,5 @@ def test_nothing_listening_is_an_httpx_error():
             await http.get("/")
 
     with pytest.raises(LeanHTTPError):
-        asyncio.run(run())
+        run_coroutine(run())
     assert issubclass(LeanHTTPError, httpx.HTTPError)

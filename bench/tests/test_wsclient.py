@@ -9,6 +9,7 @@ import uuid
 import websockets
 
 from bench import wsclient
+from grocer.testing import run_coroutine
 from lists.consumers import event_frame
 
 
@@ -67,7 +68,7 @@ def test_lean_socket_handshakes_reassembles_answers_pings_and_keeps_the_close_co
             await asyncio.wait_for(sock.closed, 10)
             return sock
 
-    sock = asyncio.run(main())
+    sock = run_coroutine(main())
     assert server_saw == ['{"type": "catch_up", "last_seq": 3}']
     assert got == [event, "fragmented text", big]
     assert sock.frames == 4
@@ -86,7 +87,7 @@ def test_a_refused_handshake_raises():
             )
 
     try:
-        asyncio.run(main())
+        run_coroutine(main())
     except wsclient.HandshakeError as error:
         assert "403" in str(error)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from unittest import mock
 
@@ -11,6 +10,7 @@ from asgiref.sync import AsyncToSync
 from asgiref.testing import ApplicationCommunicator
 
 from grocer.asgi_handler import OneHopASGIHandler
+from grocer.testing import run_coroutine
 
 
 def _get(application, path: str) -> tuple[int, dict[bytes, bytes], bytes]:
@@ -42,7 +42,7 @@ def _get(application, path: str) -> tuple[int, dict[bytes, bytes], bytes]:
         await communicator.wait(timeout=10)
         return start["status"], {k.lower(): v for k, v in start["headers"]}, body
 
-    return asyncio.run(exchange())
+    return run_coroutine(exchange())
 
 
 def test_the_served_application_uses_the_sync_chain():

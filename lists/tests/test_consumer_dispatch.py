@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from channels.exceptions import StopConsumer
 
+from grocer.testing import run_coroutine
 from lists.consumers import serve_messages
 
 
@@ -40,7 +41,7 @@ def test_messages_of_both_sources_are_handled_one_at_a_time_in_order():
             await asyncio.wait_for(served, 5)
         return handled, most
 
-    handled, most = asyncio.run(main())
+    handled, most = run_coroutine(main())
     assert most == 1  # never two handlers of one consumer at once
     assert [m for m in handled if m.startswith("event")] == ["event 1", "event 2", "event 3"]
     assert [m for m in handled if not m.startswith("event")] == [
@@ -71,7 +72,7 @@ def test_an_error_ends_the_loop_and_the_other_source_is_cancelled():
             await serve_messages([quiet_source, failing_source], dispatch)
         return cancelled.is_set()
 
-    assert asyncio.run(main())
+    assert run_coroutine(main())
 
 
 def test_cancelling_the_consumer_cancels_its_sources():
@@ -93,7 +94,7 @@ def test_cancelling_the_consumer_cancels_its_sources():
             await served
         return cancelled
 
-    assert asyncio.run(main()) == 2
+    assert run_coroutine(main()) == 2
 
 
 def test_a_forwarded_event_is_sent_with_its_request_id_bound_then_the_context_is_restored():
@@ -115,6 +116,6 @@ def test_a_forwarded_event_is_sent_with_its_request_id_bound_then_the_context_is
         await consumer.dispatch({**message, "lang": "en"})
         return structlog.contextvars.get_contextvars()
 
-    after = asyncio.run(main())
+    after = run_coroutine(main())
     assert seen == ["r1"]  # lines logged while forwarding name the write's request
     assert after["request_id"] == "the socket's own"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from channels.sessions import InstanceSessionWrapper
 
 from families.tests.factories import MembershipFactory
 from grocer.env import BASE_DIR
+from grocer.testing import run_coroutine
 from lists.consumers import ListConsumer
 from lists.tests.factories import GroceryListFactory
 from lists.tests.realtime import communicator, receive, run, session_cookie
@@ -68,7 +68,7 @@ def test_a_forwarded_event_is_sent_with_its_request_id_bound_and_then_unbound():
     }
     structlog.contextvars.bind_contextvars(request_id="the-socket-s-own")
     try:
-        asyncio.run(consumer.list_event(dict(message)))
+        run_coroutine(consumer.list_event(dict(message)))
         assert structlog.contextvars.get_contextvars()["request_id"] == "the-socket-s-own"
     finally:
         structlog.contextvars.unbind_contextvars("request_id")
