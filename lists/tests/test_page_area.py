@@ -216,6 +216,7 @@ class _Down:
         return fail
 
 
+@pytest.mark.redis  # breaks the Redis cache client; without Redis the cache is LocMem
 def test_the_page_renders_when_redis_is_down(client_in, member, grocery_list, monkeypatch):
     _add(grocery_list, member, "milk")
     kept = _page(client_in, grocery_list)
