@@ -17,12 +17,21 @@ all are busy), as a WSGI server's thread pool does: the request's sync work stil
 one thread of its own, which is all thread-sensitive code needs. And that work
 (`request_started`, the chain, `close()` with `request_finished`) goes to the thread in one
 hop, not four.
+
+What a request must do on the event loop once its response has been handed to the server
+goes through `on_response_sent`: a list event is delivered to the sockets of the server
+that served its write only then (grocer/channel_layers.py), or the loop would send a
+hundred sockets their frames before the writer's own answer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
@@ -30,6 +39,38 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.urls import set_script_prefix
+
+logger = logging.getLogger(__name__)
+
+# The request being served: what to call on the event loop once its response is sent.
+_response_sent: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "response_sent", default=None
+)
+
+
+def on_response_sent(callback: Callable[[], None]) -> bool:
+    """Have `callback` called on the event loop after this request's response.
+
+    From the request's own thread. It is called once the response has been handed to
+    the server (or the request failed), in a later turn of the loop than the one that
+    queued the response's bytes, so that they are written first; it must not block.
+    False, and nothing is kept, when not serving a request through `OneHopASGIHandler`
+    (the test client, a Celery task, a management command).
+    """
+    callbacks = _response_sent.get()
+    if callbacks is None:
+        return False
+    callbacks.append(callback)
+    return True
+
+
+def _call_each(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            logger.exception("A response-sent callback failed")
+
 
 # Idle request threads kept for reuse; more may run at once (a burst gets new ones, and
 # the ones over this are ended when their request is done).
@@ -92,6 +133,10 @@ class OneHopASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        # The request's thread appends to this very list: sync_to_async runs it in a copy
+        # of this context.
+        sent_callbacks: list[Callable[[], None]] = []
+        token = _response_sent.set(sent_callbacks)
         try:
             response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
             await self.send_response(response, send)
@@ -99,7 +144,13 @@ class OneHopASGIHandler(ASGIHandler):
                 # Its content was read while sending: only now may it be closed.
                 await sync_to_async(response.close, thread_sensitive=True)()
         finally:
+            _response_sent.reset(token)
             body_file.close()
+            if sent_callbacks:
+                # The response's bytes are in the server's buffer, written when the loop
+                # next finds the socket writable: in the next turn, after what is already
+                # queued. Called in that turn too, whatever they queue runs after it.
+                asyncio.get_running_loop().call_soon(_call_each, sent_callbacks)
 
     def _respond(self, scope, body_file) -> HttpResponseBase:
         signals.request_started.send(sender=self.__class__, scope=scope)

@@ -23,6 +23,10 @@ noticed too. A channel created while Redis is down fails on its first `receive()
 same way.
 Subscriptions left behind by channels and groups that went away during an outage are
 dropped once the connection is back.
+
+A publication can also be held back from the sockets of the process that made it
+(`hold_local_delivery`): a list event published by a write is sent to this server's own
+sockets once the writer's answer is out, while every other server fans it out at once.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import contextlib
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
@@ -50,6 +55,30 @@ RESUMED = "channel_layer.resumed"
 
 # What a shard puts into the channels' queues instead of a message from Redis.
 _LOST = object()
+
+
+# Payloads this process is publishing whose delivery to its own channels waits, with
+# the messages heard meanwhile (and the shard that heard each). Written by request
+# threads before they publish, read and emptied on the event loop: single dict
+# operations, atomic under the GIL.
+_held: dict[bytes, list[tuple[_Shard, dict]]] = {}
+
+
+def hold_local_delivery(payload: bytes) -> Callable[[], None]:
+    """Keep `payload`, about to be PUBLISHed by this process, from its own channels.
+
+    Call before publishing; returns the release, which delivers what was heard
+    meanwhile. Call the release on the event loop (`grocer.asgi_handler.
+    on_response_sent`); until then the other processes' channels get the message as
+    usual and this process's wait.
+    """
+    _held[payload] = []
+
+    def release() -> None:
+        for shard, message in _held.pop(payload, ()):
+            shard.deliver(message)
+
+    return release
 
 
 class _Resumed:
@@ -93,6 +122,17 @@ class _Shard(RedisSingleShardConnection):
                 # Not the subscriber's connection (in use): only the idle pooled ones.
                 await self._redis.connection_pool.disconnect(inuse_connections=False)
                 await self._redis.publish(channel, message)
+
+    def _receive_message(self, message) -> None:
+        if message is not None and _held:
+            waiting = _held.get(message["data"])
+            if waiting is not None:
+                waiting.append((self, message))
+                return
+        self.deliver(message)
+
+    def deliver(self, message) -> None:
+        super()._receive_message(message)
 
     async def _do_receiving(self) -> None:
         loop = asyncio.get_running_loop()

@@ -29,7 +29,8 @@ from django.conf import settings
 from django.utils import translation
 
 from grocer import logs, metrics
-from grocer.channel_layers import PubSubChannelLayer
+from grocer.asgi_handler import on_response_sent
+from grocer.channel_layers import PubSubChannelLayer, hold_local_delivery
 
 from .models import ListEvent, ListItem
 from .rendering import render_activity_entry, render_item_row
@@ -261,6 +262,11 @@ def store_and_publish(group: str, message: dict[str, Any]) -> None:
         group_send(group, message)
         return
     payload = layer.serialize(message)
+    # Served by this process: its own sockets get the event once the writer's answer is
+    # out (bench/README.md, "The writer's answer before its own server's fan-out").
+    release = hold_local_delivery(payload)
+    if not on_response_sent(release):
+        release()
     for attempt in (1, 2):
         pipe = _stream_redis().pipeline(transaction=False)
         _stream_commands(pipe, {message["list_id"]: [message]})

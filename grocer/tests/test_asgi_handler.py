@@ -198,3 +198,89 @@ def test_a_streaming_response_is_sent_whole_and_closed_only_after_sending():
     assert status == 200
     assert body == b"milk, eggs"
     assert events == ["first part read", "second part read", "closed"]
+
+
+def _serve(handler, events: list[str], path: str = "/registered/") -> None:
+    """Serve one GET with `handler`, noting in `events` when the answer was sent."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    async def serve():
+        import asyncio
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            if message["type"] == "http.response.body":
+                events.append("answer sent")
+                # As the server's write of those bytes: queued by this turn of the loop.
+                asyncio.get_running_loop().call_soon(events.append, "answer written")
+
+        await handler(scope, receive, send)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    run_coroutine(serve())
+
+
+def test_response_sent_callbacks_run_on_the_loop_after_the_answer_is_written():
+    import threading
+
+    from django.http import HttpResponse
+
+    from grocer.asgi_handler import on_response_sent
+
+    handler = OneHopASGIHandler()
+    events: list[str] = []
+    threads: dict[str, threading.Thread] = {}
+
+    def callback():
+        threads["callback"] = threading.current_thread()
+        events.append("callback")
+
+    def get_response(request):
+        threads["view"] = threading.current_thread()
+        assert on_response_sent(callback)
+        return HttpResponse("ok")
+
+    handler.get_response = get_response
+    _serve(handler, events)
+    # After the turn of the loop that queued the answer's write, not from the view.
+    assert events == ["answer sent", "answer written", "callback"]
+    assert threads["callback"] is not threads["view"]
+
+
+def test_response_sent_callbacks_run_when_the_view_fails_after_registering():
+    from grocer.asgi_handler import on_response_sent
+
+    handler = OneHopASGIHandler()
+    called: list[str] = []
+
+    def get_response(request):
+        on_response_sent(lambda: called.append("callback"))
+        raise RuntimeError("the view broke after committing")
+
+    handler.get_response = get_response
+    with pytest.raises(RuntimeError):
+        _serve(handler, [])
+    assert called == ["callback"]
+
+
+def test_outside_a_served_request_nothing_is_kept_for_later():
+    from grocer.asgi_handler import on_response_sent
+
+    called: list[str] = []
+    assert on_response_sent(lambda: called.append("callback")) is False
+    assert called == []

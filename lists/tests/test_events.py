@@ -5,6 +5,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from families.tests.factories import UserFactory
+from grocer.testing import run_coroutine
 from lists.events import event_message
 from lists.models import ListEvent, ListItem
 from lists.services import list_event_record
@@ -188,3 +189,80 @@ def test_a_dropped_redis_connection_is_retried_once_when_publishing(monkeypatch)
     assert attempts == [4, 4]
     kept = events._stream_redis().zrangebyscore(events.stream_key(grocery_list.id), 3, 3)
     assert len(kept) == 1
+
+
+@pytest.mark.redis
+def test_the_writers_own_server_sends_the_event_to_its_sockets_after_the_answer():
+    """A write's event is published at once (other servers fan it out meanwhile), but the
+    sockets of the server that served the write get it once the writer's answer is out:
+    fanned out first, a hundred frames went ahead of it on that server's loop."""
+    import asyncio
+    import time
+
+    from channels.layers import get_channel_layer
+    from django.http import HttpResponse
+
+    from grocer.asgi_handler import OneHopASGIHandler
+    from grocer.channel_layers import PubSubChannelLayer
+    from lists import events
+
+    layer = get_channel_layer()
+    assert isinstance(layer, PubSubChannelLayer)
+    grocery_list = GroceryListFactory()
+    group = events.list_group_name(grocery_list.id)
+    message = {"type": "list.event", "list_id": str(grocery_list.id), "seq": 11, "n": "milk"}
+    order: list[str] = []
+
+    def get_response(request):
+        events.store_and_publish(group, message)
+        # The rest of the answer (rendering, middleware): time for the PUBLISH to reach
+        # this process's subscriber connection, where it used to be delivered at once.
+        time.sleep(0.3)
+        return HttpResponse("added")
+
+    handler = OneHopASGIHandler()
+    handler.get_response = get_response
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/add/",
+        "raw_path": b"/add/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+
+        async def listen():
+            received = await asyncio.wait_for(layer.receive(channel), 10)
+            order.append("event delivered")
+            return received
+
+        listener = asyncio.create_task(listen())
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(reply):
+            if reply["type"] == "http.response.body":
+                order.append("answer sent")
+
+        await handler(scope, receive, send)
+        received = await listener
+        await layer.group_discard(group, channel)
+        return received
+
+    received = run_coroutine(scenario())
+    assert received == message
+    assert order == ["answer sent", "event delivered"]
+    from grocer.channel_layers import _held
+
+    assert _held == {}  # released, nothing kept behind

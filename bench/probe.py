@@ -1,0 +1,160 @@
+"""Daphne's own CPU per request, read from /proc: what the server spends, not the client.
+
+    python -m bench.probe healthz --requests 1000
+    python -m bench.probe add --requests 400 --listeners 1
+    python -m bench.probe add --requests 400 --py-spy /tmp/add.txt   # where daphne's time goes
+
+One daphne of the production shape (no Celery workers), PostgreSQL and Redis. Requests go
+one after the other from the bench's lean keep-alive client; `--listeners N` sockets sit on
+the list as pages do, on the same daphne, so its CPU includes the fan-out. Daphne's CPU is
+the difference of utime + stime in /proc/<pid>/stat over the sampled requests, which the
+machine's load moves far less than wall times (bench/README.md, "The HTTP stack under
+daphne"). `--py-spy FILE` records daphne with py-spy (raw, folded stacks) meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import time
+import uuid
+
+from . import httpclient, wsclient
+from .stack import VENV_BIN, Stack
+from .stats import summary_ms
+from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
+
+WARMUP = 20
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, listeners: int):
+    list_id = family.list_ids[0]
+    writers = family.members[listeners:]
+    received = asyncio.Event()
+    sockets = []
+    for member in family.members[:listeners]:
+        headers = {**auth_headers(member.session_key, htmx=False), "Origin": web_url}
+        headers.pop("X-CSRFToken")
+
+        def on_text(text: str, arrived: float) -> None:
+            if wsclient.event_seq(text) is not None:
+                received.set()
+
+        sock = await wsclient.connect(
+            web_url.replace("http://", "ws://") + websocket_path(list_id),
+            headers=headers,
+            on_text=on_text,
+        )
+        sock.send_text(json.dumps({"type": "catch_up", "last_seq": 0}))
+        sockets.append(sock)
+    await asyncio.sleep(1.0)
+    path = url_or_none("lists:item_add", list_id=list_id)
+    page = {"HX-Current-URL": f"{web_url}{url_or_none('lists:detail', list_id=list_id)}"}
+    wall: list[float] = []
+    cpu_before = 0.0
+    async with httpclient.async_client(base_url=web_url, timeout=30) as http:
+        for n in range(requests + WARMUP):
+            if n == WARMUP:
+                cpu_before = cpu_seconds(pid)
+            received.clear()
+            start = time.perf_counter()
+            if what == "healthz":
+                response = await http.get("/healthz")
+            else:
+                writer = writers[n % len(writers)]
+                response = await http.post(
+                    path,
+                    data={
+                        "csrfmiddlewaretoken": CSRF_TOKEN,
+                        "text": f"2 probe item {n}",
+                        "idempotency_key": str(uuid.uuid4()),
+                    },
+                    headers={**auth_headers(writer.session_key), **page},
+                )
+            elapsed = time.perf_counter() - start
+            response.raise_for_status()
+            if sockets and what != "healthz":
+                await asyncio.wait_for(received.wait(), timeout=5)
+            if n >= WARMUP:
+                wall.append(elapsed)
+        cpu = cpu_seconds(pid) - cpu_before
+    for sock in sockets:
+        await sock.close()
+    return {
+        "what": what,
+        "requests": requests,
+        "listeners": listeners,
+        "daphne_cpu_ms_per_request": round(cpu / requests * 1e3, 2),
+        "http_ms": summary_ms(wall),
+        "load_average": os.getloadavg(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.probe")
+    parser.add_argument("what", choices=["healthz", "add"])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--listeners", type=int, default=0)
+    parser.add_argument("--py-spy", help="record daphne with py-spy (raw format) to this file")
+    args = parser.parse_args()
+    with Stack(web_processes=1, whatsapp_workers=0) as stack:
+        from lists.access import LIST_WRITE_RATE
+
+        from . import seed
+
+        per_writer = int(LIST_WRITE_RATE.split("/")[0]) * 2 // 3
+        writers = -(-(args.requests + WARMUP) // per_writer)
+
+        (family,) = seed.families(
+            tag="probe",
+            count=1,
+            members_per_family=writers + args.listeners,
+            items_per_list=20,
+        )
+        daphne = next(proc for proc in stack.procs if proc.name.startswith("daphne"))
+        spy = None
+        if args.py_spy:
+            spy = subprocess.Popen(
+                [
+                    str(VENV_BIN / "py-spy"),
+                    "record",
+                    "--format",
+                    "raw",
+                    "-o",
+                    args.py_spy,
+                    "--pid",
+                    str(daphne.popen.pid),
+                    "--gil",
+                    "--rate",
+                    "500",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(1.0)
+        result = asyncio.run(
+            _probe(
+                web_url=stack.web_urls[0],
+                pid=daphne.popen.pid,
+                what=args.what,
+                requests=args.requests,
+                family=family,
+                listeners=args.listeners,
+            )
+        )
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(timeout=30)
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
