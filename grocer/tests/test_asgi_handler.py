@@ -216,6 +216,7 @@ def _serve(handler, events: list[str], path: str = "/registered/") -> None:
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
+
     async def serve():
         import asyncio
 
