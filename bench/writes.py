@@ -1,9 +1,11 @@
 """Write throughput: item adds per second from 16 concurrent clients, against a trivial
 view (/healthz) driven the same way on the same servers.
 
-Each client is a different family's member adding to its own list (adds to one list
-serialize on its row lock by design; that is not what this measures). Clients spread
-over the daphne processes the way a load balancer would.
+Each client adds to its own family's list (adds to one list serialize on its row lock by
+design; that is not what this measures), in turn as each of several members of that
+family: one member is refused (429) past the list write limit (`lists.access.
+LIST_WRITE_RATE`), and refusals are not adds. Clients spread over the daphne processes
+the way a load balancer would.
 """
 
 from __future__ import annotations
@@ -17,6 +19,17 @@ import httpx
 from . import httpclient, seed
 from .stats import summary_ms
 from .web import auth_headers, url_or_none
+
+# Adds per second one client is assumed never to exceed, to seed enough members.
+MAX_ADDS_PER_CLIENT_PER_SECOND = 100
+
+
+def members_per_client(duration: float) -> int:
+    """Members each client rotates over so that none reaches the list write limit."""
+    from lists.access import LIST_WRITE_RATE
+
+    per_member = int(LIST_WRITE_RATE.split("/")[0]) * 2 // 3
+    return max(1, -(-int(duration * MAX_ADDS_PER_CLIENT_PER_SECOND) // per_member))
 
 
 async def _drive(*, requests, duration: float) -> dict:
@@ -63,11 +76,11 @@ async def _run(*, web_urls: list[str], families, duration: float, concurrency: i
             family = families[i]
             http = clients[i % len(clients)]
             path = url_or_none("lists:item_add", list_id=family.list_ids[0])
-            headers = auth_headers(family.members[0].session_key)
+            members = itertools.cycle([auth_headers(m.session_key) for m in family.members])
 
             async def request():
                 return await http.post(
-                    path, data={"text": f"2 bench item {next(counter)}"}, headers=headers
+                    path, data={"text": f"2 bench item {next(counter)}"}, headers=next(members)
                 )
 
             return request
@@ -97,7 +110,9 @@ async def _run(*, web_urls: list[str], families, duration: float, concurrency: i
 def measure(*, web_urls: list[str], duration: float, concurrency: int = 16) -> dict:
     if url_or_none("lists:item_add", list_id="00000000-0000-0000-0000-000000000000") is None:
         return {"skipped": "the item add endpoint is not on this branch yet"}
-    families = seed.families(tag="writer", count=concurrency, members_per_family=1)
+    families = seed.families(
+        tag="writer", count=concurrency, members_per_family=members_per_client(duration)
+    )
     return asyncio.run(
         _run(web_urls=web_urls, families=families, duration=duration, concurrency=concurrency)
     )
