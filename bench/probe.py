@@ -6,7 +6,8 @@
 
 One daphne of the production shape (no Celery workers), PostgreSQL and Redis. Requests go
 one after the other from the bench's lean keep-alive client; `--listeners N` sockets sit on
-the list as pages do, on the same daphne, so its CPU includes the fan-out. Daphne's CPU is
+the list as pages do, on the same daphne, so its CPU includes the fan-out; the next
+request starts once every socket has the event. Daphne's CPU is
 the difference of utime + stime in /proc/<pid>/stat over the sampled requests, which the
 machine's load moves far less than wall times (bench/README.md, "The HTTP stack under
 daphne"). `--py-spy FILE` records daphne with py-spy (raw, folded stacks) meanwhile.
@@ -40,6 +41,7 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
     list_id = family.list_ids[0]
     writers = family.members[listeners:]
     received = asyncio.Event()
+    waiting = {"remaining": 0}
     sockets = []
     for member in family.members[:listeners]:
         headers = {**auth_headers(member.session_key, htmx=False), "Origin": web_url}
@@ -47,7 +49,9 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
 
         def on_text(text: str, arrived: float) -> None:
             if wsclient.event_seq(text) is not None:
-                received.set()
+                waiting["remaining"] -= 1
+                if waiting["remaining"] <= 0:
+                    received.set()
 
         sock = await wsclient.connect(
             web_url.replace("http://", "ws://") + websocket_path(list_id),
@@ -66,6 +70,7 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
             if n == WARMUP:
                 cpu_before = cpu_seconds(pid)
             received.clear()
+            waiting["remaining"] = len(sockets)
             start = time.perf_counter()
             if what == "healthz":
                 response = await http.get("/healthz")

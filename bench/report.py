@@ -222,7 +222,8 @@ def table(results: dict) -> str:
             if run.get("client_cpu_us_per_frame") is not None:
                 lines.append(
                     f"  {'':>26}client ({run.get('client')}) CPU"
-                    f" {run['client_cpu_us_per_frame']} µs per frame received"
+                    f" {run['client_cpu_us_per_frame']} µs per frame received,"
+                    f" writer {run.get('writer', 'inline')}"
                 )
         floor = sequential.get("healthz_floor")
         if floor:

@@ -74,6 +74,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="lean",
         help="writers' HTTP client: bench.httpclient, or httpx (before)",
     )
+    parser.add_argument(
+        "--sequential-writer",
+        choices=("process", "inline"),
+        default="process",
+        help="sequential: the writer's HTTP client in a process of its own (bench/writerproc.py)"
+        ", or on the listeners' event loop (before)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>)")
     parser.add_argument(
@@ -248,6 +255,7 @@ def _run_part(part: str, args: argparse.Namespace, stack: Stack, fake) -> dict:
             sizes=sizes,
             floor_requests=floor_requests,
             client=args.ws_client,
+            writer=args.sequential_writer,
         )
     if part == "propagation":
         from . import propagation

@@ -32,6 +32,7 @@ import websockets
 from . import httpclient, wsclient
 from .stats import client_cpu_seconds, summary_ms
 from .web import CSRF_TOKEN, auth_headers, url_or_none, websocket_path
+from .writerproc import RemoteWriter
 
 SIZES = ((1, 500), (50, 500), (200, 200))  # (listeners, adds)
 SMOKE_SIZES = ((1, 10), (5, 10))
@@ -139,7 +140,9 @@ async def _listen(listener: Listener, base_seq: int, state: dict, *, client: str
                 waiting.done.set()
 
 
-async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) -> dict:
+async def _run_size(
+    *, web_urls, family, base_seq: int, adds: int, client: str, writer: str
+) -> dict:
     list_id = family.list_ids[0]
     count = writers_needed(adds)
     writers, others = family.members[:count], family.members[count:]
@@ -178,7 +181,21 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) 
     late = late_warmup = 0
     seq = base_seq
     frames_before, cpu_before = state["frames"], client_cpu_seconds()
-    async with httpclient.async_client(base_url=web_urls[0], timeout=30) as http:
+    async with contextlib.AsyncExitStack() as resources:
+        if writer == "process":
+            remote = await RemoteWriter.start(web_urls[0])
+            resources.push_async_callback(remote.close)
+            post = remote.post
+        else:
+            http = await resources.enter_async_context(
+                httpclient.async_client(base_url=web_urls[0], timeout=30)
+            )
+
+            async def post(path, *, data, headers):
+                start = time.perf_counter()
+                response = await http.post(path, data=data, headers=headers)
+                return start, time.perf_counter() - start, response.status_code
+
         for n in range(adds + WARMUP):
             if n == WARMUP:
                 frames_before, cpu_before = state["frames"], client_cpu_seconds()
@@ -190,12 +207,10 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) 
                 "text": f"2 sequential item {n}",
                 "idempotency_key": str(uuid.uuid4()),
             }
-            start = time.perf_counter()
             headers = writer_headers[n % len(writer_headers)]
-            response = await http.post(path, data=data, headers=headers)
-            elapsed = time.perf_counter() - start
-            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
-            if response.status_code != 200:
+            start, elapsed, status = await post(path, data=data, headers=headers)
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if status != 200:
                 seq -= 1  # no event for a failed add
                 continue
             with contextlib.suppress(TimeoutError):
@@ -236,10 +251,11 @@ async def _run_size(*, web_urls, family, base_seq: int, adds: int, client: str) 
         "writer_http_ms": summary_ms(writer_ms),
         "propagation_ms": summary_ms(samples),
         "client": client,
-        # This process's CPU (listeners and the writer's HTTP client) per frame received
-        # during the sampled adds: the bench's own share of the two cores.
+        "writer": writer,
+        # This process's CPU (the listeners, and the writer's HTTP client when inline) per
+        # frame received during the sampled adds: the bench's own share of the two cores.
         "client_cpu_us_per_frame": round(client_cpu / frames * 1e6, 1) if frames else None,
-        # The same CPU per sampled add: at one listener, mostly the writer's HTTP client.
+        # The same CPU per sampled add.
         "client_cpu_ms_per_add": round(client_cpu / len(writer_ms) * 1e3, 2) if writer_ms else None,
         "late_adds": late,
         "late_warmup_adds": late_warmup,
@@ -275,6 +291,7 @@ def measure(
     sizes=SIZES,
     floor_requests: int = FLOOR_REQUESTS,
     client: str = "lean",
+    writer: str = "process",
 ) -> dict:
     if websocket_path("00000000-0000-0000-0000-000000000000") is None:
         return {"skipped": "the list socket is not on this branch yet"}
@@ -293,7 +310,14 @@ def measure(
         list_id = family.list_ids[0]
         base_seq = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
         run = asyncio.run(
-            _run_size(web_urls=web_urls, family=family, base_seq=base_seq, adds=adds, client=client)
+            _run_size(
+                web_urls=web_urls,
+                family=family,
+                base_seq=base_seq,
+                adds=adds,
+                client=client,
+                writer=writer,
+            )
         )
         final = GroceryList.objects.values_list("last_seq", flat=True).get(pk=list_id)
         want = set(range(base_seq + 1, final + 1))

@@ -149,3 +149,28 @@ def test_nothing_listening_is_an_httpx_error():
     with pytest.raises(LeanHTTPError):
         run_coroutine(run())
     assert issubclass(LeanHTTPError, httpx.HTTPError)
+
+
+def test_the_writer_process_posts_and_times_on_this_process_clock(server):
+    """The sequential part's writer runs in a child process (bench/writerproc.py); its
+    start times are compared with the listeners' arrival times in this process."""
+    import time
+
+    from bench.writerproc import RemoteWriter
+
+    async def run():
+        writer = await RemoteWriter.start(_url(server))
+        try:
+            before = time.perf_counter()
+            start, elapsed, status = await writer.post(
+                "/lists/x/items/", data={"text": "2 milk"}, headers={"HX-Request": "true"}
+            )
+            after = time.perf_counter()
+        finally:
+            await writer.close()
+        return before, start, elapsed, status, after, writer.process.returncode
+
+    before, start, elapsed, status, after, returncode = run_coroutine(run())
+    assert status == 200
+    assert before <= start <= start + elapsed <= after
+    assert returncode == 0  # ended when its stdin closed
