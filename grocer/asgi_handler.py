@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,10 +43,34 @@ from django.urls import set_script_prefix
 
 logger = logging.getLogger(__name__)
 
-# The request being served: what to call on the event loop once its response is sent.
-_response_sent: ContextVar[list[Callable[[], None]] | None] = ContextVar(
-    "response_sent", default=None
-)
+
+class _SentCallbacks:
+    """What to call on the event loop once one request's response is sent.
+
+    Closed when the handler is done with the request; a view still running after that
+    (its coroutine cancelled, its thread going on) is told so and acts at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+        self._closed = False
+
+    def add(self, callback: Callable[[], None]) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._callbacks.append(callback)
+            return True
+
+    def close(self) -> list[Callable[[], None]]:
+        with self._lock:
+            self._closed = True
+            return self._callbacks
+
+
+# The request being served by this handler (None outside one).
+_response_sent: ContextVar[_SentCallbacks | None] = ContextVar("response_sent", default=None)
 
 
 def on_response_sent(callback: Callable[[], None]) -> bool:
@@ -55,13 +80,11 @@ def on_response_sent(callback: Callable[[], None]) -> bool:
     the server (or the request failed), in a later turn of the loop than the one that
     queued the response's bytes, so that they are written first; it must not block.
     False, and nothing is kept, when not serving a request through `OneHopASGIHandler`
-    (the test client, a Celery task, a management command).
+    (the test client, a Celery task, a management command) or when the handler is done
+    with this request already.
     """
     callbacks = _response_sent.get()
-    if callbacks is None:
-        return False
-    callbacks.append(callback)
-    return True
+    return callbacks is not None and callbacks.add(callback)
 
 
 def _call_each(callbacks: list[Callable[[], None]]) -> None:
@@ -135,7 +158,7 @@ class OneHopASGIHandler(ASGIHandler):
         set_script_prefix(get_script_prefix(scope))
         # The request's thread appends to this very list: sync_to_async runs it in a copy
         # of this context.
-        sent_callbacks: list[Callable[[], None]] = []
+        sent_callbacks = _SentCallbacks()
         token = _response_sent.set(sent_callbacks)
         try:
             response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
@@ -146,11 +169,11 @@ class OneHopASGIHandler(ASGIHandler):
         finally:
             _response_sent.reset(token)
             body_file.close()
-            if sent_callbacks:
+            if callbacks := sent_callbacks.close():
                 # The response's bytes are in the server's buffer, written when the loop
                 # next finds the socket writable: in the next turn, after what is already
                 # queued. Called in that turn too, whatever they queue runs after it.
-                asyncio.get_running_loop().call_soon(_call_each, sent_callbacks)
+                asyncio.get_running_loop().call_soon(_call_each, callbacks)
 
     def _respond(self, scope, body_file) -> HttpResponseBase:
         signals.request_started.send(sender=self.__class__, scope=scope)

@@ -285,3 +285,62 @@ def test_outside_a_served_request_nothing_is_kept_for_later():
     called: list[str] = []
     assert on_response_sent(lambda: called.append("callback")) is False
     assert called == []
+
+
+def test_a_view_still_running_after_its_request_was_given_up_acts_at_once():
+    """Daphne cancels a request whose client left long ago; its sync view goes on in its
+    thread. What it registers after the handler is done would never be called: it is
+    refused instead, so the caller acts at once (a held list event is released)."""
+    import asyncio
+    import threading
+
+    from django.http import HttpResponse
+
+    from grocer.asgi_handler import on_response_sent
+
+    handler = OneHopASGIHandler()
+    handler_done = threading.Event()
+    registered: list[bool] = []
+
+    def get_response(request):
+        handler_done.wait(10)
+        registered.append(on_response_sent(lambda: None))
+        return HttpResponse("late")
+
+    handler.get_response = get_response
+
+    async def give_up():
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/slow/",
+            "raw_path": b"/slow/",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            pass
+
+        task = asyncio.ensure_future(handler(scope, receive, send))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        handler_done.set()
+        for _ in range(100):
+            if registered:
+                break
+            await asyncio.sleep(0.05)
+
+    run_coroutine(give_up())
+    assert registered == [False]
