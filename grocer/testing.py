@@ -254,6 +254,32 @@ def manage(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def printed_by_fresh_python(code: str) -> str:
+    """The last line `code` prints in a new Python process with the test settings.
+
+    For what loading a module does to its process (grocer.asgi freezes the collector's
+    objects and sets library switches): done in the test runner, it would do it there.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from grocer.env import BASE_DIR
+
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "grocer.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"python -c {code!r} failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
 def wait_until_true(page, expression: str, *, timeout: float = 10.0) -> None:
     """Poll a JavaScript expression until it is truthy.
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -12,8 +9,7 @@ import structlog
 from channels.sessions import InstanceSessionWrapper
 
 from families.tests.factories import MembershipFactory
-from grocer.env import BASE_DIR
-from grocer.testing import run_coroutine
+from grocer.testing import printed_by_fresh_python, run_coroutine
 from lists.consumers import ListConsumer
 from lists.tests.factories import GroceryListFactory
 from lists.tests.realtime import communicator, receive, run, session_cookie
@@ -90,17 +86,7 @@ def test_autobahn_debug_lines_are_not_coloured_per_frame():
 def test_the_served_application_installs_the_autobahn_setting():
     # In a process of its own: loading grocer.asgi freezes the collector's objects.
     code = "import autobahn.util, grocer.asgi; print(autobahn.util._HAS_CLICK)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "grocer.settings.test"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert printed_by_fresh_python(code) == "False"
 
 
 @pytest.mark.redis
