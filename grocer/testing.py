@@ -254,6 +254,24 @@ def manage(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def http_scope(path: str, *, method: str = "GET") -> dict:
+    """An ASGI HTTP scope as daphne makes it, for calling an ASGI application directly."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
 def printed_by_fresh_python(code: str) -> str:
     """The last line `code` prints in a new Python process with the test settings.
 

@@ -10,24 +10,11 @@ from asgiref.sync import AsyncToSync
 from asgiref.testing import ApplicationCommunicator
 
 from grocer.asgi_handler import OneHopASGIHandler
-from grocer.testing import run_coroutine
+from grocer.testing import http_scope, run_coroutine
 
 
 def _get(application, path: str) -> tuple[int, dict[bytes, bytes], bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope(path)
 
     async def exchange():
         communicator = ApplicationCommunicator(application, scope)
@@ -202,20 +189,7 @@ def test_a_streaming_response_is_sent_whole_and_closed_only_after_sending():
 
 def _serve(handler, events: list[str], path: str = "/registered/") -> None:
     """Serve one GET with `handler`, noting in `events` when the answer was sent."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope(path)
 
     async def serve():
         import asyncio
@@ -310,20 +284,7 @@ def test_a_view_still_running_after_its_request_was_given_up_acts_at_once():
     handler.get_response = get_response
 
     async def give_up():
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/slow/",
-            "raw_path": b"/slow/",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"testserver")],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-        }
+        scope = http_scope("/slow/")
 
         async def receive():
             return {"type": "http.request", "body": b""}

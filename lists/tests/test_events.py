@@ -5,7 +5,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from families.tests.factories import UserFactory
-from grocer.testing import run_coroutine
+from grocer.testing import http_scope, run_coroutine
 from lists.events import event_message
 from lists.models import ListEvent, ListItem
 from lists.services import list_event_record
@@ -222,20 +222,7 @@ def test_the_writers_own_server_sends_the_event_to_its_sockets_after_the_answer(
 
     handler = OneHopASGIHandler()
     handler.get_response = get_response
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/add/",
-        "raw_path": b"/add/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope("/add/", method="POST")
 
     async def scenario():
         channel = await layer.new_channel()
