@@ -140,7 +140,7 @@ def main() -> None:
                     str(daphne.popen.pid),
                     "--gil",
                     "--rate",
-                    "500",
+                    "1000",
                 ],
                 stdout=subprocess.DEVNULL,
             )
