@@ -37,14 +37,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, listeners: int):
+async def _probe(
+    *,
+    web_url: str,
+    socket_urls: list[str],
+    pids: list[int],
+    what: str,
+    requests: int,
+    family,
+    listeners: int,
+):
     list_id = family.list_ids[0]
     writers = family.members[listeners:]
     received = asyncio.Event()
     waiting = {"remaining": 0}
     sockets = []
-    for member in family.members[:listeners]:
-        headers = {**auth_headers(member.session_key, htmx=False), "Origin": web_url}
+    for n, member in enumerate(family.members[:listeners]):
+        socket_url = socket_urls[n % len(socket_urls)]
+        headers = {**auth_headers(member.session_key, htmx=False), "Origin": socket_url}
         headers.pop("X-CSRFToken")
 
         def on_text(text: str, arrived: float) -> None:
@@ -54,7 +64,7 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
                     received.set()
 
         sock = await wsclient.connect(
-            web_url.replace("http://", "ws://") + websocket_path(list_id),
+            socket_url.replace("http://", "ws://") + websocket_path(list_id),
             headers=headers,
             on_text=on_text,
         )
@@ -64,11 +74,11 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
     path = url_or_none("lists:item_add", list_id=list_id)
     page = {"HX-Current-URL": f"{web_url}{url_or_none('lists:detail', list_id=list_id)}"}
     wall: list[float] = []
-    cpu_before = 0.0
+    cpu_before: list[float] = []
     async with httpclient.async_client(base_url=web_url, timeout=30) as http:
         for n in range(requests + WARMUP):
             if n == WARMUP:
-                cpu_before = cpu_seconds(pid)
+                cpu_before = [cpu_seconds(pid) for pid in pids]
             received.clear()
             waiting["remaining"] = len(sockets)
             start = time.perf_counter()
@@ -91,14 +101,15 @@ async def _probe(*, web_url: str, pid: int, what: str, requests: int, family, li
                 await asyncio.wait_for(received.wait(), timeout=5)
             if n >= WARMUP:
                 wall.append(elapsed)
-        cpu = cpu_seconds(pid) - cpu_before
+        cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
     for sock in sockets:
         await sock.close()
     return {
         "what": what,
         "requests": requests,
         "listeners": listeners,
-        "daphne_cpu_ms_per_request": round(cpu / requests * 1e3, 2),
+        # The writer's daphne first.
+        "daphne_cpu_ms_per_request": [round(c / requests * 1e3, 2) for c in cpu],
         "http_ms": summary_ms(wall),
         "load_average": os.getloadavg(),
     }
@@ -109,9 +120,16 @@ def main() -> None:
     parser.add_argument("what", choices=["healthz", "add"])
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--listeners", type=int, default=0)
+    parser.add_argument(
+        "--listeners-on",
+        choices=("same", "other", "both"),
+        default="same",
+        help="the writer's daphne, a second one, or both in turn (two daphnes but for same)",
+    )
     parser.add_argument("--py-spy", help="record daphne with py-spy (raw format) to this file")
     args = parser.parse_args()
-    with Stack(web_processes=1, whatsapp_workers=0) as stack:
+    processes = 1 if args.listeners_on == "same" else 2
+    with Stack(web_processes=processes, whatsapp_workers=0) as stack:
         from lists.access import LIST_WRITE_RATE
 
         from . import seed
@@ -125,7 +143,13 @@ def main() -> None:
             members_per_family=writers + args.listeners,
             items_per_list=20,
         )
-        daphne = next(proc for proc in stack.procs if proc.name.startswith("daphne"))
+        daphnes = [proc for proc in stack.procs if proc.name.startswith("daphne")]
+        daphne = daphnes[0]
+        socket_urls = {
+            "same": stack.web_urls[:1],
+            "other": stack.web_urls[1:],
+            "both": stack.web_urls,
+        }[args.listeners_on]
         spy = None
         if args.py_spy:
             spy = subprocess.Popen(
@@ -148,7 +172,8 @@ def main() -> None:
         result = asyncio.run(
             _probe(
                 web_url=stack.web_urls[0],
-                pid=daphne.popen.pid,
+                socket_urls=socket_urls,
+                pids=[proc.popen.pid for proc in daphnes],
                 what=args.what,
                 requests=args.requests,
                 family=family,
