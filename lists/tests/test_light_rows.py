@@ -18,20 +18,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
-def grocery_list(member):
+def grocery_list(member):  # conftest's, with a second member to assign to
     MembershipFactory(family=member.family, user__display_name="Ben")
     return GroceryListFactory(family=member.family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
 
 
 def _page(client, grocery_list) -> str:

@@ -21,24 +21,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def member():
-    return MembershipFactory(user__display_name="Ana")
-
-
-@pytest.fixture
 def family(member):
     return member.family
-
-
-@pytest.fixture
-def grocery_list(family):
-    return GroceryListFactory(family=family, name="Weekly shop")
-
-
-@pytest.fixture
-def client_in(client, member):
-    client.force_login(member.user)
-    return client
 
 
 def _items(grocery_list):
