@@ -65,6 +65,7 @@ from .events import (
     stream_read,
     stream_store,
 )
+from .fanout import Inbox, ListFanout, fanout_for
 from .models import GroceryList, ListEvent
 from .selectors import family_members
 
@@ -305,38 +306,6 @@ def presence_frame(message: dict, you: str) -> str:
     return '{"type": "presence", "viewers": [' + ", ".join(entries) + "]}"
 
 
-async def serve_messages(sources, dispatch) -> None:
-    """Hand each message of every source to `dispatch`, one at a time, until one fails.
-
-    What channels' `await_many_dispatch` does, at a third of its cost per message. That
-    one waits on `asyncio.wait` for both sources and starts a new task for every message
-    received: ~37 µs of CPU per message against ~10 µs here (bench/README.md, "Fan-out
-    at 200 listeners"), paid by every socket of a process for every list event. Here
-    each source has one long-lived task; a lock keeps the handlers of one consumer from
-    running at the same time, as before (a catch-up's replay still goes out before the
-    live events that came meanwhile).
-    """
-    lock = asyncio.Lock()
-
-    async def pump(source) -> None:
-        while True:
-            message = await source()
-            async with lock:
-                await dispatch(message)
-
-    tasks = [asyncio.ensure_future(pump(source)) for source in sources]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()  # StopConsumer, or the error that ended it
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
-
 # The propagation histogram's "deliver" series, looked up once (a lock per lookup).
 _delivered = metrics.event_propagation.labels("deliver")
 
@@ -355,6 +324,8 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
     # presence_changed(): the task that sends the changes folded during a window, if any.
     _presence_window: asyncio.Future | None = None
     _presence_pending: dict | None = None
+    # The list's fan-out this socket gets the list's events from, once connected.
+    fanout: ListFanout | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         async def send_unless_gone(message) -> None:
@@ -384,9 +355,14 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Channel layer failed; closing a list socket", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+        finally:
+            # However this consumer ended, its list's fan-out stops handing it events.
+            if self.fanout is not None:
+                self.fanout.leave_nowait(self.inbox)
+                self.fanout = None
 
     async def _consume(self, scope, receive, send) -> None:
-        """channels' `AsyncConsumer.__call__`, with `serve_messages` for its dispatch loop."""
+        """channels' `AsyncConsumer.__call__`, with an `Inbox` for its dispatch loop."""
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         sources = [receive]
@@ -395,8 +371,9 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
             sources.append(self.channel_receive)
         self.base_send = send
+        self.inbox = Inbox(self.dispatch)
         with contextlib.suppress(StopConsumer):
-            await serve_messages(sources, self.dispatch)
+            await self.inbox.serve(sources)
 
     async def dispatch(self, message) -> None:
         """channels' dispatch without its `aclose_old_connections()` before every handler.
@@ -435,12 +412,14 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         try:
             # Join the revocation group before checking membership again, so a removal
             # that commits between the check and the join cannot be missed. The list's
-            # group too: every event after the seq this check reads then comes live, and
+            # fan-out too (it is in the list's group once `join` returns): every event
+            # after the seq this check reads then comes live, and
             # the page's first catch-up replays up to that seq without asking for it
             # again (`_missed_messages`). A refused socket is closed before it forwards
             # anything: its handlers run one at a time, this one first.
             await self._join(member_group_name(user_id=user.pk, family_id=family_id))
-            await self._join(list_group_name(self.list_id))
+            self.fanout = fanout_for(self.channel_layer, list_group_name(self.list_id))
+            await self.fanout.join(self.inbox)
             seq = await socket_db(_member_list_seq)(user=user, list_id=self.list_id)
             if seq is None:
                 await self._leave()
@@ -495,7 +474,10 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
         """Stop receiving the list's events and drop out of its presence set."""
         joined, self.joined = list(self.joined), []
         tab, self.tab = self.tab, None
+        fanout, self.fanout = self.fanout, None
         try:
+            if fanout is not None:
+                await fanout.leave(self.inbox)
             for group in joined:
                 await self.channel_layer.group_discard(group, self.channel_name)
             if tab is not None:
@@ -544,6 +526,8 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
             # gone, and nothing would tell this socket. Adding to a group is idempotent.
             for group in self.joined:
                 await self.channel_layer.group_add(group, self.channel_name)
+            if self.fanout is not None:
+                await self.fanout.refresh()
             viewers = await presence.touch(self.tab)
         except Exception:
             logger.warning("Heartbeat could not refresh groups or presence", exc_info=True)
@@ -667,6 +651,15 @@ class ListConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_presence(self, message: dict) -> None:
         await self.send(text_data=presence_frame(message, str(self.user.pk)))
+
+    async def list_fanout_lost(self, message: dict) -> None:
+        """The list's fan-out broke (`lists.fanout`): the page reconnects and catches up.
+
+        Only the close, here in the fan-out's turn: leaving presence may wait on a Redis
+        that is down, and would hold up the other sockets. The disconnect that follows
+        leaves, in this socket's own turn.
+        """
+        await self.close(code=CLOSE_UNAVAILABLE)
 
     async def membership_revoked(self, message: dict) -> None:
         await self._leave()

@@ -1,4 +1,4 @@
-"""`serve_messages`: the list socket's dispatch loop (channels' `await_many_dispatch`, leaner)."""
+"""`Inbox`: the list socket's dispatch loop (channels' `await_many_dispatch`, leaner)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from channels.exceptions import StopConsumer
 
 from grocer.testing import run_coroutine
-from lists.consumers import serve_messages
+from lists.fanout import Inbox
 
 
 def test_messages_of_both_sources_are_handled_one_at_a_time_in_order():
@@ -33,7 +33,7 @@ def test_messages_of_both_sources_are_handled_one_at_a_time_in_order():
             client.put_nowait(message)
         for message in ("event 1", "event 2", "event 3"):
             layer.put_nowait(message)
-        served = asyncio.ensure_future(serve_messages([client.get, layer.get], dispatch))
+        served = asyncio.ensure_future(Inbox(dispatch).serve([client.get, layer.get]))
         while len(handled) < 5:
             await asyncio.sleep(0.001)
         client.put_nowait("disconnect")
@@ -69,7 +69,7 @@ def test_an_error_ends_the_loop_and_the_other_source_is_cancelled():
             raise AssertionError("nothing to dispatch")
 
         with pytest.raises(ConnectionError):
-            await serve_messages([quiet_source, failing_source], dispatch)
+            await Inbox(dispatch).serve([quiet_source, failing_source])
         return cancelled.is_set()
 
     assert run_coroutine(main())
@@ -87,7 +87,7 @@ def test_cancelling_the_consumer_cancels_its_sources():
                 cancelled += 1
                 raise
 
-        served = asyncio.ensure_future(serve_messages([source, source], lambda m: None))
+        served = asyncio.ensure_future(Inbox(lambda m: None).serve([source, source]))
         await asyncio.sleep(0.01)
         served.cancel()
         with pytest.raises(asyncio.CancelledError):
