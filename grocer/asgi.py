@@ -7,12 +7,14 @@ import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocer.settings.local")
 
-from grocer import serverlimits, wslogs
+from grocer import serverlimits, wsdirect, wslogs
 
 # daphne: an over-long request line or header is answered (414/431), not dropped.
 serverlimits.install()
 # autobahn: no ANSI colouring of the debug lines it builds for every frame sent.
 wslogs.install()
+# Twisted: a WebSocket frame goes to the socket at once when nothing is buffered before it.
+wsdirect.install()
 
 # Django must be set up before anything imports models (the consumers do).
 django.setup(set_prefix=False)  # what get_asgi_application() does, with our handler below
