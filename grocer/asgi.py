@@ -7,10 +7,12 @@ import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocer.settings.local")
 
-from grocer import serverlimits, wsdirect, wslogs
+from grocer import rawbodies, serverlimits, wsdirect, wslogs
 
 # daphne: an over-long request line or header is answered (414/431), not dropped.
 serverlimits.install()
+# Twisted: a POST's body is parsed by Django only, not by Twisted first as well.
+rawbodies.install()
 # autobahn: no ANSI colouring of the debug lines it builds for every frame sent.
 wslogs.install()
 # Twisted: a WebSocket frame goes to the socket at once when nothing is buffered before it.
