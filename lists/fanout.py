@@ -148,7 +148,7 @@ class ListFanout:
             # Shielded: one socket's cancelled connect must not cancel the others' wait.
             await asyncio.shield(self._joined)
         except BaseException:
-            self.inboxes.pop(inbox, None)
+            self.leave_nowait(inbox)  # the only one: nothing is left subscribed for no one
             raise
 
     async def refresh(self) -> None:

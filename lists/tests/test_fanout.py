@@ -114,7 +114,7 @@ def test_the_sockets_of_a_list_share_one_member_of_its_group():
         await fanout.leave(inboxes[0])
         still_running = not fanout.closed
         await fanout.leave(inboxes[1])
-        after = (fanout.closed, layer.groups.get("list.a"), fanout_for(layer, "list.a"))
+        after = (fanout.closed, dict(layer.groups.get("list.a", {})), fanout_for(layer, "list.a"))
         await after[2].leave(inboxes[0])  # the new one stops again
         for task in serving:
             task.cancel()
@@ -216,3 +216,25 @@ def test_a_socket_whose_fanout_is_lost_closes_with_the_code_the_page_retries_on(
     consumer.base_send = base_send
     run_coroutine(consumer.dispatch({"type": FANOUT_LOST}))
     assert sent == [{"type": "websocket.close", "code": CLOSE_UNAVAILABLE}]
+
+
+def test_a_connect_cancelled_while_joining_leaves_no_fanout_subscribed():
+    class SlowLayer(InMemoryChannelLayer):
+        async def group_add(self, group, channel):
+            await asyncio.sleep(0.05)
+            await super().group_add(group, channel)
+
+    async def main() -> tuple[bool, dict]:
+        layer = SlowLayer()
+        fanout = fanout_for(layer, "list.d")
+        joining = asyncio.ensure_future(fanout.join(Inbox(lambda message: None)))
+        await asyncio.sleep(0.01)
+        joining.cancel()  # the page went away during its connect
+        await asyncio.wait([joining])
+        await asyncio.sleep(0.1)  # the group_add it was waiting for would have finished
+        # Read before the loop ends: its end cancels every task left (a fan-out too).
+        return fanout.closed, dict(layer.groups.get("list.d", {}))
+
+    closed, members = run_coroutine(main())
+    assert closed
+    assert not members
