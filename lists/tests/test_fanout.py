@@ -169,11 +169,22 @@ def test_joining_a_fanout_that_cannot_join_its_group_raises():
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_two_pages_of_a_list_in_one_process_are_one_member_of_its_group_on_redis():
-    """On the production layer: one subscriber per list and process, events to both pages."""
+def test_two_pages_of_a_list_in_one_process_are_one_member_of_its_group_on_redis(
+    settings, monkeypatch
+):
+    """On the default layer: one subscriber per list and process, events to both pages."""
     from channels.db import database_sync_to_async
 
+    from grocer.env import redis_channel_layer
     from lists.tests.test_consumers import add_item
+
+    # The pub/sub layer even where GROCER_CHANNEL_LAYER picks the list-based one for a run.
+    monkeypatch.setenv("GROCER_CHANNEL_LAYER", "pubsub")
+    settings.CHANNEL_LAYERS = {
+        "default": redis_channel_layer(
+            settings.REDIS_URL, prefix=f"{settings.REDIS_KEY_PREFIX}:asgi"
+        )
+    }
 
     ana = MembershipFactory(user__display_name="Ana")
     ben = MembershipFactory(family=ana.family, user__display_name="Ben")
