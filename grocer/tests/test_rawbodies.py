@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from twisted.web.test.requesthelper import DummyChannel
 
 from grocer import rawbodies
+from grocer.testing import printed_by_fresh_python
 
 
 def _received_post(body: bytes, content_type: bytes):
@@ -45,8 +46,9 @@ def test_a_multipart_upload_is_not_parsed_twice():
 
 
 def test_installed_in_every_daphne_process():
-    from daphne.http_protocol import WebRequest
-
-    import grocer.asgi  # noqa: F401  (what daphne loads)
-
-    assert getattr(WebRequest.__init__, "leaves_bodies_to_django", False)
+    # In a process of its own: loading grocer.asgi here would patch the test runner too.
+    code = (
+        "import grocer.asgi; from daphne.http_protocol import WebRequest; "
+        "print(getattr(WebRequest.__init__, 'leaves_bodies_to_django', False))"
+    )
+    assert printed_by_fresh_python(code) == "True"

@@ -18,6 +18,7 @@ from twisted.internet.protocol import Protocol
 from twisted.internet.testing import MemoryReactor
 
 from grocer import wsdirect
+from grocer.testing import printed_by_fresh_python
 
 
 @pytest.fixture
@@ -87,8 +88,9 @@ def test_a_closing_connection_goes_twisteds_usual_way(connection):
 
 
 def test_installed_in_every_daphne_process():
-    from autobahn.websocket.protocol import WebSocketProtocol
-
-    import grocer.asgi  # noqa: F401  (what daphne loads)
-
-    assert getattr(WebSocketProtocol.sendData, "sends_at_once", False)
+    # In a process of its own: loading grocer.asgi here would patch the test runner too.
+    code = (
+        "import grocer.asgi; from autobahn.websocket.protocol import WebSocketProtocol; "
+        "print(getattr(WebSocketProtocol.sendData, 'sends_at_once', False))"
+    )
+    assert printed_by_fresh_python(code) == "True"
