@@ -30,9 +30,11 @@ def install() -> bool:
         return False
     if getattr(WebSocketProtocol.sendData, "sends_at_once", False):
         return True
-    # Twisted's write buffers, as FileDescriptor keeps them (Twisted 26.10). If a release
-    # renames them, frames go Twisted's usual way rather than past a buffer we can't see.
-    if not all(hasattr(tcp.Server, name) for name in ("dataBuffer", "offset", "disconnecting")):
+    # Twisted's connection state and write buffers, as FileDescriptor keeps them (Twisted
+    # 26.10), all read by every frame below. If a release renames one, frames go Twisted's
+    # usual way rather than fail, or pass a buffer we can't see.
+    read = ("connected", "disconnecting", "_writeDisconnected", "dataBuffer", "offset")
+    if not all(hasattr(tcp.Server, name) for name in read):
         logger.warning("Twisted's write buffers moved: WebSocket frames are not sent at once")
         return False
 
